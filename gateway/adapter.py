@@ -1,0 +1,54 @@
+"""What an adapter needs besides the hookspecs: its marker and the small types hooks exchange."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pluggy
+
+hookimpl = pluggy.HookimplMarker("specter_gateway")
+
+
+class Platform(msgspec.Struct, kw_only=True, frozen=True):
+    """What an adapter tells the gateway about its platform (answer of ``shop_platform``)."""
+
+    name: str  # the value of a tenant's ``platform``
+    title: str = ""
+    # Validates a tenant's ``shop`` connection settings; unknown keys are refused.
+    connection: type[msgspec.Struct] | None = None
+    secret_fields: tuple[str, ...] = ()  # stored encrypted, shown masked
+    topics: tuple[str, ...] = ()  # what register_webhooks can subscribe to
+
+
+class InboundRequest(msgspec.Struct, kw_only=True, frozen=True):
+    """An inbound shop request as plain data, so adapters stay free of the web framework."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    query: dict[str, str]
+    body: bytes  # the raw bytes, for signatures
+    received_at: float = 0.0  # unix time
+
+
+class ItemResult(msgspec.Struct, kw_only=True, frozen=True):
+    """The outcome for one item of a batch call; ``error`` is None on success."""
+
+    key: str  # article number, customer id, … as sent
+    error: str | None = None
+    transient: bool = False
+    shop_id: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def connection_settings(platform: Platform, raw: dict[str, Any]) -> msgspec.Struct | dict[str, Any]:
+    """Validate a tenant's shop connection settings against the platform's Struct."""
+    if platform.connection is None:
+        return raw
+    from gateway.model import convert
+
+    return convert(raw, platform.connection)

@@ -1,0 +1,76 @@
+"""The gateway's own configuration, from environment variables with embedded defaults.
+
+With nothing set, the gateway keeps its SQLite database, its secret key and its admin token in
+``./data`` and runs jobs in-process: no other server is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import msgspec
+
+ENV_PREFIX = "SPECTER_GATEWAY_"
+
+
+class GatewayConfig(msgspec.Struct, kw_only=True):
+    data_dir: Path = Path("data")
+    database: str = ""  # SQLite file; default data_dir/gateway.db
+    redis_url: str = ""  # empty: the in-process job runner; set: arq on Redis
+    public_url: str = "http://127.0.0.1:8000"  # how shops and Specter reach this gateway
+    secret_key: str = ""  # Fernet key for stored secrets; default: data_dir/secret.key
+    admin_token: str = ""  # for the JSON admin API; default: data_dir/admin.token
+    plugins: list[str] = []  # extra plugin modules
+    max_body_bytes: int = 2 * 1024 * 1024
+    workers: int = 8  # concurrent jobs in-process, or per arq worker
+    reconcile_seconds: float = 5.0
+    max_attempts: int = 12
+    job_lease_seconds: float = 300.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> GatewayConfig:
+        env = os.environ if env is None else env
+        values: dict = {}
+        for field in msgspec.structs.fields(cls):
+            raw = env.get(ENV_PREFIX + field.name.upper())
+            if raw is None:
+                continue
+            if field.name == "plugins":
+                values[field.name] = [p for p in raw.split(",") if p.strip()]
+            else:
+                values[field.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return msgspec.convert(values, cls, strict=False)
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.database) if self.database else self.data_dir / "gateway.db"
+
+    def ensure_data_dir(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def resolved_secret_key(self) -> bytes:
+        """The Fernet key: configured, or kept in data_dir (created on first start, mode 0600)."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        from cryptography.fernet import Fernet
+
+        return _file_secret(self.data_dir / "secret.key", lambda: Fernet.generate_key().decode()).encode()
+
+    def resolved_admin_token(self) -> str:
+        if self.admin_token:
+            return self.admin_token
+        return _file_secret(self.data_dir / "admin.token", lambda: secrets.token_urlsafe(32))
+
+
+def _file_secret(path: Path, make) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+    return value

@@ -1,0 +1,86 @@
+"""The body of every job, whichever runner carries it: claim, dispatch, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from gateway.errors import Busy, PermanentError, TransientError
+from gateway.jobs.retry import backoff
+from gateway.model import InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gateway.services import Gateway
+
+log = logging.getLogger("gateway.jobs")
+
+BUSY_DELAY_SECONDS = 0.25
+
+
+class Outcome(msgspec.Struct, kw_only=True):
+    """What a handler may answer; answering None means done with no result."""
+
+    status: str = "done"  # "done" or "skipped"
+    result: dict[str, Any] = {}
+
+
+async def run_event(gw: Gateway, event_id: int) -> str:
+    """Run one event's handler; answer what happened (for logs and tests)."""
+    store = gw.store
+    claimed = await store.claim_event(event_id, gw.config.job_lease_seconds)
+    if claimed is None:
+        return "not-due"
+    if claimed == "busy":
+        # Another job holds this subject; the event stays due, so the reconciler would find it
+        # too, but come back sooner than that.
+        event = await store.get_event(event_id)
+        if event is not None:
+            await gw.runner.enqueue(event_id, event.revision, time.time() + BUSY_DELAY_SECONDS)
+        return "busy"
+    event = claimed
+    handler = gw.handlers.get(event.kind)
+    if handler is None:
+        await store.finish_event(event.id, "dead", error=f"no handler for event kind {event.kind!r}")
+        return "dead"
+    try:
+        outcome = await handler(gw, event)
+    except Busy as exc:
+        return await _retry(gw, event, f"busy: {exc}", time.time() + BUSY_DELAY_SECONDS, count=False)
+    except (PermanentError, InvalidInput) as exc:
+        await store.finish_event(event.id, "dead", error=_describe(exc))
+        gw.metrics_event(event, "dead")
+        return "dead"
+    except Exception as exc:  # noqa: BLE001 - anything unforeseen is retried, then parked
+        if not isinstance(exc, TransientError):
+            log.exception("event %s (%s) failed unexpectedly", event.id, event.kind)
+        if event.attempts >= gw.config.max_attempts:
+            await store.finish_event(
+                event.id, "dead", error=f"gave up after {event.attempts} attempts: {_describe(exc)}"
+            )
+            gw.metrics_event(event, "dead")
+            return "dead"
+        return await _retry(gw, event, _describe(exc), time.time() + backoff(event.attempts))
+    if outcome is None:
+        outcome = Outcome()
+    await store.finish_event(event.id, outcome.status, result=outcome.result or None)
+    gw.metrics_event(event, outcome.status)
+    return outcome.status
+
+
+async def _retry(gw: Gateway, event, error: str, at: float, *, count: bool = True) -> str:
+    await gw.store.retry_event(event.id, at, error, count_attempt=count)
+    gw.metrics_event(event, "retry")
+    fresh = await gw.store.get_event(event.id)
+    await gw.runner.enqueue(event.id, fresh.revision if fresh else 0, at)
+    return "retry"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    field = getattr(exc, "field", None)
+    if field and field not in text:
+        text = f"{text} (at {field})"
+    return text

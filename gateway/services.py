@@ -1,0 +1,176 @@
+"""The gateway's running parts, built once per process (web server or arq worker).
+
+``Gateway`` holds the store, the plugin manager and adapters, the job runner, the shared HTTP
+session, and per-tenant shop handles and per-account Specter clients, created on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from gateway.config import GatewayConfig
+from gateway.errors import ConfigError
+from gateway.jobs.base import JobRunner
+from gateway.plugins import Adapters, make_plugin_manager
+from gateway.secrets import Cipher
+from gateway.settings import SpecterAccount, Tenant
+from gateway.store.base import Event, NewEvent, Store
+
+log = logging.getLogger("gateway")
+
+Handler = Callable[["Gateway", Event], Awaitable[Any]]
+
+
+class Gateway:
+    def __init__(self, config: GatewayConfig, store: Store, adapters: Adapters):
+        self.config = config
+        self.store = store
+        self.adapters = adapters
+        self.pm = adapters.pm
+        self.runner: JobRunner = _NoRunner()
+        self.http: aiohttp.ClientSession | None = None
+        self.handlers: dict[str, Handler] = {}
+        self._shops: dict[str, Any] = {}
+        self._specter: dict[str, Any] = {}
+        self._background: list[asyncio.Task] = []
+        self.pm.hook.register_event_handlers(register=self._register_handler)
+
+    def _register_handler(self, kind: str, handler: Handler) -> None:
+        if kind in self.handlers:
+            raise ConfigError(f"two plugins handle the event kind {kind!r}")
+        self.handlers[kind] = handler
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    @classmethod
+    async def create(cls, config: GatewayConfig, *, runner: str = "auto") -> Gateway:
+        """Open the store and HTTP session and start the job runner ("inprocess", "arq",
+        "none" for a process that only enqueues, or "auto": arq when a Redis URL is set)."""
+        from gateway.store.sqlite import SQLiteStore
+
+        config.ensure_data_dir()
+        store = SQLiteStore(config.database_path, Cipher(config.resolved_secret_key()))
+        await store.open()
+        gw = cls(config, store, Adapters(make_plugin_manager(config.plugins)))
+        gw.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60, connect=10))
+        if runner == "auto":
+            runner = "arq" if config.redis_url else "inprocess"
+        await gw._start_runner(runner)
+        return gw
+
+    async def _start_runner(self, kind: str) -> None:
+        from gateway.jobs.execute import run_event
+        from gateway.jobs.reconciler import reconcile_forever
+
+        if kind == "inprocess":
+            from gateway.jobs.inprocess import InProcessRunner
+
+            self.runner = InProcessRunner(lambda event_id: run_event(self, event_id), self.config.workers)
+        elif kind == "arq":
+            from gateway.jobs.arq_runner import ArqRunner
+
+            self.runner = ArqRunner(self.config.redis_url)
+        elif kind == "none":
+            return
+        else:
+            raise ConfigError(f"unknown job runner {kind!r}")
+        await self.runner.start()
+        self.spawn(reconcile_forever(self.store, self.runner, self.config.reconcile_seconds), "reconciler")
+
+    def spawn(self, coro, name: str) -> asyncio.Task:
+        task = asyncio.create_task(coro, name=name)
+        self._background.append(task)
+        return task
+
+    async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        await self.runner.stop()
+        for tenant_id in list(self._shops):
+            await self.forget_shop(tenant_id)
+        for client in self._specter.values():
+            with contextlib.suppress(Exception):
+                await client.close()
+        if self.http is not None:
+            await self.http.close()
+        await self.store.close()
+
+    # -- events ------------------------------------------------------------------------------
+
+    async def submit(self, events: list[NewEvent]) -> list[tuple[int, bool]]:
+        """Record events durably, then enqueue the new ones. A queue that cannot be reached now
+        loses nothing: the event is stored and the reconciler enqueues it later."""
+        recorded = await self.store.record_events(events)
+        for (event_id, created), event in zip(recorded, events):
+            if created:
+                try:
+                    await self.runner.enqueue(event_id, 0, event.not_before)
+                except Exception:
+                    log.warning("could not enqueue event %s now; the reconciler will", event_id)
+        return recorded
+
+    def metrics_event(self, event: Event, status: str) -> None:
+        """Hook for metrics on event outcomes (filled in by the metrics module when loaded)."""
+
+    # -- per-tenant and per-account handles ----------------------------------------------------
+
+    async def tenant(self, tenant_id: str) -> Tenant:
+        tenant = await self.store.get_tenant(tenant_id)
+        if tenant is None:
+            raise ConfigError(f"unknown tenant {tenant_id!r}")
+        return tenant
+
+    async def shop(self, tenant: Tenant) -> Any:
+        """The adapter's handle for this tenant (from its ``open_shop``), cached."""
+        shop = self._shops.get(tenant.id)
+        if shop is None:
+            shop = self.adapters.hook(tenant.platform, "open_shop")(tenant=tenant, http=self.http)
+            self._shops[tenant.id] = shop
+        return shop
+
+    async def forget_shop(self, tenant_id: str) -> None:
+        """Drop a cached shop handle (after the tenant's settings changed)."""
+        shop = self._shops.pop(tenant_id, None)
+        if shop is not None:
+            platform = getattr(shop, "platform", None)
+            tenant = await self.store.get_tenant(tenant_id)
+            platform = tenant.platform if tenant else platform
+            if platform:
+                with contextlib.suppress(Exception):
+                    await self.adapters.call(platform, "close_shop", shop=shop)
+
+    async def specter(self, account: SpecterAccount | str) -> Any:
+        """The Specter client for an account, cached."""
+        from gateway.specter.client import SpecterClient
+
+        if isinstance(account, str):
+            found = await self.store.get_account(account)
+            if found is None:
+                raise ConfigError(f"unknown Specter account {account!r}")
+            account = found
+        client = self._specter.get(account.id)
+        if client is None:
+            client = SpecterClient(account, self.http)
+            self._specter[account.id] = client
+        return client
+
+    def forget_specter(self, account_id: str) -> None:
+        self._specter.pop(account_id, None)
+
+
+class _NoRunner:
+    """Before a runner starts (or in a process that only records events)."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def ping(self) -> None: ...
+
+    async def enqueue(self, event_id: int, revision: int = 0, at: float | None = None) -> None:
+        return None

@@ -1,0 +1,153 @@
+"""The store's interface: everything the gateway keeps, behind one small Protocol.
+
+The embedded implementation is :mod:`gateway.store.sqlite`; a PostgreSQL one can follow by
+implementing the same Protocol (and the same migrations in its own dialect).
+
+The event log is the transactional outbox: an inbound event or an outbound action is recorded
+here first, acknowledged, and only then processed by a job. A job carries nothing but the event
+id; the store holds the truth about its status, attempts and next attempt time, so a lost or
+flushed queue loses nothing (the reconciler re-enqueues what is due).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+import msgspec
+
+from gateway.settings import SpecterAccount, Tenant
+
+EventStatus = Literal["pending", "running", "retry", "done", "dead", "skipped"]
+# pending: waiting for its first run; running: claimed by a worker (until its lease ends);
+# retry: failed transiently, runs again at next_attempt_at; done; dead: failed permanently or
+# ran out of attempts, last_error says why; skipped: nothing to do (e.g. an excluded draft order).
+OPEN_STATUSES: tuple[EventStatus, ...] = ("pending", "running", "retry")
+
+BatchState = Literal["open", "stored", "acknowledged"]
+
+
+class NewEvent(msgspec.Struct, kw_only=True):
+    """An event to record. ``idempotency_key`` makes a repeated delivery a no-op: recording the
+    same key for the same scope twice returns the first event."""
+
+    kind: str  # e.g. "shop.order", "specter.stock", "export.products"
+    tenant_id: str | None = None  # None for account-level events (a Specter callback)
+    account_id: str | None = None
+    subject: str = ""  # the object it is about ("order:123"); jobs on one subject never overlap
+    idempotency_key: str | None = None
+    payload: dict[str, Any] = {}
+    not_before: float | None = None  # unix time; None: now
+
+
+class Event(msgspec.Struct, kw_only=True):
+    id: int
+    kind: str
+    tenant_id: str | None
+    account_id: str | None
+    subject: str
+    idempotency_key: str | None
+    payload: dict[str, Any]
+    status: EventStatus
+    attempts: int  # runs started so far
+    revision: int  # bumped on every status change; part of a queued job's id
+    next_attempt_at: float
+    last_error: str | None
+    result: dict[str, Any] | None
+    created_at: float
+    updated_at: float
+
+
+class IdMapping(msgspec.Struct, kw_only=True):
+    tenant_id: str
+    kind: str  # "article", "customer", "order", "category"
+    shop_id: str
+    specter_id: str
+    fingerprint: str = ""  # hash of what was last sent or written, to recognise echoes
+    updated_at: float = 0.0
+
+
+class Batch(msgspec.Struct, kw_only=True):
+    account_id: str
+    flow: str  # "stock", "article", "order"
+    batch_no: str
+    state: BatchState
+    created_at: float
+    updated_at: float
+
+
+class EventFilter(msgspec.Struct, kw_only=True):
+    tenant_id: str | None = None
+    account_id: str | None = None
+    kind: str | None = None
+    status: EventStatus | None = None
+    limit: int = 100
+    before_id: int | None = None  # paging: events with a smaller id
+
+
+class Store(Protocol):
+    """What the gateway needs from its database. All times are unix seconds (float)."""
+
+    async def open(self) -> None:
+        """Connect and apply pending migrations."""
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise when the database cannot be reached (for /readyz)."""
+
+    # -- Specter accounts and tenants; secrets arrive and leave in clear, stored encrypted.
+    async def put_account(self, account: SpecterAccount) -> None: ...
+    async def get_account(self, account_id: str) -> SpecterAccount | None: ...
+    async def account_by_callback_token(self, token: str) -> SpecterAccount | None: ...
+    async def list_accounts(self) -> list[SpecterAccount]: ...
+    async def remove_account(self, account_id: str) -> bool:
+        """Refuses (raises ConfigError) while tenants still use the account."""
+
+    async def put_tenant(self, tenant: Tenant) -> None: ...
+    async def get_tenant(self, tenant_id: str) -> Tenant | None: ...
+    async def list_tenants(self, account_id: str | None = None) -> list[Tenant]: ...
+    async def remove_tenant(self, tenant_id: str) -> bool: ...
+
+    # -- Id mappings, shop id <-> Specter id per tenant and kind.
+    async def put_mapping(self, mapping: IdMapping) -> None: ...
+    async def mapping_by_shop_id(self, tenant_id: str, kind: str, shop_id: str) -> IdMapping | None: ...
+    async def mapping_by_specter_id(self, tenant_id: str, kind: str, specter_id: str) -> IdMapping | None: ...
+
+    # -- The event log (outbox).
+    async def record_events(self, events: list[NewEvent]) -> list[tuple[int, bool]]:
+        """Record events durably in one transaction; answer (event id, created) per event, where
+        created is False for an idempotency key already recorded."""
+
+    async def get_event(self, event_id: int) -> Event | None: ...
+
+    async def claim_event(self, event_id: int, lease_seconds: float) -> Event | None | Literal["busy"]:
+        """Mark a due event running (attempts + 1, revision + 1, lease until now + lease_seconds)
+        and return it. None when it is not due (done, dead, skipped, running with a live lease,
+        or next_attempt_at in the future); "busy" when another event of the same tenant and
+        subject is running with a live lease."""
+
+    async def finish_event(
+        self, event_id: int, status: EventStatus, *, error: str | None = None, result: dict[str, Any] | None = None
+    ) -> None:
+        """Close a claimed event: done, skipped or dead (with the error)."""
+
+    async def retry_event(self, event_id: int, next_attempt_at: float, error: str, *, count_attempt: bool = True) -> None:
+        """Put a claimed event back for a later run; ``count_attempt`` False for "busy"."""
+
+    async def due_events(self, now: float, limit: int) -> list[tuple[int, int]]:
+        """(id, revision) of events that should run now: pending or retry and due, or running
+        with an expired lease (a worker died); oldest first."""
+
+    async def list_events(self, query: EventFilter) -> list[Event]: ...
+
+    async def count_events(self, tenant_id: str | None = None) -> dict[str, int]:
+        """Events per status."""
+
+    async def requeue_events(self, event_ids: list[int] | None = None, *, tenant_id: str | None = None) -> list[int]:
+        """"Transfer again": put dead (or, by id, also done/skipped) events back to pending with
+        a fresh attempt count; by ids, or every dead event of a tenant. Returns the ids."""
+
+    # -- Specter batches (pull-and-acknowledge).
+    async def put_batch(self, batch: Batch) -> None: ...
+    async def open_batch(self, account_id: str, flow: str) -> Batch | None:
+        """The batch of this flow not yet acknowledged, if any."""
