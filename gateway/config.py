@@ -42,7 +42,11 @@ class GatewayConfig(msgspec.Struct, kw_only=True):
             else:
                 values[field.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return msgspec.convert(values, cls, strict=False)
+        data_dir = values.pop("data_dir", None)
+        config = msgspec.convert(values, cls, strict=False)
+        if data_dir is not None:
+            config.data_dir = Path(data_dir)
+        return config
 
     @property
     def database_path(self) -> Path:

@@ -62,7 +62,12 @@ class Model(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 Quantity = Annotated[int, msgspec.Meta(ge=0)]
-VatPercent = Annotated[Decimal, msgspec.Meta(ge=0, le=100)]
+VatPercent = Decimal  # 0..100, checked by _check_vat (msgspec cannot bound a Decimal)
+
+
+def _check_vat(value: Decimal | None) -> None:
+    if value is not None and not (0 <= value <= 100):
+        raise ValueError(f"vat_percent must be between 0 and 100, got {value}")
 
 
 class ArticleGroup(Model):
@@ -97,6 +102,9 @@ class Article(Model):
     # Open for price lists and per-language texts (Specter API v2); no wire format yet.
     prices: dict[str, Decimal] = {}
     texts: dict[str, str] = {}
+
+    def __post_init__(self) -> None:
+        _check_vat(self.vat_percent)
 
 
 class Address(Model):
@@ -149,11 +157,18 @@ class _Row(Model, tag_field="kind"):
     vat_percent: VatPercent = Decimal(0)
     comment: str = ""
 
+    def __post_init__(self) -> None:
+        _check_vat(self.vat_percent)
+
 
 class ProductRow(_Row, tag="product"):
+    """A product or variant; ``unit_price_ex_vat`` is before discounts, and ``discount_ex_vat``
+    the row's whole discount (coupons spread over the rows by the shop). The engine turns
+    discounts into negative rows, per order or per item as the tenant's settings say."""
+
     article_no: str = ""
-    shop_product_id: str = ""
-    discount_percent: Decimal | None = None  # per-item discount, when that setting is on
+    shop_product_id: str = ""  # the product (or variation) to fetch when Specter lacks the article
+    discount_ex_vat: Decimal = Decimal(0)
 
 
 class ShippingRow(_Row, tag="shipping"):
@@ -169,7 +184,8 @@ class CashOnDeliveryRow(_Row, tag="cod_fee"):
 
 
 class DiscountRow(_Row, tag="discount"):
-    """A discount; its unit price is negative."""
+    """A discount not already spread over the product rows (an order-level rebate); its unit
+    price is negative."""
 
     code: str = ""
     percent: Decimal | None = None
@@ -214,6 +230,7 @@ class Order(Model):
     customer_note: str = ""
     customer_reference: str = ""
     specter_order_no: str = ""  # written back to the shop once Specter has the order
+    discount_codes: list[str] = []  # coupon codes, to name the discount rows
     custom_fields: dict[str, str] = {}
 
 

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import msgspec
 
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
@@ -36,7 +37,7 @@ class Gateway:
         self.runner: JobRunner = _NoRunner()
         self.http: aiohttp.ClientSession | None = None
         self.handlers: dict[str, Handler] = {}
-        self._shops: dict[str, Any] = {}
+        self._shops: dict[str, tuple[int, Any, str]] = {}  # tenant id -> (version, shop, platform)
         self._specter: dict[str, Any] = {}
         self._background: list[asyncio.Task] = []
         self.pm.hook.register_event_handlers(register=self._register_handler)
@@ -129,22 +130,25 @@ class Gateway:
 
     async def shop(self, tenant: Tenant) -> Any:
         """The adapter's handle for this tenant (from its ``open_shop``), cached."""
-        shop = self._shops.get(tenant.id)
-        if shop is None:
-            shop = self.adapters.hook(tenant.platform, "open_shop")(tenant=tenant, http=self.http)
-            self._shops[tenant.id] = shop
+        # Keyed by the tenant's whole configuration, so a change made by another process (the
+        # CLI, another gateway node) opens a fresh handle.
+        version = hash(msgspec.json.encode(tenant))
+        cached = self._shops.get(tenant.id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        if cached is not None:
+            await self.forget_shop(tenant.id)
+        shop = self.adapters.hook(tenant.platform, "open_shop")(tenant=tenant, http=self.http)
+        self._shops[tenant.id] = (version, shop, tenant.platform)
         return shop
 
     async def forget_shop(self, tenant_id: str) -> None:
         """Drop a cached shop handle (after the tenant's settings changed)."""
-        shop = self._shops.pop(tenant_id, None)
-        if shop is not None:
-            platform = getattr(shop, "platform", None)
-            tenant = await self.store.get_tenant(tenant_id)
-            platform = tenant.platform if tenant else platform
-            if platform:
-                with contextlib.suppress(Exception):
-                    await self.adapters.call(platform, "close_shop", shop=shop)
+        cached = self._shops.pop(tenant_id, None)
+        if cached is not None:
+            _, shop, platform = cached
+            with contextlib.suppress(Exception):
+                await self.adapters.call(platform, "close_shop", shop=shop)
 
     async def specter(self, account: SpecterAccount | str) -> Any:
         """The Specter client for an account, cached."""

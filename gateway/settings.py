@@ -81,7 +81,10 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     payment_types: dict[str, PayType] = msgspec.field(default_factory=lambda: dict(DEFAULT_PAYMENT_TYPES))
     delivery_methods: dict[str, str] = {}  # shop method id -> Specter "External key"; unmapped: the id
     delete_order: bool = False  # an order deleted in the shop is deleted in Specter
-    cash_on_delivery_methods: list[str] = ["cod"]
+    # Put before the shop's order number in externalOrderNo, which Specter keeps unique per
+    # account: shops sharing one account need different prefixes.
+    external_order_prefix: Annotated[str, msgspec.Meta(max_length=10, pattern=r"^[A-Za-z0-9_\-]*$")] = ""
+    cash_on_delivery_methods: list[str] = msgspec.field(default_factory=lambda: ["cod"])
 
     # -- Product export (shop to Specter)
     export_product_on_change: bool = True

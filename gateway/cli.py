@@ -1,0 +1,272 @@
+"""``specter-gateway``: run the gateway, its workers and simulators, and manage tenants.
+
+The management commands work on the gateway's store directly (the same database the server
+uses; SQLite in WAL mode lets both write), so they work whether or not a server is running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from gateway.config import GatewayConfig
+from gateway.errors import ConfigError
+from gateway.model import InvalidInput
+
+
+def _value(text: str) -> Any:
+    """A command-line value: JSON when it parses (true, 12, ["a"]), else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _pairs(items: list[str] | None, option: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidInput(f"{option} expects KEY=VALUE, got {item!r}")
+        result[key.strip()] = _secret_prompt(key) if value == "-" else _value(value)
+    return result
+
+
+def _secret_prompt(name: str) -> str:
+    # "-" reads a secret from the terminal, so it stays out of shell history and `ps`.
+    return getpass.getpass(f"{name}: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+async def _with_gateway(config: GatewayConfig, work: Callable[[Any], Awaitable[int | None]]) -> int:
+    from gateway.services import Gateway
+
+    gw = await Gateway.create(config, runner="none")
+    try:
+        return await work(gw) or 0
+    finally:
+        await gw.close()
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace, config: GatewayConfig) -> int:
+    import uvicorn
+
+    from gateway.web.app import create_app
+
+    uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, config: GatewayConfig) -> int:
+    if not config.redis_url:
+        raise ConfigError("the arq worker needs a Redis URL: set SPECTER_GATEWAY_REDIS_URL (or --redis-url)")
+    from gateway.jobs.arq_runner import run_worker_blocking
+
+    run_worker_blocking(config)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace, config: GatewayConfig) -> int:
+    if args.system == "specter":
+        from gateway.simulators.specter.app import run
+
+        if not args.account:
+            raise InvalidInput("give at least one --account SBMID:APIUSERID:APIUSERKEY:INTEGRATIONKEY")
+        run(args.host, args.port, args.account)
+    elif args.system == "woocommerce":
+        from adapters.woocommerce.fake_shop import run
+
+        run(args.host, args.port)
+    else:
+        raise InvalidInput(f"unknown system to simulate: {args.system!r}")
+    return 0
+
+
+def cmd_platforms(args: argparse.Namespace, config: GatewayConfig) -> int:
+    from gateway.plugins import Adapters, make_plugin_manager
+
+    adapters = Adapters(make_plugin_manager(config.plugins))
+    for name in adapters.names:
+        print(f"{name}\t{adapters.platform(name).title}")
+    return 0
+
+
+def cmd_account(args: argparse.Namespace, config: GatewayConfig) -> int:
+    from gateway.tenants import TenantService
+
+    async def work(gw) -> int:
+        service = TenantService(gw.store, gw.adapters)
+        if args.action == "add":
+            data = {"id": args.id, **_pairs(args.set, "--set")}
+            _print_json(service.account_view(await service.add_account(data)))
+        elif args.action == "set":
+            _print_json(service.account_view(await service.update_account(args.id, _pairs(args.set, "--set"))))
+        elif args.action == "show":
+            _print_json(service.account_view(await service.account(args.id)))
+        elif args.action == "remove":
+            await service.remove_account(args.id)
+            print(f"removed Specter account {args.id}")
+        elif args.action == "list":
+            for account in await gw.store.list_accounts():
+                print(f"{account.id}\tsbmId {account.sbm_id}\tAPI v{account.api_version}\t{account.base_url}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
+def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
+    from gateway.tenants import TenantService
+
+    async def work(gw) -> int:
+        service = TenantService(gw.store, gw.adapters)
+        if args.action == "add":
+            data = {
+                "id": args.id,
+                "platform": args.platform,
+                "account_id": args.account,
+                "name": args.name or args.id,
+                "shop": _pairs(args.shop, "--shop"),
+                "settings": _pairs(args.setting, "--setting"),
+            }
+            tenant = await service.add_tenant(data)
+            _print_json(service.tenant_view(tenant))
+            print(f"shop events URL: {config.public_url.rstrip('/')}/shops/{tenant.id}/events", file=sys.stderr)
+        elif args.action == "set":
+            patch: dict[str, Any] = {}
+            if args.shop:
+                patch["shop"] = _pairs(args.shop, "--shop")
+            if args.setting:
+                patch["settings"] = _pairs(args.setting, "--setting")
+            for key in ("name", "platform"):
+                if getattr(args, key, None):
+                    patch[key] = getattr(args, key)
+            if args.account:
+                patch["account_id"] = args.account
+            if args.enabled is not None:
+                patch["enabled"] = args.enabled == "yes"
+            _print_json(service.tenant_view(await service.update_tenant(args.id, patch)))
+        elif args.action == "show":
+            tenant = await service.tenant(args.id)
+            view = service.tenant_view(tenant)
+            view["counts"] = await gw.store.count_events(tenant.id)
+            _print_json(view)
+        elif args.action == "remove":
+            await service.remove_tenant(args.id)
+            print(f"removed tenant {args.id}")
+        elif args.action == "list":
+            for tenant in await gw.store.list_tenants():
+                state = "enabled" if tenant.enabled else "disabled"
+                print(f"{tenant.id}\t{tenant.platform}\taccount {tenant.account_id}\t{state}\t{tenant.name}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
+def cmd_events(args: argparse.Namespace, config: GatewayConfig) -> int:
+    from gateway.store.base import EventFilter
+    from gateway.tenants import TenantService
+
+    async def work(gw) -> int:
+        await TenantService(gw.store, gw.adapters).tenant(args.tenant)
+        if args.retry is not None:
+            ids = await gw.store.requeue_events([args.retry]) if args.retry else await gw.store.requeue_events(tenant_id=args.tenant)
+            print(f"queued again: {', '.join(map(str, ids)) or 'nothing'}")
+            return 0
+        status = "dead" if args.failed else args.status
+        events = await gw.store.list_events(EventFilter(tenant_id=args.tenant, status=status, kind=args.kind, limit=args.limit))
+        for e in events:
+            error = f"\t{e.last_error}" if e.last_error else ""
+            print(f"{e.id}\t{e.kind}\t{e.subject}\t{e.status}\tattempts {e.attempts}{error}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
+# -- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="specter-gateway", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", help="where the embedded store and keys live (default ./data)")
+    parser.add_argument("--redis-url", help="run jobs on arq with this Redis (default: in-process)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the gateway's web application")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run an arq worker (needs a Redis URL); start as many as you like")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("simulate", help="run a simulator: specter or woocommerce")
+    p.add_argument("system", choices=["specter", "woocommerce"])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8100)
+    p.add_argument("--account", action="append", help="SBMID:APIUSERID:APIUSERKEY:INTEGRATIONKEY (repeatable)")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("platforms", help="list the installed shop platforms")
+    p.set_defaults(func=cmd_platforms)
+
+    p = sub.add_parser("account", help="manage Specter accounts")
+    p.add_argument("action", choices=["add", "list", "show", "set", "remove"])
+    p.add_argument("id", nargs="?")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="sbm_id, api_version, api_user_id, user_key, integration_key, base_url (VALUE '-' prompts)")
+    p.set_defaults(func=cmd_account)
+
+    p = sub.add_parser("tenant", help="manage tenants (shops)")
+    p.add_argument("action", choices=["add", "list", "show", "set", "remove"])
+    p.add_argument("id", nargs="?")
+    p.add_argument("--platform")
+    p.add_argument("--account", help="the Specter account id")
+    p.add_argument("--name")
+    p.add_argument("--enabled", choices=["yes", "no"])
+    p.add_argument("--shop", action="append", metavar="KEY=VALUE", help="shop connection setting (VALUE '-' prompts)")
+    p.add_argument("--setting", action="append", metavar="KEY=VALUE", help="tenant setting")
+    p.set_defaults(func=cmd_tenant)
+
+    p = sub.add_parser("events", help="show a tenant's event log, or queue failed events again")
+    p.add_argument("tenant")
+    p.add_argument("--failed", action="store_true", help="only events that failed for good")
+    p.add_argument("--status")
+    p.add_argument("--kind")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--retry", type=int, nargs="?", const=0, metavar="EVENT_ID",
+                   help="transfer again: one event, or without an id every failed event")
+    p.set_defaults(func=cmd_events)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in ("account", "tenant") and args.action != "list" and not args.id:
+        parser.error(f"{args.command} {args.action} needs an id")
+    config = GatewayConfig.from_env(data_dir=args.data_dir, redis_url=args.redis_url)
+    try:
+        return args.func(args, config)
+    except InvalidInput as exc:
+        where = f" (at {exc.field})" if exc.field and exc.field not in str(exc) else ""
+        print(f"error: {exc}{where}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

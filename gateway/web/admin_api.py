@@ -1,0 +1,187 @@
+"""The JSON admin API: tenants, Specter accounts and the event log, behind the admin token."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gateway.model import InvalidInput
+from gateway.store.base import EventFilter
+from gateway.tenants import TenantService
+from gateway.web.responses import error, from_exception
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _authorised(request: Request) -> bool:
+    expected = request.app.state.admin_token
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode())
+
+
+def admin(endpoint: Endpoint) -> Endpoint:
+    """Require the admin token and answer the caller's mistakes as clear JSON errors."""
+
+    async def wrapped(request: Request) -> Response:
+        if not _authorised(request):
+            return error(401, "missing or wrong admin token (send 'Authorization: Bearer TOKEN')")
+        try:
+            return await endpoint(request)
+        except Exception as exc:  # noqa: BLE001 - from_exception re-raises server faults
+            return from_exception(exc)
+
+    return wrapped
+
+
+async def _json(request: Request) -> dict:
+    body = await request.body()
+    try:
+        data = msgspec.json.decode(body or b"{}")
+    except msgspec.DecodeError as exc:
+        raise InvalidInput(f"body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("body must be a JSON object", "$")
+    return data
+
+
+def _service(request: Request) -> TenantService:
+    gw = request.app.state.gateway
+    return TenantService(gw.store, gw.adapters)
+
+
+# -- platforms and accounts ----------------------------------------------------------------------
+
+
+@admin
+async def list_platforms(request: Request) -> Response:
+    adapters = request.app.state.gateway.adapters
+    return JSONResponse([{"name": n, "title": adapters.platform(n).title} for n in adapters.names])
+
+
+@admin
+async def list_accounts(request: Request) -> Response:
+    service = _service(request)
+    return JSONResponse([service.account_view(a) for a in await service.store.list_accounts()])
+
+
+@admin
+async def add_account(request: Request) -> Response:
+    service = _service(request)
+    account = await service.add_account(await _json(request))
+    return JSONResponse(service.account_view(account), status_code=201)
+
+
+@admin
+async def account_detail(request: Request) -> Response:
+    service = _service(request)
+    account_id = request.path_params["account_id"]
+    if request.method == "DELETE":
+        await service.remove_account(account_id)
+        return Response(status_code=204)
+    if request.method == "PATCH":
+        account = await service.update_account(account_id, await _json(request))
+        request.app.state.gateway.forget_specter(account_id)
+    else:
+        account = await service.account(account_id)
+    return JSONResponse(service.account_view(account))
+
+
+# -- tenants -----------------------------------------------------------------------------------
+
+
+@admin
+async def list_tenants(request: Request) -> Response:
+    service = _service(request)
+    account = request.query_params.get("account")
+    return JSONResponse([service.tenant_view(t) for t in await service.store.list_tenants(account)])
+
+
+@admin
+async def add_tenant(request: Request) -> Response:
+    service = _service(request)
+    tenant = await service.add_tenant(await _json(request))
+    return JSONResponse(service.tenant_view(tenant), status_code=201)
+
+
+@admin
+async def tenant_detail(request: Request) -> Response:
+    service = _service(request)
+    tenant_id = request.path_params["tenant_id"]
+    if request.method == "DELETE":
+        await service.remove_tenant(tenant_id)
+        await request.app.state.gateway.forget_shop(tenant_id)
+        return Response(status_code=204)
+    if request.method == "PATCH":
+        tenant = await service.update_tenant(tenant_id, await _json(request))
+        await request.app.state.gateway.forget_shop(tenant_id)
+    else:
+        tenant = await service.tenant(tenant_id)
+    view = service.tenant_view(tenant)
+    view["counts"] = await service.store.count_events(tenant_id)
+    return JSONResponse(view)
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+@admin
+async def list_events(request: Request) -> Response:
+    service = _service(request)
+    tenant_id = request.path_params["tenant_id"]
+    await service.tenant(tenant_id)
+    q = request.query_params
+    try:
+        query = msgspec.convert(
+            {
+                "tenant_id": tenant_id,
+                "kind": q.get("kind"),
+                "status": q.get("status"),
+                "limit": int(q.get("limit", 100)),
+                "before_id": int(q["before"]) if "before" in q else None,
+            },
+            EventFilter,
+        )
+    except (ValueError, msgspec.ValidationError) as exc:
+        raise InvalidInput(f"bad event query: {exc}") from None
+    events = await service.store.list_events(query)
+    return JSONResponse(msgspec.to_builtins(events))
+
+
+@admin
+async def retry_events(request: Request) -> Response:
+    """"Transfer again": one event (``event_id``) or every failed event of the tenant."""
+    gw = request.app.state.gateway
+    service = _service(request)
+    tenant_id = request.path_params["tenant_id"]
+    await service.tenant(tenant_id)
+    event_id = request.path_params.get("event_id")
+    if event_id is not None:
+        event = await gw.store.get_event(int(event_id))
+        if event is None or event.tenant_id != tenant_id:
+            return error(404, f"tenant {tenant_id!r} has no event {event_id}")
+        ids = await gw.store.requeue_events([event.id])
+    else:
+        ids = await gw.store.requeue_events(tenant_id=tenant_id)
+    for requeued in ids:
+        await gw.runner.enqueue(requeued, (await gw.store.get_event(requeued)).revision)
+    return JSONResponse({"requeued": ids})
+
+
+routes = [
+    Route("/platforms", list_platforms),
+    Route("/accounts", list_accounts, methods=["GET"]),
+    Route("/accounts", add_account, methods=["POST"]),
+    Route("/accounts/{account_id}", account_detail, methods=["GET", "PATCH", "DELETE"]),
+    Route("/tenants", list_tenants, methods=["GET"]),
+    Route("/tenants", add_tenant, methods=["POST"]),
+    Route("/tenants/{tenant_id}", tenant_detail, methods=["GET", "PATCH", "DELETE"]),
+    Route("/tenants/{tenant_id}/events", list_events, methods=["GET"]),
+    Route("/tenants/{tenant_id}/events/retry", retry_events, methods=["POST"]),
+    Route("/tenants/{tenant_id}/events/{event_id:int}/retry", retry_events, methods=["POST"]),
+]

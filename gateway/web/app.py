@@ -1,0 +1,38 @@
+"""The Starlette application: inbound routes, the admin API and health checks."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+
+from gateway.config import GatewayConfig
+from gateway.services import Gateway
+from gateway.web import admin_api, health, inbound
+
+
+def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> Starlette:
+    config = config or GatewayConfig.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        gateway = await Gateway.create(config, runner=runner)
+        app.state.gateway = gateway
+        app.state.admin_token = config.resolved_admin_token()
+        try:
+            yield
+        finally:
+            await gateway.close()
+
+    routes = [
+        Route("/healthz", health.healthz),
+        Route("/readyz", health.readyz),
+        Route("/shops/{tenant_id}/events", inbound.shop_events, methods=["POST"]),
+        Route("/shops/{tenant_id}/get_specter_articles", inbound.product_import_pull, methods=["GET", "POST"]),
+        Route("/specter/{token}", inbound.specter_callback, methods=["GET", "POST"]),
+        Route("/specter/{token}/{flow}", inbound.specter_callback, methods=["GET", "POST"]),
+        Mount("/admin/api", routes=admin_api.routes),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

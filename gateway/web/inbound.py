@@ -1,0 +1,115 @@
+"""Inbound routes: shop events, Specter's callbacks and the product-import pull.
+
+Each one records what it received as events and answers at once; jobs do the work. Nothing is
+stored for a request that is refused.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from gateway.adapter import InboundRequest
+from gateway.errors import RejectedRequest
+from gateway.store.base import NewEvent
+from gateway.web.responses import error, from_exception
+
+# Specter's trigger names and the ``calltype`` numbers of the single-URL style.
+CALLBACK_FLOWS = ("stock", "article", "order", "remove-order", "invoice")
+CALLTYPES = {"1": "stock", "2": "invoice", "3": "remove-order", "4": "order", "5": "article"}
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused as soon as it is larger than ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RejectedRequest(413, f"body of {declared} bytes is larger than the limit of {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RejectedRequest(413, f"body is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def shop_events(request: Request) -> Response:
+    """A shop's webhook or event call for one tenant: verified by the tenant's adapter."""
+    gw = request.app.state.gateway
+    tenant_id = request.path_params["tenant_id"]
+    try:
+        body = await read_body(request, gw.config.max_body_bytes)
+        tenant = await gw.store.get_tenant(tenant_id)
+        if tenant is None:
+            return error(404, f"unknown tenant {tenant_id!r}")
+        if not tenant.enabled:
+            return error(403, f"tenant {tenant_id!r} is disabled")
+        inbound = InboundRequest(
+            method=request.method,
+            path=request.url.path,
+            headers={k.lower(): v for k, v in request.headers.items()},
+            query=dict(request.query_params),
+            body=body,
+            received_at=time.time(),
+        )
+        shop = await gw.shop(tenant)
+        events = gw.adapters.hook(tenant.platform, "decode_shop_request")(shop=shop, request=inbound)
+    except Exception as exc:  # noqa: BLE001 - from_exception re-raises what is not the caller's fault
+        return from_exception(exc)
+    recorded = await gw.submit(
+        [
+            NewEvent(
+                kind=f"shop.{e.object}",
+                tenant_id=tenant.id,
+                account_id=tenant.account_id,
+                subject=f"{e.object}:{e.object_id}",
+                idempotency_key=e.dedupe_key,
+                payload={"action": e.action, "object_id": e.object_id, "data": e.payload},
+            )
+            for e in events
+        ]
+    )
+    new = sum(1 for _, created in recorded if created)
+    return JSONResponse({"stored": new, "duplicates": len(recorded) - new})
+
+
+async def specter_callback(request: Request) -> Response:
+    """Specter's trigger: only a hint to poll now. Recorded and answered ``1;Done`` at once."""
+    gw = request.app.state.gateway
+    account = await gw.store.account_by_callback_token(request.path_params["token"])
+    if account is None:
+        return PlainTextResponse("0;404;unknown callback URL", status_code=404)
+    flow = request.path_params.get("flow") or CALLTYPES.get(request.query_params.get("calltype", ""), "")
+    if flow not in CALLBACK_FLOWS:
+        return PlainTextResponse(f"0;400;unknown callback flow {flow!r}", status_code=400)
+    await gw.submit(
+        [
+            NewEvent(
+                kind=f"specter.{flow}",
+                account_id=account.id,
+                subject=f"callback:{flow}",
+                payload={"query": dict(request.query_params)},
+            )
+        ]
+    )
+    return PlainTextResponse("1;Done")
+
+
+async def product_import_pull(request: Request) -> Response:
+    """``get_specter_articles``: start the product import for one tenant. Authorised by the
+    tenant's inbound token (``?token=``), as the legacy script URL was reachable by the shop."""
+    gw = request.app.state.gateway
+    tenant_id = request.path_params["tenant_id"]
+    tenant = await gw.store.get_tenant(tenant_id)
+    if tenant is None:
+        return error(404, f"unknown tenant {tenant_id!r}")
+    token = request.query_params.get("token", "")
+    if not hmac.compare_digest(token.encode(), tenant.inbound_token.encode()):
+        return error(401, "missing or wrong token")
+    recorded = await gw.submit(
+        [NewEvent(kind="import.products", tenant_id=tenant.id, account_id=tenant.account_id, subject="import")]
+    )
+    return JSONResponse({"event_id": recorded[0][0]}, status_code=202)

@@ -1,0 +1,92 @@
+"""The ``specter-gateway`` command, run as a user runs it: a separate process on one data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from cryptography.fernet import Fernet
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = os.environ | {
+        "SPECTER_GATEWAY_DATA_DIR": str(tmp_path / "data"),
+        "SPECTER_GATEWAY_SECRET_KEY": Fernet.generate_key().decode(),
+    }
+
+    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "gateway.cli", *args], env=env, capture_output=True, text=True, input=input, timeout=60
+        )
+
+    return run
+
+
+def add_account(cli):
+    done = cli("account", "add", "acme", "--set", "sbm_id=4711", "--set", "api_user_id=u1",
+               "--set", "user_key=uk-SECRET", "--set", "integration_key=-", input="ik-SECRET\n")
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_tenant_add_list_show_set_remove(cli):
+    shown = json.loads(add_account(cli).stdout)
+    assert shown["user_key"] == "********" and shown["integration_key"] == "********"
+
+    done = cli("tenant", "add", "shop1", "--platform", "woocommerce", "--account", "acme",
+               "--shop", "url=https://shop1.example.se/", "--shop", "consumer_key=ck_1",
+               "--shop", "consumer_secret=cs-SECRET", "--setting", "include_zero_shipping=true")
+    assert done.returncode == 0, done.stderr
+    assert "cs-SECRET" not in done.stdout + done.stderr
+    assert "/shops/shop1/events" in done.stderr
+
+    listed = cli("tenant", "list")
+    assert listed.returncode == 0 and "shop1\twoocommerce\taccount acme\tenabled" in listed.stdout
+
+    done = cli("tenant", "set", "shop1", "--setting", "order_export=manual", "--enabled", "no")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(cli("tenant", "show", "shop1").stdout)
+    assert shown["settings"]["order_export"] == "manual"
+    assert shown["settings"]["include_zero_shipping"] is True
+    assert shown["enabled"] is False
+    assert shown["shop"]["consumer_secret"] == "********"
+
+    assert cli("tenant", "remove", "shop1").returncode == 0
+    gone = cli("tenant", "show", "shop1")
+    assert gone.returncode == 2 and "unknown tenant 'shop1'" in gone.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--platform", "magento", "--account", "acme"], "unknown shop platform 'magento'"),
+        (["--platform", "woocommerce", "--account", "other"], "unknown Specter account 'other'"),
+        (["--platform", "woocommerce", "--account", "acme", "--shop", "url=https://x/"], "consumer_key"),
+        (["--platform", "woocommerce", "--account", "acme", "--shop", "url=https://x/", "--shop", "consumer_key=k",
+          "--shop", "consumer_secret=s", "--setting", "order_export=weekly"], "$.settings.order_export"),
+        (["--platform", "woocommerce", "--account", "acme", "--setting", "oops"], "KEY=VALUE"),
+    ],
+)
+def test_bad_tenant_input_is_a_clear_error(cli, args, message):
+    add_account(cli)
+    done = cli("tenant", "add", "shop2", *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert cli("tenant", "list").stdout == ""
+
+
+def test_platforms_come_from_entry_points(cli):
+    done = cli("platforms")
+    assert done.returncode == 0
+    names = [line.split("\t")[0] for line in done.stdout.splitlines()]
+    assert names == ["abicart", "legacy_php", "woocommerce"]
+
+
+def test_worker_without_redis_says_what_is_missing(cli):
+    done = cli("worker")
+    assert done.returncode == 2 and "SPECTER_GATEWAY_REDIS_URL" in done.stderr
