@@ -28,6 +28,8 @@ class GatewayConfig(msgspec.Struct, kw_only=True):
     reconcile_seconds: float = 5.0
     max_attempts: int = 12
     job_lease_seconds: float = 300.0
+    retry_base_seconds: float = 2.0  # first retry's backoff ceiling; doubles per attempt (jobs/retry.py)
+    queue_name: str = "specter-gateway"  # arq queue (and job id prefix): gateways sharing a Redis differ here
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> GatewayConfig:

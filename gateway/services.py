@@ -76,7 +76,7 @@ class Gateway:
         elif kind == "arq":
             from gateway.jobs.arq_runner import ArqRunner
 
-            self.runner = ArqRunner(self.config.redis_url)
+            self.runner = ArqRunner(self.config.redis_url, self.config.queue_name)
         elif kind == "none":
             return
         else:

@@ -1,12 +1,43 @@
-"""WooCommerce (REST API wc/v3) as a shop platform."""
+"""WooCommerce (REST API wc/v3) as a shop platform: the adapter's hook implementations.
+
+Where the domain has no WooCommerce counterpart the choices are:
+
+- Specter's order number and tracking numbers go into order meta (``_specter_order_no``,
+  ``_specter_tracking_numbers``); the leading "_" keeps them out of the customer's view.
+- An order deleted in Specter is *cancelled* in the shop, never trashed.
+- WooCommerce categories have no hidden state (``display`` only picks what an archive page
+  lists), so an inactive article group still gets an ordinary category; its products'
+  visibility is the shop owner's to manage. Categories are found by name under their parent.
+- A product created from Specter gets WooCommerce's own defaults (type simple, published).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
 import msgspec
 
-from gateway.adapter import Platform, hookimpl
+from adapters.woocommerce import decode, webhooks
+from adapters.woocommerce.client import WooCommerceClient, WooCommerceError
+from gateway.adapter import InboundRequest, ItemResult, Platform, hookimpl
+from gateway.model import (
+    Article,
+    ArticleGroup,
+    Customer,
+    Order,
+    OrderStatusUpdate,
+    ShopEvent,
+    StockLevel,
+    convert,
+)
+from gateway.settings import Tenant, TenantSettings
 
 PLATFORM = "woocommerce"
+SKU_LOOKUPS = 8  # concurrent "products?sku=" requests while locating a stock batch
 
 
 class WooCommerceConnection(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -15,6 +46,54 @@ class WooCommerceConnection(msgspec.Struct, kw_only=True, forbid_unknown_fields=
     consumer_secret: str
     webhook_secret: str = ""
     query_string_auth: bool = False  # for hosts that strip the Authorization header
+
+
+class WooShop:
+    """One tenant's shop: its API client, settings and the SKU → product id cache."""
+
+    def __init__(self, tenant_id: str, connection: WooCommerceConnection, client: WooCommerceClient,
+                 settings: TenantSettings):
+        self.tenant_id = tenant_id
+        self.connection = connection
+        self.client = client
+        self.settings = settings
+        self.tax_rates = tax_rates(settings)
+        # article number -> (product or variation id, parent id or None)
+        self.locations: dict[str, tuple[str, str | None]] = {}
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.connection.webhook_secret
+
+    def __repr__(self) -> str:  # the connection holds secrets
+        return f"WooShop(tenant={self.tenant_id!r}, url={self.connection.url!r})"
+
+    async def locate(self, article_no: str) -> tuple[str, str | None] | None:
+        """Where an article number lives: a product, or a variation and its parent."""
+        if article_no not in self.locations:
+            found = await self.client.find_by_sku(article_no)
+            if found is None:
+                return None
+            parent = found.get("parent_id") if found.get("type") == "variation" else None
+            self.locations[article_no] = (str(found["id"]), str(parent) if parent else None)
+        return self.locations[article_no]
+
+
+def tax_rates(settings: TenantSettings) -> dict[str, Decimal]:
+    """Tax class -> VAT percent: the defaults, overridden by the tenant's VAT -> class map."""
+    rates = dict(decode.DEFAULT_TAX_RATES)
+    rates.update({tax_class: Decimal(pct) for pct, tax_class in settings.tax_classes.items()})
+    return rates
+
+
+def tax_class_for(shop: WooShop, vat_percent: Decimal) -> str | None:
+    for tax_class, pct in shop.tax_rates.items():
+        if pct == vat_percent:
+            return tax_class
+    return None
+
+
+# --- Registration and inbound requests ------------------------------------------------------------
 
 
 @hookimpl
@@ -27,3 +106,201 @@ def shop_platform() -> Platform:
         topics=("order.created", "order.updated", "order.deleted", "product.created", "product.updated",
                 "product.deleted", "customer.created", "customer.updated"),
     )
+
+
+@hookimpl
+def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> WooShop | None:
+    if tenant.platform != PLATFORM:
+        return None
+    connection = convert(tenant.shop, WooCommerceConnection)
+    return WooShop(tenant.id, connection, WooCommerceClient.from_connection(connection, http), tenant.settings)
+
+
+@hookimpl
+def decode_shop_request(shop: WooShop, request: InboundRequest) -> list[ShopEvent]:
+    return webhooks.decode_request(request, shop.webhook_secret)
+
+
+# --- Shop to gateway ------------------------------------------------------------------------------
+
+
+@hookimpl
+async def fetch_order(shop: WooShop, order_id: str) -> Order | None:
+    data = await shop.client.get_order(order_id)
+    if data is None:
+        return None
+    return decode.order(data, shop.tax_rates, shop.settings.cash_on_delivery_methods)
+
+
+@hookimpl
+async def fetch_product(shop: WooShop, product_id: str) -> list[Article]:
+    found = await shop.client.get_product(product_id)
+    if found is None:
+        return []
+    data, variations = found
+    parent = None
+    if data.get("type") == "variation" and data.get("parent_id"):
+        parent = await shop.client.get_product(str(data["parent_id"]))
+    if parent is not None:  # a variation fetched alone may be taxed "like its parent"
+        return [decode.article(decode.product(data), decode.product(parent[0]), shop.tax_rates)]
+    return decode.articles(data, variations, shop.tax_rates)
+
+
+@hookimpl
+async def fetch_customer(shop: WooShop, customer_id: str) -> Customer | None:
+    data = await shop.client.get_customer(customer_id)
+    return None if data is None else decode.customer(data)
+
+
+@hookimpl
+async def iter_products(shop: WooShop, page_size: int) -> AsyncIterator[list[Article]]:
+    async for page in shop.client.product_pages(page_size):
+        found: list[Article] = []
+        for data in page:
+            variations = await shop.client.get_variations(str(data["id"])) if data.get("type") == "variable" else []
+            found += decode.articles(data, variations, shop.tax_rates)
+        yield found
+
+
+@hookimpl
+async def iter_customers(shop: WooShop, page_size: int) -> AsyncIterator[list[Customer]]:
+    async for page in shop.client.customer_pages(page_size):
+        yield [decode.customer(data) for data in page]
+
+
+# --- Specter to shop ------------------------------------------------------------------------------
+
+
+@hookimpl
+async def update_stock(shop: WooShop, levels: list[StockLevel]) -> list[ItemResult]:
+    gate = asyncio.Semaphore(SKU_LOOKUPS)
+
+    async def locate(article_no: str) -> tuple[str, str | None] | None:
+        async with gate:
+            return await shop.locate(article_no)
+
+    places = await asyncio.gather(*(locate(level.article_no) for level in levels))
+    results: dict[str, ItemResult] = {}
+    batches: dict[str, list[dict[str, Any]]] = {}  # batch endpoint -> items
+    owners: dict[tuple[str, str], str] = {}  # (endpoint, id) -> article number
+    for level, place in zip(levels, places, strict=True):
+        if place is None:
+            results[level.article_no] = ItemResult(key=level.article_no,
+                                                   error=f"no product with article number {level.article_no}")
+            continue
+        shop_id, parent = place
+        # A variation can only be changed through its parent's variations/batch.
+        endpoint = f"products/{parent}/variations/batch" if parent else "products/batch"
+        batches.setdefault(endpoint, []).append(
+            {"id": int(shop_id), "manage_stock": True, "stock_quantity": level.available})
+        owners[(endpoint, shop_id)] = level.article_no
+    for endpoint, items in batches.items():
+        for outcome in await shop.client.batch_update(endpoint, items):
+            article_no = owners[(endpoint, outcome.key)]
+            if outcome.error and "invalid" in outcome.error:
+                shop.locations.pop(article_no, None)  # deleted or moved: look it up again next time
+            results[article_no] = ItemResult(key=article_no, error=outcome.error,
+                                             transient=outcome.transient, shop_id=outcome.key)
+    return [results[level.article_no] for level in levels]
+
+
+@hookimpl
+async def upsert_category(shop: WooShop, group: ArticleGroup, active: bool) -> str:
+    # ``active`` has no WooCommerce counterpart; see the module docstring.
+    parent = await shop.client.upsert_category(group.parent_code) if group.parent_code else 0
+    return str(await shop.client.upsert_category(group.name or group.code, parent))
+
+
+@hookimpl
+async def upsert_product(shop: WooShop, article: Article, category_id: str | None,
+                         fields: frozenset[str]) -> str:
+    place = await shop.locate(article.article_no) if article.article_no else None
+    if place is None:
+        every = frozenset(Article.__struct_fields__)
+        body = {"type": "simple", "sku": article.article_no, **product_fields(shop, article, every)}
+        if category_id:
+            body["categories"] = [{"id": int(category_id)}]
+        created = await shop.client.create_product(body)
+        shop.locations[article.article_no] = (str(created["id"]), None)
+        return str(created["id"])
+    shop_id, parent = place
+    body = product_fields(shop, article, fields)
+    if parent:
+        body.pop("name", None)  # a variation is named by its attributes
+        await shop.client.update_variation(parent, shop_id, body)
+    else:
+        if category_id:
+            body["categories"] = [{"id": int(category_id)}]
+        await shop.client.update_product(shop_id, body)
+    return shop_id
+
+
+def product_fields(shop: WooShop, article: Article, fields: frozenset[str]) -> dict[str, Any]:
+    """The WooCommerce product fields for the chosen :class:`Article` fields."""
+    body: dict[str, Any] = {}
+    if "name" in fields and article.name:
+        body["name"] = article.name
+    if "price_ex_vat" in fields and article.price_ex_vat is not None:
+        body["regular_price"] = str(article.price_ex_vat)
+    if "sale_price_ex_vat" in fields:
+        body["sale_price"] = "" if article.sale_price_ex_vat is None else str(article.sale_price_ex_vat)
+    if "vat_percent" in fields and article.vat_percent is not None:
+        tax_class = tax_class_for(shop, article.vat_percent)
+        if tax_class is not None:  # an unmapped rate leaves the shop's tax class alone
+            body["tax_class"] = tax_class
+    if "weight_kg" in fields and article.weight_kg is not None:
+        body["weight"] = str(article.weight_kg)
+    if "description" in fields and article.description:
+        body["description"] = article.description
+    if "short_description" in fields and article.short_description:
+        body["short_description"] = article.short_description
+    if "barcode" in fields and article.barcode:
+        body["global_unique_id"] = article.barcode
+    if "stock" in fields and article.stock is not None:
+        body.update(manage_stock=True, stock_quantity=article.stock)
+    return body
+
+
+@hookimpl
+async def set_order_status(shop: WooShop, order_id: str, update: OrderStatusUpdate) -> None:
+    body: dict[str, Any] = {}
+    if update.deleted:
+        body["status"] = "cancelled"
+    elif update.delivered:
+        body["status"] = "completed"
+    if update.tracking_numbers:
+        body["meta_data"] = [{"key": "_specter_tracking_numbers", "value": ", ".join(update.tracking_numbers)}]
+    if body:
+        await shop.client.update_order(order_id, body)
+
+
+@hookimpl
+async def set_specter_order_no(shop: WooShop, order_id: str, specter_order_no: str) -> None:
+    await shop.client.update_order(order_id, {"meta_data": [{"key": "_specter_order_no", "value": specter_order_no}]})
+
+
+@hookimpl
+async def register_webhooks(shop: WooShop, url: str, topics: list[str]) -> list[str]:
+    """One webhook per topic; an existing one for the same URL and topic is kept (and
+    re-activated with the tenant's secret if WooCommerce disabled it after failures)."""
+    existing = {(w.get("delivery_url"), w.get("topic")): w for w in await shop.client.list_webhooks()}
+    done: list[str] = []
+    for topic in topics:
+        hook = existing.get((url, topic))
+        if hook is None:
+            created = await shop.client.create_webhook(topic, url, shop.webhook_secret)
+            done.append(f"{topic}: created webhook {created['id']}")
+        elif hook.get("status") != "active":
+            await shop.client.update_webhook(hook["id"], {"status": "active", "secret": shop.webhook_secret})
+            done.append(f"{topic}: re-activated webhook {hook['id']}")
+        else:
+            done.append(f"{topic}: webhook {hook['id']} already active")
+    return done
+
+
+@hookimpl
+def close_shop(shop: WooShop) -> None:
+    shop.locations.clear()  # the HTTP session is the gateway's own
+
+
+__all__ = ["PLATFORM", "WooCommerceConnection", "WooCommerceError", "WooShop"]

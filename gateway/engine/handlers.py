@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from gateway.adapter import hookimpl
-
-HANDLERS: dict = {}
+from gateway.engine.customers import handle_customer_event
+from gateway.engine.export import handle_export_event
+from gateway.engine.orders import handle_order_event
+from gateway.engine.products import handle_product_event
 
 
 @hookimpl
 def register_event_handlers(register):
-    for kind, handler in HANDLERS.items():
-        register(kind, handler)
+    register("shop.order", handle_order_event)
+    register("shop.customer", handle_customer_event)
+    register("shop.product", handle_product_event)
+    register("export.products", handle_export_event)
+    register("export.customers", handle_export_event)

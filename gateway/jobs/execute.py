@@ -62,7 +62,7 @@ async def run_event(gw: Gateway, event_id: int) -> str:
             )
             gw.metrics_event(event, "dead")
             return "dead"
-        return await _retry(gw, event, _describe(exc), time.time() + backoff(event.attempts))
+        return await _retry(gw, event, _describe(exc), time.time() + backoff(event.attempts, base=gw.config.retry_base_seconds))
     if outcome is None:
         outcome = Outcome()
     await store.finish_event(event.id, outcome.status, result=outcome.result or None)

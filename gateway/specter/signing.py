@@ -2,7 +2,7 @@
 
 Lower-case hex, plain concatenation, over Latin-1 bytes. API version 1 accounts sign the same
 way with "MD5 Key 1" in place of ApiUserKey and "MD5 Key 2" in place of IntegrationKey.
-Which value is signed depends on the action (see ``SIGNED_VALUE`` in :mod:`gateway.specter.actions`).
+Which value is signed depends on the action (see ``ACTIONS`` in :mod:`gateway.specter.actions`).
 """
 
 from __future__ import annotations

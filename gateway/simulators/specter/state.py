@@ -228,8 +228,11 @@ class AccountState:
 
     # -- what a Specter user does in Specter ------------------------------------------------------
 
-    def edit_article(self, article_no: str, values: dict[str, Any], stock: dict[str, int] | None = None) -> Article:
-        """Create or change an article; flags article info when data changed, stock when given."""
+    def edit_article(
+        self, article_no: str, values: dict[str, Any], stock: dict[str, int] | None = None, *, quiet: bool = False
+    ) -> Article:
+        """Create or change an article; flags article info when data changed, stock when given.
+        ``quiet`` flags nothing (setting up an account, e.g. its service articles)."""
         art = self.articles.get(article_no)
         if art is None:
             art = self.articles[article_no] = Article(self._next_id("article"), article_no)
@@ -238,10 +241,13 @@ class AccountState:
             changed = any(getattr(art, name) != value for name, value in values.items())
         for name, value in values.items():
             setattr(art, name, value)
+        if stock is not None:
+            art.in_stock.update(stock)
+        if quiet:
+            return art
         if changed:
             self.flag_info([article_no])
         if stock is not None:
-            art.in_stock.update(stock)
             self.flag_stock([article_no])
         return art
 

@@ -1,0 +1,69 @@
+"""Customers, shop to Specter (one way: Specter's customer data never flows back)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from gateway.engine.context import TenantContext, fingerprint
+from gateway.engine.limits import customer_problem
+from gateway.errors import PermanentError
+from gateway.jobs.execute import Outcome
+from gateway.model import Address, Customer
+from gateway.store.base import Event
+
+
+def as_sent(customer: Customer, company_in_address_line1: bool) -> Customer:
+    """The customer as Specter gets it: with that setting on, the company name is address
+    line 1 and the street moves down a line."""
+    if not (company_in_address_line1 and customer.company):
+        return customer
+
+    def shift(address: Address) -> Address:
+        street = " ".join(p for p in (address.line1, address.line2) if p)
+        return msgspec.structs.replace(address, line1=customer.company, line2=street)
+
+    delivery = customer.delivery_address
+    return msgspec.structs.replace(
+        customer, address=shift(customer.address), delivery_address=shift(delivery) if delivery else None
+    )
+
+
+def customer_key(customer: Customer) -> str:
+    """The id map key: the shop's customer id, or the e-mail for a guest."""
+    return customer.shop_id or f"email:{customer.email.lower()}"
+
+
+async def ensure_customer(ctx: TenantContext, customer: Customer) -> tuple[str, bool]:
+    """Specter's customer id for this customer, sending it only when new or changed since it
+    was last sent; answers (customer id, whether it was sent now)."""
+    problem = customer_problem(customer)
+    if problem:
+        raise PermanentError(f"customer {customer_key(customer)!r} {problem}")
+    settings = ctx.settings
+    sent = as_sent(customer, settings.company_in_address_line1)
+    print_ = fingerprint([sent, settings.ignore_control_email, settings.ignore_control_org_no])
+    key = customer_key(customer)
+    known = await ctx.mapping("customer", key)
+    if known and known.fingerprint == print_:
+        return known.specter_id, False
+    customer_id = await ctx.specter.submit_customer(
+        sent,
+        ignore_control_email=settings.ignore_control_email,
+        ignore_control_org_no=settings.ignore_control_org_no,
+        force_update=known is not None,
+    )
+    await ctx.remember("customer", key, customer_id, print_)
+    return customer_id, True
+
+
+async def handle_customer_event(gw, event: Event) -> Outcome:
+    ctx = await TenantContext.load(gw, event.tenant_id)
+    if event.payload.get("action") == "deleted":
+        return Outcome(status="skipped", result={"reason": "customers are never deleted in Specter"})
+    customer = await ctx.shop_call("fetch_customer", customer_id=event.payload["object_id"])
+    if customer is None:
+        return Outcome(status="skipped", result={"reason": "the customer no longer exists in the shop"})
+    customer_id, sent = await ensure_customer(ctx, customer)
+    if not sent:
+        return Outcome(status="skipped", result={"reason": "unchanged since last sent", "specter_customer_id": customer_id})
+    return Outcome(result={"specter_customer_id": customer_id})

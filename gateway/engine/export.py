@@ -1,0 +1,111 @@
+"""Bulk export of a shop's catalogue and customers to Specter (the seeds' "export all").
+
+The catalogue is streamed page by page, so memory does not grow with it (beyond the set of
+article numbers seen, to refuse duplicates). ``new`` leaves articles Specter already has
+untouched; ``all`` updates them, but never their stock: Specter is master of stock, and takes
+``createArticleStock`` only for an article new to it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Literal
+
+import msgspec
+
+from gateway.engine.context import TenantContext, fingerprint
+from gateway.engine.customers import customer_key, ensure_customer
+from gateway.engine.limits import article_problem
+from gateway.engine.products import BATCH, exported_fields
+from gateway.errors import PermanentError
+from gateway.jobs.execute import Outcome
+from gateway.model import Article
+from gateway.store.base import Event, IdMapping
+
+Mode = Literal["new", "all"]
+Progress = Callable[[int], None]
+
+
+class Refused(msgspec.Struct):
+    shop_id: str
+    article_no: str
+    reason: str
+
+
+class ExportReport(msgspec.Struct, kw_only=True):
+    what: str
+    mode: str
+    seen: int = 0
+    sent: int = 0
+    refused: list[Refused] = []
+
+
+async def export_products(ctx: TenantContext, mode: Mode, progress: Progress | None = None) -> ExportReport:
+    report = ExportReport(what="products", mode=mode)
+    seen_numbers: dict[str, str] = {}
+    pending: list[Article] = []
+    async for page in ctx.shop_call_iter("iter_products", page_size=BATCH):
+        for article in page:
+            report.seen += 1
+            reason = article_problem(article)
+            if reason is None and article.article_no in seen_numbers:
+                reason = f"article number {article.article_no!r} is also used by product {seen_numbers[article.article_no]}"
+            if reason:
+                report.refused.append(Refused(article.shop_id, article.article_no, reason))
+                continue
+            seen_numbers[article.article_no] = article.shop_id
+            pending.append(article)
+            if len(pending) == BATCH:
+                await _send(ctx, pending, mode)
+                report.sent += len(pending)
+                pending = []
+        if progress:
+            progress(report.seen)
+    if pending:
+        await _send(ctx, pending, mode)
+        report.sent += len(pending)
+    if progress:
+        progress(report.seen)
+    return report
+
+
+async def _send(ctx: TenantContext, articles: list[Article], mode: Mode) -> None:
+    settings = ctx.settings
+    await ctx.specter.submit_articles(
+        articles, force_update=(mode == "all"), create_stock=True,
+        webshop_id=settings.webshop_id, stock_site_id=settings.stock_site_id,
+    )
+    now = time.time()
+    await ctx.gw.store.put_mappings(
+        [
+            IdMapping(tenant_id=ctx.tenant.id, kind="article", shop_id=a.shop_id or a.article_no,
+                      specter_id=a.article_no, fingerprint=fingerprint(exported_fields(a)), updated_at=now)
+            for a in articles
+        ]
+    )
+
+
+async def export_customers(ctx: TenantContext, progress: Progress | None = None) -> ExportReport:
+    report = ExportReport(what="customers", mode="all")
+    async for page in ctx.shop_call_iter("iter_customers", page_size=BATCH):
+        for customer in page:
+            report.seen += 1
+            try:
+                _, sent = await ensure_customer(ctx, customer)
+            except PermanentError as exc:
+                report.refused.append(Refused(customer_key(customer), "", str(exc)))
+                continue
+            report.sent += int(sent)
+        if progress:
+            progress(report.seen)
+    return report
+
+
+async def handle_export_event(gw, event: Event) -> Outcome:
+    ctx = await TenantContext.load(gw, event.tenant_id)
+    if event.kind == "export.products":
+        report = await export_products(ctx, event.payload.get("mode", "new"))
+    else:
+        report = await export_customers(ctx)
+    return Outcome(result=msgspec.to_builtins(report))

@@ -1,0 +1,92 @@
+"""Orders, shop to Specter: exactly once, however often the webhook fires or a job is retried.
+
+Once per order: jobs on one order never overlap (the event's subject), the id map records
+Specter's order id before the number is written back, and Specter's own duplicate control on
+``externalOrderNo`` catches an order whose answer was lost (a timeout after Specter stored it).
+"""
+
+from __future__ import annotations
+
+from gateway.engine.context import TenantContext
+from gateway.engine.customers import ensure_customer
+from gateway.engine.order_rows import order_fields, order_rows
+from gateway.engine.products import ensure_articles
+from gateway.errors import TransientError
+from gateway.jobs.execute import Outcome
+from gateway.model import Order, ProductRow
+from gateway.specter.errors import DuplicateOrderError
+from gateway.store.base import Event
+
+# Orders a shop has taken: paid, or to be paid on invoice or on delivery.
+EXPORTABLE = ("processing", "on_hold", "completed")
+
+
+def why_not_exported(order: Order, action: str, export_mode: str) -> str | None:
+    if order.state == "draft":
+        return "the order is a checkout draft"
+    if export_mode == "inactive":
+        return "order export is inactive"
+    if export_mode == "manual" and action != "export":
+        return "order export is manual: export it from the admin console or CLI"
+    if order.state not in EXPORTABLE and action != "export":
+        return f"the order is {order.state.replace('_', ' ')}, not yet placed"
+    return None
+
+
+async def handle_order_event(gw, event: Event) -> Outcome:
+    ctx = await TenantContext.load(gw, event.tenant_id)
+    order_id = event.payload["object_id"]
+    action = event.payload.get("action", "updated")
+    if action == "deleted":
+        return await _delete(ctx, order_id)
+    known = await ctx.mapping("order", order_id)
+    if known is not None:
+        await ctx.shop_call("set_specter_order_no", order_id=order_id, specter_order_no=known.specter_id)
+        return Outcome(status="skipped", result={"reason": "already in Specter", "specter_order_id": known.specter_id})
+
+    order = await ctx.shop_call("fetch_order", order_id=order_id)
+    if order is None:
+        return Outcome(status="skipped", result={"reason": "the order no longer exists in the shop"})
+    reason = why_not_exported(order, action, ctx.settings.order_export)
+    if reason:
+        return Outcome(status="skipped", result={"reason": reason})
+    products = [r for r in order.rows if isinstance(r, ProductRow)]
+    if not products:
+        # WooCommerce can announce an order before its line items exist: ask again later.
+        raise TransientError("the order has no product rows yet")
+
+    customer_id, _ = await ensure_customer(ctx, order.customer)
+    exported_articles = await ensure_articles(ctx, products)
+    fields, notes = order_fields(order, ctx.settings, customer_id)
+    try:
+        specter_id = await ctx.specter.submit_order(fields, order_rows(order, ctx.settings))
+    except DuplicateOrderError as exc:
+        if not exc.existing_order_id:
+            raise
+        specter_id = exc.existing_order_id  # stored by an earlier attempt whose answer was lost
+        notes.append("Specter already had this order (an earlier attempt's answer was lost)")
+    # An order's fingerprint is the externalOrderNo it went with (needed to delete it later).
+    await ctx.remember("order", order_id, specter_id, fields["externalOrderNo"])
+    await ctx.shop_call("set_specter_order_no", order_id=order_id, specter_order_no=specter_id)
+    return Outcome(
+        result={
+            "specter_order_id": specter_id,
+            "external_order_no": fields["externalOrderNo"],
+            "specter_customer_id": customer_id,
+            "articles_exported_first": exported_articles,
+            "notes": notes,
+        }
+    )
+
+
+async def _delete(ctx: TenantContext, order_id: str) -> Outcome:
+    if not ctx.settings.delete_order:
+        return Outcome(status="skipped", result={"reason": "delete order is off"})
+    known = await ctx.mapping("order", order_id)
+    if known is None:
+        return Outcome(status="skipped", result={"reason": "Specter never got this order"})
+    number = known.fingerprint or order_id  # the externalOrderNo it was sent with
+    await ctx.specter.delete_order(number)
+    await ctx.gw.store.remove_mapping(ctx.tenant.id, "order", order_id)
+    return Outcome(result={"deleted": number})
+

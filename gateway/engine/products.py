@@ -1,0 +1,117 @@
+"""Products, shop to Specter: on change, on delete, and before an order that needs them.
+
+Specter is master of stock: a product's stock goes to Specter only as the initial stock of an
+article new to Specter (Specter ignores ``createArticleStock`` for an article it has), and a
+product change that is only the shop's echo of a stock update is never exported.
+"""
+
+from __future__ import annotations
+
+from gateway.engine.context import TenantContext, fingerprint
+from gateway.engine.limits import article_problem
+from gateway.errors import PermanentError
+from gateway.jobs.execute import Outcome
+from gateway.model import Article, ProductRow
+from gateway.store.base import Event
+
+BATCH = 100  # Specter integrations send at most 100 articles a request
+
+
+def exported_fields(article: Article) -> list:
+    """What Specter gets of an article, without stock: a change only to stock (the shop's echo of
+    the gateway's own stock write, or an order reducing it) is no change at all."""
+    return [article.article_no, article.name, article.price_ex_vat, article.vat_percent, article.weight_kg,
+            article.barcode, article.buy_price]
+
+
+async def send_articles(ctx: TenantContext, articles: list[Article], *, update_existing: bool) -> None:
+    """Send checked articles in batches of 100 and remember them in the id map."""
+    settings = ctx.settings
+    for start in range(0, len(articles), BATCH):
+        chunk = articles[start : start + BATCH]
+        await ctx.specter.submit_articles(
+            chunk, force_update=update_existing, create_stock=True,
+            webshop_id=settings.webshop_id, stock_site_id=settings.stock_site_id,
+        )
+        for article in chunk:
+            await ctx.remember("article", article.shop_id or article.article_no, article.article_no,
+                               fingerprint(exported_fields(article)))
+            if article.parent_shop_id:
+                # A deleted variable product names only itself: remember its variations' numbers.
+                family = await ctx.mapping("product", article.parent_shop_id)
+                numbers = set(family.specter_id.split()) if family else set()
+                await ctx.remember("product", article.parent_shop_id, " ".join(sorted(numbers | {article.article_no})))
+
+
+async def ensure_articles(ctx: TenantContext, rows: list[ProductRow]) -> list[str]:
+    """Make sure Specter has every article an order names, exporting the missing ones first;
+    answer the article numbers exported now."""
+    missing: dict[str, ProductRow] = {}
+    for row in rows:
+        if row.article_no and row.article_no not in missing:
+            if await ctx.mapping_by_specter_id("article", row.article_no) is None:
+                missing[row.article_no] = row
+    if not missing:
+        return []
+    articles: dict[str, Article] = {}
+    for row in missing.values():
+        if row.shop_product_id:
+            for article in await ctx.shop_call("fetch_product", product_id=row.shop_product_id):
+                articles.setdefault(article.article_no, article)
+    to_send = []
+    for article_no, row in missing.items():
+        article = articles.get(article_no) or Article(
+            article_no=article_no, name=row.name, price_ex_vat=row.unit_price_ex_vat, vat_percent=row.vat_percent
+        )
+        problem = article_problem(article)
+        if problem:
+            raise PermanentError(f"order row {row.name!r}: {problem}")
+        to_send.append(article)
+    # Not forced: an article Specter already has (sent by someone else) is left as it is.
+    await send_articles(ctx, to_send, update_existing=False)
+    return [a.article_no for a in to_send]
+
+
+async def handle_product_event(gw, event: Event) -> Outcome:
+    ctx = await TenantContext.load(gw, event.tenant_id)
+    product_id = event.payload["object_id"]
+    if event.payload.get("action") == "deleted":
+        return await _delete(ctx, product_id)
+    if not ctx.settings.export_product_on_change:
+        return Outcome(status="skipped", result={"reason": "export product on change is off"})
+    articles = await ctx.shop_call("fetch_product", product_id=product_id)
+    if not articles:
+        return Outcome(status="skipped", result={"reason": "the product no longer exists in the shop"})
+    refused = {a.shop_id or a.article_no or "?": p for a in articles if (p := article_problem(a))}
+    changed = []
+    for article in articles:
+        if (article.shop_id or article.article_no or "?") in refused:
+            continue
+        known = await ctx.mapping("article", article.shop_id or article.article_no)
+        if known is None or known.fingerprint != fingerprint(exported_fields(article)):
+            changed.append(article)
+    if changed:
+        await send_articles(ctx, changed, update_existing=True)
+    result = {"sent": [a.article_no for a in changed], "refused": refused}
+    if refused and not changed:
+        raise PermanentError("; ".join(f"product {shop_id}: {why}" for shop_id, why in refused.items()))
+    if not changed:
+        return Outcome(status="skipped", result=result | {"reason": "nothing Specter keeps has changed"})
+    return Outcome(result=result)
+
+
+async def _delete(ctx: TenantContext, product_id: str) -> Outcome:
+    if not ctx.settings.delete_from_specter:
+        return Outcome(status="skipped", result={"reason": "delete from Specter is off"})
+    store, tenant_id = ctx.gw.store, ctx.tenant.id
+    single, family = await ctx.mapping("article", product_id), await ctx.mapping("product", product_id)
+    numbers = ([single.specter_id] if single else []) + (family.specter_id.split() if family else [])
+    if not numbers:
+        return Outcome(status="skipped", result={"reason": "Specter never got this product"})
+    for article_no in numbers:
+        await ctx.specter.delete_article(article_no)
+        variation = await ctx.mapping_by_specter_id("article", article_no)
+        if variation is not None:
+            await store.remove_mapping(tenant_id, "article", variation.shop_id)
+    await store.remove_mapping(tenant_id, "product", product_id)
+    return Outcome(result={"deleted": numbers})

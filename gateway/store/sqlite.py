@@ -1,0 +1,532 @@
+"""The embedded store: one SQLite file in WAL mode.
+
+Each connection lives on its own thread (sqlite3 objects must stay on one thread). All writes go
+through ONE writer task that owns the write connection: it takes every write queued since its
+last commit and runs them in one ``BEGIN IMMEDIATE … COMMIT`` (group commit), each inside its
+own savepoint so one failing write fails alone. Two coroutines therefore never share a half-done
+transaction, and many concurrent webhook requests cost one fsync, not one each. Reads use a
+second connection, which WAL lets run beside the writer.
+
+Secrets (an account's keys and callback token, a tenant's shop connection and inbound token)
+are stored as Fernet tokens; callback tokens are found through their SHA-256.
+
+Removing a tenant deletes its mappings and its events; removing an account deletes its batches
+and its account-level events. "Transfer again" moves an event's last error and result into its
+history (see :meth:`SQLiteStore.event_history`) and clears them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args
+
+import msgspec
+
+from gateway.errors import ConfigError
+from gateway.secrets import Cipher
+from gateway.settings import SpecterAccount, Tenant
+from gateway.store.base import Batch, Event, EventFilter, EventStatus, IdMapping, NewEvent
+from gateway.store.migrate import MIGRATIONS_DIR, migrate
+
+T = TypeVar("T")
+Op = Callable[[sqlite3.Connection], Any]
+
+ALL_STATUSES: tuple[str, ...] = get_args(EventStatus)
+BUSY_TIMEOUT_MS = 10_000
+MAX_GROUP = 1000  # writes per group commit; bounds one transaction's length
+CIPHER_CHECK = b"specter-gateway"
+EVENT_COLUMNS = (
+    "id, kind, tenant_id, account_id, subject, idempotency_key, payload, status, attempts, revision,"
+    " next_attempt_at, last_error, result, created_at, updated_at"
+)
+# A pending or retry event is due at next_attempt_at; a running one when its lease (kept in the
+# same column) has ended.
+DUE = "status IN ('pending', 'retry', 'running') AND next_attempt_at <= :now"
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.decode
+
+
+class SQLiteStore:
+    def __init__(self, path: Path | str, cipher: Cipher, *, migrations_dir: Path | str = MIGRATIONS_DIR):
+        self.path = Path(path)
+        self._cipher = cipher
+        self._migrations_dir = Path(migrations_dir)
+        self._reader: _Connection | None = None
+        self._writer: _Writer | None = None
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            write_conn = _Connection(self.path, "sqlite-writer")
+            self._writer = _Writer(write_conn)
+            await write_conn.open()
+            await write_conn.call(migrate, write_conn.conn, self._migrations_dir)
+            self._writer.start()
+            self._reader = _Connection(self.path, "sqlite-reader")
+            await self._reader.open()
+            await self._write(self._check_cipher)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.stop()
+            self._writer = None
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
+
+    async def ping(self) -> None:
+        if self._writer is None or not self._writer.alive:
+            raise RuntimeError("the store's writer has stopped")
+        await self._read("SELECT 1")
+
+    def _check_cipher(self, conn: sqlite3.Connection) -> None:
+        """Fail at start-up, with a clear ConfigError, when the secret key has changed."""
+        row = conn.execute("SELECT value FROM meta WHERE key = 'cipher_check'").fetchone()
+        if row is None:
+            conn.execute("INSERT INTO meta (key, value) VALUES ('cipher_check', ?)", (self._cipher.encrypt(CIPHER_CHECK),))
+        else:
+            self._cipher.decrypt(row[0])
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    async def _write(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        if self._writer is None:
+            raise RuntimeError("the store is not open")
+        return await self._writer.write(op)
+
+    async def _execute(self, sql: str, params: Any = ()) -> int:
+        """One write statement in the next group commit; answer how many rows it changed."""
+        return await self._write(lambda conn: conn.execute(sql, params).rowcount)
+
+    async def _read(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        if self._reader is None:
+            raise RuntimeError("the store is not open")
+        conn = self._reader.conn
+        return await self._reader.call(lambda: conn.execute(sql, params).fetchall())
+
+    async def _read_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        rows = await self._read(sql, params)
+        return rows[0] if rows else None
+
+    def _seal(self, value: Any) -> str:
+        return self._cipher.encrypt(_encode(value))
+
+    def _unseal(self, token: str) -> Any:
+        return _decode(self._cipher.decrypt(token))
+
+    # -- accounts ------------------------------------------------------------------------------
+
+    async def put_account(self, account: SpecterAccount) -> None:
+        data = msgspec.to_builtins(account)
+        secrets = {name: data.pop(name) for name in (*SpecterAccount.SECRET_FIELDS, "callback_token")}
+        row = (account.id, _encode(data).decode(), self._seal(secrets), _token_hash(account.callback_token), time.time())
+        await self._execute(
+            "INSERT INTO accounts (id, data, secrets, callback_token_hash, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET data = excluded.data, secrets = excluded.secrets,"
+            " callback_token_hash = excluded.callback_token_hash, updated_at = excluded.updated_at",
+            row,
+        )
+
+    def _account(self, row: sqlite3.Row) -> SpecterAccount:
+        data = _decode(row["data"])
+        data.update(self._unseal(row["secrets"]))
+        return msgspec.convert(data, SpecterAccount)
+
+    async def get_account(self, account_id: str) -> SpecterAccount | None:
+        row = await self._read_one("SELECT data, secrets FROM accounts WHERE id = ?", (account_id,))
+        return self._account(row) if row else None
+
+    async def account_by_callback_token(self, token: str) -> SpecterAccount | None:
+        if not token:
+            return None
+        rows = await self._read("SELECT data, secrets FROM accounts WHERE callback_token_hash = ?", (_token_hash(token),))
+        for row in rows:  # the hash found it; compare the token itself to be exact
+            account = self._account(row)
+            if account.callback_token == token:
+                return account
+        return None
+
+    async def list_accounts(self) -> list[SpecterAccount]:
+        return [self._account(row) for row in await self._read("SELECT data, secrets FROM accounts ORDER BY id")]
+
+    async def remove_account(self, account_id: str) -> bool:
+        def op(conn: sqlite3.Connection) -> bool:
+            users = [r[0] for r in conn.execute("SELECT id FROM tenants WHERE account_id = ? ORDER BY id", (account_id,))]
+            if users:
+                raise ConfigError(f"Specter account {account_id!r} is still used by tenant(s): {', '.join(users)}")
+            conn.execute("DELETE FROM batches WHERE account_id = ?", (account_id,))
+            conn.execute("DELETE FROM events WHERE tenant_id IS NULL AND account_id = ?", (account_id,))
+            return conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,)).rowcount > 0
+
+        return await self._write(op)
+
+    # -- tenants -------------------------------------------------------------------------------
+
+    async def put_tenant(self, tenant: Tenant) -> None:
+        data = msgspec.to_builtins(tenant)
+        for column in ("id", "account_id"):
+            data.pop(column)
+        settings = data.pop("settings")
+        secrets = {"shop": data.pop("shop"), "inbound_token": data.pop("inbound_token")}
+        row = (tenant.id, tenant.account_id, _encode(data).decode(), _encode(settings).decode(), self._seal(secrets), time.time())
+
+        def op(conn: sqlite3.Connection) -> None:
+            if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (tenant.account_id,)).fetchone() is None:
+                raise ConfigError(f"tenant {tenant.id!r}: unknown Specter account {tenant.account_id!r}")
+            conn.execute(
+                "INSERT INTO tenants (id, account_id, data, settings, secrets, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, data = excluded.data,"
+                " settings = excluded.settings, secrets = excluded.secrets, updated_at = excluded.updated_at",
+                row,
+            )
+
+        await self._write(op)
+
+    def _tenant(self, row: sqlite3.Row) -> Tenant:
+        data = _decode(row["data"])
+        data.update(self._unseal(row["secrets"]))
+        data.update(id=row["id"], account_id=row["account_id"], settings=_decode(row["settings"]))
+        return msgspec.convert(data, Tenant)
+
+    async def get_tenant(self, tenant_id: str) -> Tenant | None:
+        row = await self._read_one("SELECT * FROM tenants WHERE id = ?", (tenant_id,))
+        return self._tenant(row) if row else None
+
+    async def list_tenants(self, account_id: str | None = None) -> list[Tenant]:
+        if account_id is None:
+            rows = await self._read("SELECT * FROM tenants ORDER BY id")
+        else:
+            rows = await self._read("SELECT * FROM tenants WHERE account_id = ? ORDER BY id", (account_id,))
+        return [self._tenant(row) for row in rows]
+
+    async def remove_tenant(self, tenant_id: str) -> bool:
+        def op(conn: sqlite3.Connection) -> bool:
+            conn.execute("DELETE FROM id_mappings WHERE tenant_id = ?", (tenant_id,))
+            conn.execute("DELETE FROM events WHERE tenant_id = ?", (tenant_id,))
+            return conn.execute("DELETE FROM tenants WHERE id = ?", (tenant_id,)).rowcount > 0
+
+        return await self._write(op)
+
+    # -- id mappings ---------------------------------------------------------------------------
+
+    async def put_mapping(self, mapping: IdMapping) -> None:
+        row = (mapping.tenant_id, mapping.kind, mapping.shop_id, mapping.specter_id, mapping.fingerprint, mapping.updated_at or time.time())
+        await self._execute(
+            "INSERT INTO id_mappings (tenant_id, kind, shop_id, specter_id, fingerprint, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET"
+            " specter_id = excluded.specter_id, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
+            row,
+        )
+
+    async def mapping_by_shop_id(self, tenant_id: str, kind: str, shop_id: str) -> IdMapping | None:
+        row = await self._read_one(
+            "SELECT * FROM id_mappings WHERE tenant_id = ? AND kind = ? AND shop_id = ?", (tenant_id, kind, shop_id)
+        )
+        return IdMapping(**dict(row)) if row else None
+
+    async def mapping_by_specter_id(self, tenant_id: str, kind: str, specter_id: str) -> IdMapping | None:
+        row = await self._read_one(
+            "SELECT * FROM id_mappings WHERE tenant_id = ? AND kind = ? AND specter_id = ? ORDER BY updated_at DESC",
+            (tenant_id, kind, specter_id),
+        )
+        return IdMapping(**dict(row)) if row else None
+
+    # -- events --------------------------------------------------------------------------------
+
+    async def record_events(self, events: list[NewEvent]) -> list[tuple[int, bool]]:
+        now = time.time()
+        rows = [
+            (
+                e.kind, e.tenant_id, e.account_id, _scope(e.tenant_id, e.account_id), e.subject,
+                e.idempotency_key, _encode(e.payload).decode(), e.not_before or now, now, now,
+            )
+            for e in events
+        ]
+
+        def op(conn: sqlite3.Connection) -> list[tuple[int, bool]]:
+            recorded = []
+            for row in rows:
+                inserted = conn.execute(
+                    "INSERT INTO events (kind, tenant_id, account_id, scope, subject, idempotency_key, payload,"
+                    " status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING RETURNING id",
+                    row,
+                ).fetchone()
+                if inserted is not None:
+                    recorded.append((inserted[0], True))
+                else:  # the key was recorded before: answer the first event
+                    first = conn.execute("SELECT id FROM events WHERE scope = ? AND idempotency_key = ?", (row[3], row[5]))
+                    recorded.append((first.fetchone()[0], False))
+            return recorded
+
+        return await self._write(op)
+
+    async def get_event(self, event_id: int) -> Event | None:
+        row = await self._read_one(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,))
+        return _event(row) if row else None
+
+    async def claim_event(self, event_id: int, lease_seconds: float) -> Event | None | Literal["busy"]:
+        now = time.time()
+        params = {"id": event_id, "now": now, "lease": now + lease_seconds}
+
+        def op(conn: sqlite3.Connection) -> Event | None | Literal["busy"]:
+            row = conn.execute(
+                "UPDATE events SET status = 'running', attempts = attempts + 1, revision = revision + 1,"
+                " next_attempt_at = :lease, updated_at = :now"
+                f" WHERE id = :id AND {DUE} AND NOT (subject != '' AND EXISTS ("
+                "   SELECT 1 FROM events AS other WHERE other.scope = events.scope AND other.subject = events.subject"
+                "   AND other.status = 'running' AND other.next_attempt_at > :now AND other.id != events.id))"
+                f" RETURNING {EVENT_COLUMNS}",
+                params,
+            ).fetchone()
+            if row is not None:
+                return _event(row)
+            # Not claimed: due but refused for its subject, or not due at all.
+            due = conn.execute(f"SELECT 1 FROM events WHERE id = :id AND {DUE}", params).fetchone()
+            return "busy" if due else None
+
+        return await self._write(op)
+
+    async def finish_event(
+        self, event_id: int, status: EventStatus, *, error: str | None = None, result: dict[str, Any] | None = None
+    ) -> None:
+        if status not in ("done", "skipped", "dead"):
+            raise ValueError(f"an event finishes done, skipped or dead, not {status!r}")
+        params = (status, error, None if result is None else _encode(result).decode(), time.time(), event_id)
+        # Only a running event: a worker whose lease ran out must not overwrite a later outcome.
+        await self._execute(
+            "UPDATE events SET status = ?, last_error = ?, result = ?, revision = revision + 1, updated_at = ?"
+            " WHERE id = ? AND status = 'running'",
+            params,
+        )
+
+    async def retry_event(self, event_id: int, next_attempt_at: float, error: str, *, count_attempt: bool = True) -> None:
+        give_back = 0 if count_attempt else 1
+        params = (next_attempt_at, error, give_back, time.time(), event_id)
+        await self._execute(
+            "UPDATE events SET status = 'retry', next_attempt_at = ?, last_error = ?,"
+            " attempts = max(attempts - ?, 0), revision = revision + 1, updated_at = ?"
+            " WHERE id = ? AND status = 'running'",
+            params,
+        )
+
+    async def due_events(self, now: float, limit: int) -> list[tuple[int, int]]:
+        rows = await self._read(f"SELECT id, revision FROM events WHERE {DUE} ORDER BY id LIMIT :limit", {"now": now, "limit": limit})
+        return [(row[0], row[1]) for row in rows]
+
+    async def list_events(self, query: EventFilter) -> list[Event]:
+        where, params = ["1"], []
+        for column in ("tenant_id", "account_id", "kind", "status"):
+            value = getattr(query, column)
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if query.before_id is not None:
+            where.append("id < ?")
+            params.append(query.before_id)
+        sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?"
+        return [_event(row) for row in await self._read(sql, (*params, query.limit))]
+
+    async def count_events(self, tenant_id: str | None = None) -> dict[str, int]:
+        if tenant_id is None:
+            rows = await self._read("SELECT status, count(*) FROM events GROUP BY status")
+        else:
+            rows = await self._read("SELECT status, count(*) FROM events WHERE tenant_id = ? GROUP BY status", (tenant_id,))
+        counts = dict.fromkeys(ALL_STATUSES, 0)
+        counts.update({row[0]: row[1] for row in rows})
+        return counts
+
+    async def requeue_events(self, event_ids: list[int] | None = None, *, tenant_id: str | None = None) -> list[int]:
+        if event_ids is not None:
+            if not event_ids:
+                return []
+            where = f"id IN ({', '.join('?' * len(event_ids))}) AND status IN ('dead', 'done', 'skipped')"
+            params: list[Any] = list(event_ids)
+            if tenant_id is not None:  # by id within one tenant (the admin API's tenant scope)
+                where += " AND tenant_id = ?"
+                params.append(tenant_id)
+        elif tenant_id is not None:
+            where, params = "tenant_id = ? AND status = 'dead'", [tenant_id]
+        else:
+            raise ValueError("requeue_events needs event ids or a tenant")
+        now = time.time()
+
+        def op(conn: sqlite3.Connection) -> list[int]:
+            rows = conn.execute(
+                f"SELECT id, status, attempts, last_error, result, history FROM events WHERE {where} ORDER BY id", params
+            ).fetchall()
+            for row in rows:
+                history = _decode(row["history"])
+                history.append(
+                    {"at": now, "status": row["status"], "attempts": row["attempts"], "error": row["last_error"],
+                     "result": _decode(row["result"]) if row["result"] else None}
+                )
+                conn.execute(
+                    "UPDATE events SET status = 'pending', attempts = 0, revision = revision + 1, next_attempt_at = ?,"
+                    " last_error = NULL, result = NULL, history = ?, updated_at = ? WHERE id = ?",
+                    (now, _encode(history).decode(), now, row["id"]),
+                )
+            return [row["id"] for row in rows]
+
+        return await self._write(op)
+
+    async def event_history(self, event_id: int) -> list[dict[str, Any]]:
+        """Earlier outcomes of an event that was transferred again, oldest first."""
+        row = await self._read_one("SELECT history FROM events WHERE id = ?", (event_id,))
+        return _decode(row[0]) if row else []
+
+    # -- Specter batches -----------------------------------------------------------------------
+
+    async def put_batch(self, batch: Batch) -> None:
+        row = (batch.account_id, batch.flow, batch.batch_no, batch.state, batch.created_at, batch.updated_at)
+        await self._execute(
+            "INSERT INTO batches (account_id, flow, batch_no, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (account_id, flow, batch_no) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            row,
+        )
+
+    async def open_batch(self, account_id: str, flow: str) -> Batch | None:
+        row = await self._read_one(
+            "SELECT * FROM batches WHERE account_id = ? AND flow = ? AND state != 'acknowledged'"
+            " ORDER BY created_at, batch_no LIMIT 1",
+            (account_id, flow),
+        )
+        return Batch(**dict(row)) if row else None
+
+
+# -- rows --------------------------------------------------------------------------------------
+
+
+def _scope(tenant_id: str | None, account_id: str | None) -> str:
+    """The namespace of idempotency keys and subjects; prefixed, as tenant and account ids may
+    coincide."""
+    if tenant_id is not None:
+        return f"t:{tenant_id}"
+    return f"a:{account_id}" if account_id is not None else ""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest() if token else ""
+
+
+def _event(row: sqlite3.Row) -> Event:
+    data = dict(row)
+    data["payload"] = _decode(data["payload"])
+    data["result"] = _decode(data["result"]) if data["result"] else None
+    return Event(**data)
+
+
+# -- connections -------------------------------------------------------------------------------
+
+
+class _Connection:
+    """A sqlite3 connection and the one thread allowed to use it."""
+
+    def __init__(self, path: Path, name: str):
+        self._path = path
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self.conn: sqlite3.Connection = None  # type: ignore[assignment]  # set by open()
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def open(self) -> None:
+        self.conn = await self.call(_connect, self._path)
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            await self.call(self.conn.close)
+        self._executor.shutdown(wait=False)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: no implicit transactions; the writer says BEGIN IMMEDIATE itself.
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")  # durable at each WAL checkpoint; no corruption risk
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class _Writer:
+    """The single writer: group-commits queued write operations on the write connection."""
+
+    def __init__(self, connection: _Connection):
+        self._connection = connection
+        self._queue: asyncio.Queue[tuple[Op, asyncio.Future] | None] = asyncio.Queue()
+        self._task: asyncio.Task | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="sqlite-writer")
+
+    async def write(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        if not self.alive:
+            raise RuntimeError("the store is closed")
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((op, future))
+        return await future
+
+    async def stop(self) -> None:
+        """Finish the writes queued so far, then close the connection."""
+        if self.alive:
+            self._queue.put_nowait(None)
+            await asyncio.shield(self._task)
+        await self._connection.close()
+
+    async def _run(self) -> None:
+        while True:
+            group = [await self._queue.get()]
+            while not self._queue.empty() and len(group) < MAX_GROUP:
+                group.append(self._queue.get_nowait())
+            writes = [item for item in group if item is not None]
+            if writes:
+                outcomes = await self._connection.call(_commit_group, self._connection.conn, [op for op, _ in writes])
+                for (_, future), (ok, value) in zip(writes, outcomes):
+                    if future.done():  # its caller was cancelled; the write stands
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+            if len(writes) < len(group):
+                return  # stop() asked
+
+
+def _commit_group(conn: sqlite3.Connection, ops: list[Op]) -> list[tuple[bool, Any]]:
+    """Run ``ops`` in one transaction, each in a savepoint; answer (ok, result or exception)
+    per op. When the transaction itself fails, every op fails with that error."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        outcomes: list[tuple[bool, Any]] = []
+        for op in ops:
+            conn.execute("SAVEPOINT write")
+            try:
+                outcomes.append((True, op(conn)))
+            except Exception as exc:
+                conn.execute("ROLLBACK TO write")
+                outcomes.append((False, exc))
+            conn.execute("RELEASE write")
+        conn.execute("COMMIT")
+        return outcomes
+    except Exception as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        return [(False, exc)] * len(ops)

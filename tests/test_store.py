@@ -1,0 +1,442 @@
+"""The SQLite store on real files: migrations, tenants and secrets, the event log's rules."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from gateway.errors import ConfigError
+from gateway.secrets import Cipher
+from gateway.settings import SpecterAccount, Tenant, TenantSettings
+from gateway.store.base import Batch, EventFilter, IdMapping, NewEvent
+from gateway.store.migrate import MIGRATIONS_DIR
+from gateway.store.sqlite import SQLiteStore
+
+FIXTURE_MIGRATIONS = Path(__file__).parent / "fixtures" / "migrations"
+KEY = Fernet.generate_key()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "gateway.db"
+
+
+@pytest.fixture
+async def store(db_path: Path):
+    store = SQLiteStore(db_path, Cipher(KEY))
+    await store.open()
+    yield store
+    await store.close()
+
+
+def account(**changes) -> SpecterAccount:
+    values = dict(id="acme-specter", sbm_id=4711, api_user_id="api-user", user_key="uk-0123", integration_key="ik-4567")
+    return SpecterAccount(**{**values, **changes})
+
+
+def tenant(**changes) -> Tenant:
+    values = dict(id="acme-woo", name="Acme Woo", platform="woocommerce", account_id="acme-specter",
+                  shop={"url": "https://acme.example", "consumer_secret": "cs-89ab"})
+    return Tenant(**{**values, **changes})
+
+
+def versions(db_path: Path) -> list[int]:
+    with sqlite3.connect(db_path) as conn:
+        return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+
+
+# -- migrations --------------------------------------------------------------------------------
+
+
+async def test_migrations_are_applied_at_start_and_only_once(db_path: Path):
+    for _ in range(2):  # the second start finds nothing to do
+        store = SQLiteStore(db_path, Cipher(KEY))
+        await store.open()
+        await store.close()
+    assert versions(db_path) == [1]
+
+
+async def test_a_later_migration_keeps_the_data_of_an_existing_database(tmp_path: Path, db_path: Path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    shutil.copy(MIGRATIONS_DIR / "0001_initial.sql", migrations)
+    store = SQLiteStore(db_path, Cipher(KEY), migrations_dir=migrations)
+    await store.open()
+    await store.put_account(account())
+    await store.put_tenant(tenant())
+    [(event_id, _)] = await store.record_events([NewEvent(kind="shop.order", tenant_id="acme-woo", payload={"n": 1})])
+    await store.close()
+    assert versions(db_path) == [1]
+
+    shutil.copy(FIXTURE_MIGRATIONS / "0002_event_note.sql", migrations)
+    store = SQLiteStore(db_path, Cipher(KEY), migrations_dir=migrations)
+    await store.open()
+    try:
+        assert await store.get_tenant("acme-woo") == tenant()
+        event = await store.get_event(event_id)
+        assert event is not None and event.payload == {"n": 1}
+    finally:
+        await store.close()
+    assert versions(db_path) == [1, 2]
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT note FROM events WHERE id = ?", (event_id,)).fetchone() == ("",)
+
+
+async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path, db_path: Path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    shutil.copy(MIGRATIONS_DIR / "0001_initial.sql", migrations)
+    (migrations / "0002_broken.sql").write_text("CREATE TABLE half_done (x);\nSELECT nonsense FROM nowhere;\n")
+    with pytest.raises(ConfigError, match="0002_broken"):
+        await SQLiteStore(db_path, Cipher(KEY), migrations_dir=migrations).open()
+    assert versions(db_path) == [1]
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone() == (0,)
+
+
+async def test_a_database_newer_than_the_gateway_is_refused(tmp_path: Path, db_path: Path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    for source in (MIGRATIONS_DIR / "0001_initial.sql", FIXTURE_MIGRATIONS / "0002_event_note.sql"):
+        shutil.copy(source, migrations)
+    newer = SQLiteStore(db_path, Cipher(KEY), migrations_dir=migrations)
+    await newer.open()
+    await newer.close()
+    with pytest.raises(ConfigError, match="newer"):
+        await SQLiteStore(db_path, Cipher(KEY)).open()
+
+
+# -- accounts and tenants ----------------------------------------------------------------------
+
+
+async def test_accounts_and_tenants_round_trip_with_their_settings(store: SQLiteStore):
+    settings = TenantSettings(order_export="manual", stock_sites=["1", "3"], tax_classes={"12": "reduced"})
+    await store.put_account(account(callback_token="cb-token"))
+    await store.put_tenant(tenant(settings=settings, inbound_token="in-token"))
+    await store.put_tenant(tenant(id="acme-abi", platform="abicart", shop={}))
+
+    assert await store.get_account("acme-specter") == account(callback_token="cb-token")
+    assert await store.get_tenant("acme-woo") == tenant(settings=settings, inbound_token="in-token")
+    assert [t.id for t in await store.list_tenants("acme-specter")] == ["acme-abi", "acme-woo"]
+    assert await store.list_tenants("someone-else") == []
+    assert (await store.account_by_callback_token("cb-token")).id == "acme-specter"
+    assert await store.account_by_callback_token("wrong") is None
+    assert await store.account_by_callback_token("") is None
+
+    # put_* is an upsert
+    await store.put_account(account(user_key="uk-new", callback_token="cb-new"))
+    await store.put_tenant(tenant(name="Acme Renamed", enabled=False))
+    assert (await store.get_account("acme-specter")).user_key == "uk-new"
+    assert await store.account_by_callback_token("cb-token") is None
+    renamed = await store.get_tenant("acme-woo")
+    assert (renamed.name, renamed.enabled, renamed.settings) == ("Acme Renamed", False, TenantSettings())
+    assert [a.id for a in await store.list_accounts()] == ["acme-specter"]
+
+
+async def test_a_tenant_needs_a_known_account(store: SQLiteStore):
+    with pytest.raises(ConfigError, match="unknown Specter account 'acme-specter'"):
+        await store.put_tenant(tenant())
+    assert await store.list_tenants() == []
+
+
+async def test_an_account_in_use_cannot_be_removed(store: SQLiteStore):
+    await store.put_account(account())
+    await store.put_tenant(tenant())
+    await store.put_tenant(tenant(id="acme-abi", platform="abicart"))
+    with pytest.raises(ConfigError, match="acme-abi, acme-woo"):
+        await store.remove_account("acme-specter")
+    assert await store.get_account("acme-specter") is not None
+
+    assert await store.remove_tenant("acme-woo") is True
+    assert await store.remove_tenant("acme-woo") is False
+    assert await store.remove_tenant("acme-abi") is True
+    assert await store.remove_account("acme-specter") is True
+    assert await store.get_account("acme-specter") is None
+    assert await store.remove_account("acme-specter") is False
+
+
+async def test_removing_a_tenant_removes_its_mappings_and_events(store: SQLiteStore):
+    await store.put_account(account())
+    for tenant_id in ("acme-woo", "other-shop"):
+        await store.put_tenant(tenant(id=tenant_id))
+        await store.put_mapping(IdMapping(tenant_id=tenant_id, kind="article", shop_id="1", specter_id="A1"))
+        await store.record_events([NewEvent(kind="shop.order", tenant_id=tenant_id)])
+
+    await store.remove_tenant("acme-woo")
+
+    assert await store.mapping_by_shop_id("acme-woo", "article", "1") is None
+    assert await store.list_events(EventFilter(tenant_id="acme-woo")) == []
+    assert await store.mapping_by_shop_id("other-shop", "article", "1") is not None
+    assert len(await store.list_events(EventFilter(tenant_id="other-shop"))) == 1
+
+
+# -- secrets -----------------------------------------------------------------------------------
+
+
+async def test_secrets_are_encrypted_at_rest_and_clear_on_read(db_path: Path):
+    secrets = ["uk-SECRET-1111", "ik-SECRET-2222", "cb-SECRET-3333", "shop-SECRET-4444", "in-SECRET-5555"]
+    store = SQLiteStore(db_path, Cipher(KEY))
+    await store.open()
+    await store.put_account(account(user_key=secrets[0], integration_key=secrets[1], callback_token=secrets[2]))
+    await store.put_tenant(tenant(name="Visible Shop Name", shop={"consumer_secret": secrets[3]}, inbound_token=secrets[4]))
+    await store.close()
+
+    raw = b"".join(p.read_bytes() for p in db_path.parent.iterdir() if p.name.startswith(db_path.name))
+    assert b"Visible Shop Name" in raw  # the file read is the one written
+    for secret in secrets:
+        assert secret.encode() not in raw
+
+    store = SQLiteStore(db_path, Cipher(KEY))
+    await store.open()
+    try:
+        found = await store.account_by_callback_token(secrets[2])
+        assert (found.user_key, found.integration_key) == (secrets[0], secrets[1])
+        shop = await store.get_tenant("acme-woo")
+        assert (shop.shop, shop.inbound_token) == ({"consumer_secret": secrets[3]}, secrets[4])
+    finally:
+        await store.close()
+
+
+async def test_a_changed_secret_key_is_refused_at_start(db_path: Path):
+    store = SQLiteStore(db_path, Cipher(KEY))
+    await store.open()
+    await store.put_account(account())
+    await store.close()
+
+    other_key = Fernet.generate_key()
+    with pytest.raises(ConfigError, match="secret key has changed") as raised:
+        await SQLiteStore(db_path, Cipher(other_key)).open()
+    assert other_key.decode() not in str(raised.value) and KEY.decode() not in str(raised.value)
+
+    store = SQLiteStore(db_path, Cipher(KEY))  # the right key still opens it
+    await store.open()
+    try:
+        assert (await store.get_account("acme-specter")).user_key == "uk-0123"
+    finally:
+        await store.close()
+
+
+# -- the event log -----------------------------------------------------------------------------
+
+
+async def test_a_repeated_idempotency_key_returns_the_first_event(store: SQLiteStore):
+    first = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1", idempotency_key="order:1:v1")])
+    again = await store.record_events(
+        [
+            NewEvent(kind="shop.order", tenant_id="t1", idempotency_key="order:1:v1"),
+            NewEvent(kind="shop.order", tenant_id="t2", idempotency_key="order:1:v1"),  # another tenant
+            NewEvent(kind="specter.stock", account_id="t1", idempotency_key="order:1:v1"),  # an account named alike
+            NewEvent(kind="shop.order", tenant_id="t1"),  # no key: never a duplicate
+            NewEvent(kind="shop.order", tenant_id="t1"),
+        ]
+    )
+    [(first_id, created)] = first
+    assert created is True
+    assert again[0] == (first_id, False)
+    assert all(created for _, created in again[1:])
+    assert len({event_id for event_id, _ in first + again}) == 5
+
+
+async def test_concurrent_deliveries_of_one_key_record_one_event(store: SQLiteStore):
+    delivery = [NewEvent(kind="shop.order", tenant_id="t1", idempotency_key="webhook-77")]
+    answers = await asyncio.gather(*(store.record_events(delivery) for _ in range(50)))
+    assert sum(created for [(_, created)] in answers) == 1
+    assert len({event_id for [(event_id, _)] in answers}) == 1
+
+
+async def test_concurrent_writes_are_all_durable(db_path: Path):
+    store = SQLiteStore(db_path, Cipher(KEY))
+    await store.open()
+    answers = await asyncio.gather(
+        *(store.record_events([NewEvent(kind="shop.order", tenant_id="t1", payload={"n": n})]) for n in range(200))
+    )
+    await store.close()
+
+    ids = [event_id for [(event_id, created)] in answers if created]
+    assert len(set(ids)) == 200
+    store = SQLiteStore(db_path, Cipher(KEY))
+    await store.open()
+    try:
+        for n, event_id in enumerate(ids):
+            assert (await store.get_event(event_id)).payload == {"n": n}
+        assert (await store.count_events("t1"))["pending"] == 200
+    finally:
+        await store.close()
+
+
+async def test_a_failing_write_fails_alone_among_concurrent_writes(store: SQLiteStore):
+    results = await asyncio.gather(
+        store.record_events([NewEvent(kind="a", tenant_id="t1")]),
+        store.put_tenant(tenant(account_id="missing")),
+        store.record_events([NewEvent(kind="b", tenant_id="t1")]),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], ConfigError)
+    assert {e.kind for e in await store.list_events(EventFilter(tenant_id="t1"))} == {"a", "b"}
+
+
+async def test_a_claimed_event_cannot_be_claimed_twice(store: SQLiteStore):
+    [(event_id, _)] = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1", subject="order:1")])
+    claimed = await store.claim_event(event_id, 60)
+    assert (claimed.status, claimed.attempts, claimed.revision) == ("running", 1, 1)
+    assert await store.claim_event(event_id, 60) is None
+    assert await store.due_events(time.time(), 10) == []
+
+
+async def test_one_subject_runs_one_event_at_a_time(store: SQLiteStore):
+    recorded = await store.record_events(
+        [
+            NewEvent(kind="shop.order", tenant_id="t1", subject="order:1"),
+            NewEvent(kind="shop.order", tenant_id="t1", subject="order:1"),
+            NewEvent(kind="shop.order", tenant_id="t2", subject="order:1"),  # another tenant's order 1
+            NewEvent(kind="shop.order", tenant_id="t1", subject=""),  # no subject: never busy
+            NewEvent(kind="shop.order", tenant_id="t1", subject=""),
+        ]
+    )
+    first, second, other_tenant, free_a, free_b = (event_id for event_id, _ in recorded)
+    assert (await store.claim_event(first, 60)).id == first
+    assert await store.claim_event(second, 60) == "busy"
+    assert (await store.get_event(second)).status == "pending"  # refused, not consumed
+    assert (await store.claim_event(other_tenant, 60)).id == other_tenant
+    assert (await store.claim_event(free_a, 60)).id == free_a
+    assert (await store.claim_event(free_b, 60)).id == free_b
+
+    await store.finish_event(first, "done")
+    assert (await store.claim_event(second, 60)).attempts == 1
+
+
+async def test_an_expired_lease_makes_the_event_due_again(store: SQLiteStore):
+    recorded = await store.record_events(
+        [NewEvent(kind="shop.order", tenant_id="t1", subject="order:1"), NewEvent(kind="shop.order", tenant_id="t1", subject="order:1")]
+    )
+    (event_id, _), (sibling, _) = recorded
+    await store.claim_event(event_id, 0)  # the worker died at once: its lease is over
+
+    assert (event_id, 1) in await store.due_events(time.time(), 10)
+    assert (await store.claim_event(sibling, 60)).id == sibling  # an expired lease holds no subject
+    await store.finish_event(sibling, "done")
+    reclaimed = await store.claim_event(event_id, 60)
+    assert (reclaimed.attempts, reclaimed.revision) == (2, 2)
+
+
+async def test_an_event_not_before_a_later_time_is_not_due(store: SQLiteStore):
+    later = time.time() + 3600
+    [(event_id, _)] = await store.record_events([NewEvent(kind="export.products", tenant_id="t1", not_before=later)])
+    assert await store.claim_event(event_id, 60) is None
+    assert await store.due_events(time.time(), 10) == []
+    assert await store.due_events(later, 10) == [(event_id, 0)]
+
+
+async def test_retry_dead_and_transfer_again(store: SQLiteStore):
+    [(event_id, _)] = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1")])
+    await store.claim_event(event_id, 60)
+    soon = time.time() + 3600
+    await store.retry_event(event_id, soon, "Specter answered 503")
+    event = await store.get_event(event_id)
+    assert (event.status, event.attempts, event.revision, event.last_error) == ("retry", 1, 2, "Specter answered 503")
+    assert await store.claim_event(event_id, 60) is None  # not before its time
+    assert await store.due_events(soon, 10) == [(event_id, 2)]
+
+    await store.retry_event(event_id, 0, "late")  # only a running event changes: this one is not
+    assert (await store.get_event(event_id)).last_error == "Specter answered 503"
+
+    await store.requeue_events([event_id])  # an open event is not "transferred again"
+    assert (await store.get_event(event_id)).status == "retry"
+
+
+async def test_a_busy_retry_gives_the_attempt_back(store: SQLiteStore):
+    [(event_id, _)] = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1")])
+    await store.claim_event(event_id, 60)
+    await store.retry_event(event_id, 0, "busy: order locked", count_attempt=False)
+    event = await store.get_event(event_id)
+    assert (event.status, event.attempts) == ("retry", 0)
+    assert (await store.claim_event(event_id, 60)).attempts == 1
+
+
+async def test_a_dead_event_keeps_its_error_until_transferred_again(store: SQLiteStore):
+    recorded = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1") for _ in range(3)])
+    dead_a, dead_b, done = (event_id for event_id, _ in recorded)
+    for event_id in (dead_a, dead_b, done):
+        await store.claim_event(event_id, 60)
+    await store.finish_event(dead_a, "dead", error="article 'X 1' has a space")
+    await store.finish_event(dead_b, "dead", error="unknown customer")
+    await store.finish_event(done, "done", result={"specter_order_no": "1001"})
+    assert (await store.get_event(dead_a)).last_error == "article 'X 1' has a space"
+    assert (await store.get_event(done)).result == {"specter_order_no": "1001"}
+
+    assert await store.requeue_events(tenant_id="t1") == [dead_a, dead_b]  # every dead one, not the done one
+    again = await store.get_event(dead_a)
+    assert (again.status, again.attempts, again.last_error, again.revision) == ("pending", 0, None, 3)
+    assert [h["error"] for h in await store.event_history(dead_a)] == ["article 'X 1' has a space"]
+    assert set(await store.due_events(time.time(), 10)) == {(dead_a, 3), (dead_b, 3)}
+
+    assert await store.requeue_events([done]) == [done]  # by id, a done event runs again too
+    assert (await store.get_event(done)).result is None
+    assert (await store.event_history(done))[0]["result"] == {"specter_order_no": "1001"}
+
+
+async def test_due_events_come_oldest_first(store: SQLiteStore):
+    recorded = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1") for _ in range(5)])
+    ids = [event_id for event_id, _ in recorded]
+    await store.claim_event(ids[1], 60)
+    assert await store.due_events(time.time(), 3) == [(ids[0], 0), (ids[2], 0), (ids[3], 0)]
+
+
+async def test_listing_and_counting_events(store: SQLiteStore):
+    recorded = await store.record_events(
+        [NewEvent(kind="shop.order", tenant_id="t1") for _ in range(5)] + [NewEvent(kind="specter.stock", tenant_id="t2")]
+    )
+    ids = [event_id for event_id, _ in recorded]
+    await store.claim_event(ids[0], 60)
+    await store.finish_event(ids[0], "dead", error="no")
+
+    page = await store.list_events(EventFilter(tenant_id="t1", limit=2))
+    assert [e.id for e in page] == [ids[4], ids[3]]  # newest first
+    page = await store.list_events(EventFilter(tenant_id="t1", limit=2, before_id=page[-1].id))
+    assert [e.id for e in page] == [ids[2], ids[1]]
+    assert [e.id for e in await store.list_events(EventFilter(status="dead"))] == [ids[0]]
+    assert [e.id for e in await store.list_events(EventFilter(kind="specter.stock"))] == [ids[5]]
+
+    assert await store.count_events("t1") == {"pending": 4, "running": 0, "retry": 0, "done": 0, "dead": 1, "skipped": 0}
+    assert (await store.count_events())["pending"] == 5
+
+
+# -- mappings and batches ----------------------------------------------------------------------
+
+
+async def test_id_mappings_both_ways(store: SQLiteStore):
+    await store.put_mapping(IdMapping(tenant_id="t1", kind="article", shop_id="17", specter_id="A-17", fingerprint="f1"))
+    await store.put_mapping(IdMapping(tenant_id="t1", kind="article", shop_id="17", specter_id="A-17b", fingerprint="f2"))
+    found = await store.mapping_by_shop_id("t1", "article", "17")
+    assert (found.specter_id, found.fingerprint) == ("A-17b", "f2")
+    assert (await store.mapping_by_specter_id("t1", "article", "A-17b")).shop_id == "17"
+    assert await store.mapping_by_specter_id("t1", "article", "A-17") is None
+    assert await store.mapping_by_shop_id("t2", "article", "17") is None
+    assert await store.mapping_by_shop_id("t1", "customer", "17") is None
+
+
+async def test_the_open_batch_is_the_unacknowledged_one(store: SQLiteStore):
+    now = time.time()
+    await store.put_batch(Batch(account_id="acc", flow="stock", batch_no="1", state="acknowledged", created_at=now - 10, updated_at=now))
+    await store.put_batch(Batch(account_id="acc", flow="stock", batch_no="2", state="open", created_at=now, updated_at=now))
+    assert (await store.open_batch("acc", "stock")).batch_no == "2"
+    assert await store.open_batch("acc", "article") is None
+
+    await store.put_batch(Batch(account_id="acc", flow="stock", batch_no="2", state="stored", created_at=now + 5, updated_at=now + 5))
+    stored = await store.open_batch("acc", "stock")
+    assert (stored.state, stored.created_at) == ("stored", now)  # an update keeps its creation time
+    await store.put_batch(Batch(account_id="acc", flow="stock", batch_no="2", state="acknowledged", created_at=now, updated_at=now + 6))
+    assert await store.open_batch("acc", "stock") is None
+
+
+async def test_ping_fails_once_closed(store: SQLiteStore):
+    await store.ping()
+    await store.close()
+    with pytest.raises(RuntimeError):
+        await store.ping()
