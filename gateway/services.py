@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +26,8 @@ from gateway.store.base import Event, NewEvent, Store
 
 log = logging.getLogger("gateway")
 
+TENANT_TTL = 2.0  # seconds
+
 Handler = Callable[["Gateway", Event], Awaitable[Any]]
 
 
@@ -40,6 +43,8 @@ class Gateway:
         self._shops: dict[str, tuple[int, Any, str]] = {}  # tenant id -> (version, shop, platform)
         self._specter: dict[str, Any] = {}
         self._background: list[asyncio.Task] = []
+        self._enqueuing: set[asyncio.Task] = set()
+        self._tenant_cache: dict[str, tuple[float, Tenant]] = {}
         self.pm.hook.register_event_handlers(register=self._register_handler)
 
     def _register_handler(self, kind: str, handler: Handler) -> None:
@@ -90,6 +95,7 @@ class Gateway:
         return task
 
     async def close(self) -> None:
+        await asyncio.gather(*self._enqueuing, return_exceptions=True)
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -109,13 +115,35 @@ class Gateway:
         """Record events durably, then enqueue the new ones. A queue that cannot be reached now
         loses nothing: the event is stored and the reconciler enqueues it later."""
         recorded = await self.store.record_events(events)
-        for (event_id, created), event in zip(recorded, events):
-            if created:
-                try:
-                    await self.runner.enqueue(event_id, 0, event.not_before)
-                except Exception:
-                    log.warning("could not enqueue event %s now; the reconciler will", event_id)
+        due = [(event_id, event.not_before) for (event_id, created), event in zip(recorded, events) if created]
+        if due:
+            # The events are durable now: answer the caller without waiting for the queue.
+            task = asyncio.create_task(self._enqueue(due))
+            self._enqueuing.add(task)
+            task.add_done_callback(self._enqueuing.discard)
         return recorded
+
+    async def _enqueue(self, due: list[tuple[int, float | None]]) -> None:
+        for event_id, at in due:
+            try:
+                await self.runner.enqueue(event_id, 0, at)
+            except Exception:  # noqa: BLE001 - the reconciler enqueues it later
+                log.warning("could not enqueue event %s now; the reconciler will", event_id)
+
+    async def cached_tenant(self, tenant_id: str) -> Tenant | None:
+        """A tenant read at most TENANT_TTL seconds ago: the inbound routes' hot path, where a
+        change made elsewhere (CLI, admin API, another node) may take that long to show."""
+        now = time.monotonic()
+        hit = self._tenant_cache.get(tenant_id)
+        if hit is not None and now - hit[0] < TENANT_TTL:
+            return hit[1]
+        tenant = await self.store.get_tenant(tenant_id)
+        if tenant is not None:  # an unknown tenant is asked again: it may be added any moment
+            self._tenant_cache[tenant_id] = (now, tenant)
+        return tenant
+
+    def forget_tenant(self, tenant_id: str) -> None:
+        self._tenant_cache.pop(tenant_id, None)
 
     def metrics_event(self, event: Event, status: str) -> None:
         """Hook for metrics on event outcomes (filled in by the metrics module when loaded)."""

@@ -62,7 +62,7 @@ async def test_tenant_crud(running_gateway, http):
 
     status, shown = await api(http, gw, "GET", "/tenants/acme-woo")
     assert shown["settings"]["order_export"] == "inactive"
-    assert shown["counts"] == {}
+    assert set(shown["counts"].values()) == {0}
 
     assert (await api(http, gw, "DELETE", "/tenants/acme-woo"))[0] == 204
     status, body = await api(http, gw, "GET", "/tenants/acme-woo")

@@ -64,7 +64,8 @@ def test_tenant_add_list_show_set_remove(cli):
     "args, message",
     [
         (["--platform", "magento", "--account", "acme"], "unknown shop platform 'magento'"),
-        (["--platform", "woocommerce", "--account", "other"], "unknown Specter account 'other'"),
+        (["--platform", "woocommerce", "--account", "other", "--shop", "url=https://x/", "--shop", "consumer_key=k",
+          "--shop", "consumer_secret=s"], "unknown Specter account 'other'"),
         (["--platform", "woocommerce", "--account", "acme", "--shop", "url=https://x/"], "consumer_key"),
         (["--platform", "woocommerce", "--account", "acme", "--shop", "url=https://x/", "--shop", "consumer_key=k",
           "--shop", "consumer_secret=s", "--setting", "order_export=weekly"], "$.settings.order_export"),

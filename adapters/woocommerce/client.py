@@ -10,6 +10,7 @@ HTML pages from firewalls) or :class:`WooCommerceError` (a 4xx with WooCommerce'
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -78,15 +79,16 @@ class WooCommerceClient:
     def _redact(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret else text
 
-    def _signed(self, method: str, path: str, params: dict[str, str]) -> tuple[URL, aiohttp.BasicAuth | None]:
+    def _signed(self, method: str, path: str, params: dict[str, str]) -> tuple[URL, dict[str, str]]:
         url = self.api + path
-        auth = None
+        auth: dict[str, str] = {}
         if not self._https:
             params = oauth.sign(method, url, params, self._key, self._secret)
         elif self._query_auth:
             params = {**params, "consumer_key": self._key, "consumer_secret": self._secret}
         else:
-            auth = aiohttp.BasicAuth(self._key, self._secret)
+            token = base64.b64encode(f"{self._key}:{self._secret}".encode()).decode()
+            auth = {"Authorization": f"Basic {token}"}
         # Encoded by hand so that the server sees exactly the bytes that were signed.
         query = "&".join(f"{oauth.enc(k)}={oauth.enc(v)}" for k, v in params.items())
         return URL(f"{url}?{query}" if query else url, encoded=True), auth
@@ -94,14 +96,14 @@ class WooCommerceClient:
     async def request(self, method: str, path: str, params: dict[str, Any] | None = None,
                       body: Any = None) -> Reply:
         url, auth = self._signed(method, path, {k: str(v) for k, v in (params or {}).items()})
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **auth}
         data = None
         if body is not None:
             data = json.dumps(body, default=_json_default).encode()
             headers["Content-Type"] = "application/json"
         where = f"WooCommerce {method} {path}"
         try:
-            async with self._http.request(method, url, data=data, headers=headers, auth=auth,
+            async with self._http.request(method, url, data=data, headers=headers,
                                           timeout=self._timeout, allow_redirects=False) as resp:
                 raw = await resp.read()
                 status, answer_headers = resp.status, resp.headers

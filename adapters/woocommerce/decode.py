@@ -23,7 +23,6 @@ from gateway.model import (
     ArticleGroup,
     CashOnDeliveryRow,
     Customer,
-    DiscountRow,
     GiftCardRow,
     InvalidInput,
     Order,
@@ -82,23 +81,23 @@ class _Wire(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
     pass
 
 
-class Meta(_Wire):
+class Meta(_Wire, kw_only=True):
     key: str
     value: Any = None
 
 
-class Ref(_Wire):
+class Ref(_Wire, kw_only=True):
     id: int
     name: str = ""
     slug: str = ""
 
 
-class Attribute(_Wire):
+class Attribute(_Wire, kw_only=True):
     name: str = ""
     option: str = ""
 
 
-class WireProduct(_Wire):
+class WireProduct(_Wire, kw_only=True):
     id: int
     name: str = ""
     type: str = "simple"
@@ -119,7 +118,7 @@ class WireProduct(_Wire):
     variations: list[int] = []
 
 
-class WireAddress(_Wire):
+class WireAddress(_Wire, kw_only=True):
     first_name: str = ""
     last_name: str = ""
     company: str = ""
@@ -132,7 +131,7 @@ class WireAddress(_Wire):
     phone: str | None = ""
 
 
-class WireCustomer(_Wire):
+class WireCustomer(_Wire, kw_only=True):
     id: int
     email: str = ""
     first_name: str = ""
@@ -142,13 +141,13 @@ class WireCustomer(_Wire):
     meta_data: list[Meta] = []
 
 
-class Tax(_Wire):
+class Tax(_Wire, kw_only=True):
     id: int = 0
     total: Any = ""  # "12.25", "44.775", or "" when not taxed
     subtotal: Any = ""
 
 
-class LineItem(_Wire):
+class LineItem(_Wire, kw_only=True):
     id: int = 0
     name: str = ""
     product_id: int = 0
@@ -163,7 +162,7 @@ class LineItem(_Wire):
     meta_data: list[Meta] = []
 
 
-class ShippingLine(_Wire):
+class ShippingLine(_Wire, kw_only=True):
     method_title: str = ""
     method_id: str = ""
     instance_id: str = ""
@@ -172,14 +171,14 @@ class ShippingLine(_Wire):
     taxes: list[Tax] = []
 
 
-class FeeLine(_Wire):
+class FeeLine(_Wire, kw_only=True):
     name: str = ""
     total: Decimal
     total_tax: Decimal = Decimal(0)
     taxes: list[Tax] = []
 
 
-class CouponLine(_Wire):
+class CouponLine(_Wire, kw_only=True):
     code: str = ""
     discount: Decimal
     discount_tax: Decimal = Decimal(0)
@@ -187,12 +186,12 @@ class CouponLine(_Wire):
     nominal_amount: Decimal | None = None
 
 
-class TaxLine(_Wire):
+class TaxLine(_Wire, kw_only=True):
     rate_id: int = 0
     rate_percent: Decimal | None = None
 
 
-class WireOrder(_Wire):
+class WireOrder(_Wire, kw_only=True):
     id: int
     number: str = ""
     status: str
@@ -379,7 +378,8 @@ def order(
     rows: list[OrderRow] = [_product_row(line, i, rates) for i, line in enumerate(wire.line_items)]
     rows += [_shipping_row(line, rates) for line in wire.shipping_lines]
     rows += [_fee_row(line, rates, cod) for line in wire.fee_lines]
-    rows += [_coupon_row(line) for line in wire.coupon_lines]
+    # Coupons are already spread over the product rows (their discount_ex_vat); only the codes
+    # are kept, to name the discount rows.
     rows += _gift_card_rows(meta)
     shipping_method = next((r.method_id for r in rows if isinstance(r, ShippingRow)), "")
     return Order(
@@ -396,6 +396,7 @@ def order(
                         transaction_id=wire.transaction_id, paid_at=gmt(wire.date_paid_gmt, "$.date_paid_gmt")),
         delivery_method_id=shipping_method,
         customer_note=wire.customer_note,
+        discount_codes=[c.code for c in wire.coupon_lines if c.code],
         custom_fields=custom_fields(meta),
     )
 
@@ -417,19 +418,17 @@ def _unit(amount: Decimal, quantity: Decimal) -> Decimal:
 def _product_row(line: LineItem, index: int, rates: dict[int, Decimal]) -> ProductRow:
     if line.quantity <= 0:
         raise InvalidInput(f"line item quantity must be positive, got {line.quantity}", f"$.line_items[{index}].quantity")
-    discount = line.subtotal - line.total
     attributes = [f"{m.value}" for m in line.meta_data if not m.key.startswith("_") and isinstance(m.value, str)]
     return ProductRow(
         name=line.name,
         quantity=line.quantity,
-        # subtotal is before coupons; the coupons come as their own discount rows.
+        # subtotal is before coupons, total after: WooCommerce spreads coupons over the lines.
         unit_price_ex_vat=_unit(line.subtotal, line.quantity),
         vat_percent=_vat(line.taxes, line.subtotal_tax or line.total_tax, line.subtotal or line.total, rates),
         comment=", ".join(attributes),
         article_no=(line.sku or "").strip(),
         shop_product_id=str(line.variation_id or line.product_id),
-        discount_percent=(discount / line.subtotal * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        if discount > 0 and line.subtotal > 0 else None,
+        discount_ex_vat=max(line.subtotal - line.total, Decimal(0)),
     )
 
 
@@ -452,16 +451,11 @@ def _fee_row(line: FeeLine, rates: dict[int, Decimal], cod: bool) -> OrderRow:
     return PaymentFeeRow(name=line.name, unit_price_ex_vat=line.total, vat_percent=vat)
 
 
-def _coupon_row(line: CouponLine) -> OrderRow:
-    if line.discount_type == "smart_coupon":  # WooCommerce Smart Coupons: store credit / gift card
-        return GiftCardRow(name=line.code, unit_price_ex_vat=-line.discount, code=line.code)
-    percent = line.nominal_amount if line.discount_type == "percent" else None
-    return DiscountRow(name=line.code, unit_price_ex_vat=-line.discount,
-                       vat_percent=whole_percent(line.discount_tax, line.discount), code=line.code, percent=percent)
-
-
 def _gift_card_rows(meta: list[Meta]) -> list[OrderRow]:
-    """YITH Gift Cards keeps the cards applied to an order as ``{code: amount}`` in order meta."""
+    """Best effort for gift card plugins: YITH Gift Cards keeps the cards applied to an order as
+    ``{code: amount}`` in order meta, outside the line totals. (Plugins that subtract a negative
+    fee are handled by :func:`_fee_row`; PW Gift Cards keeps its own order item type, which the
+    REST API does not show.)"""
     rows: list[OrderRow] = []
     for m in meta:
         if m.key == "_ywgc_applied_gift_cards" and isinstance(m.value, dict):

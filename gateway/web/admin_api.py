@@ -115,10 +115,12 @@ async def tenant_detail(request: Request) -> Response:
     tenant_id = request.path_params["tenant_id"]
     if request.method == "DELETE":
         await service.remove_tenant(tenant_id)
+        request.app.state.gateway.forget_tenant(tenant_id)
         await request.app.state.gateway.forget_shop(tenant_id)
         return Response(status_code=204)
     if request.method == "PATCH":
         tenant = await service.update_tenant(tenant_id, await _json(request))
+        request.app.state.gateway.forget_tenant(tenant_id)
         await request.app.state.gateway.forget_shop(tenant_id)
     else:
         tenant = await service.tenant(tenant_id)

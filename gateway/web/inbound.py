@@ -42,7 +42,7 @@ async def shop_events(request: Request) -> Response:
     tenant_id = request.path_params["tenant_id"]
     try:
         body = await read_body(request, gw.config.max_body_bytes)
-        tenant = await gw.store.get_tenant(tenant_id)
+        tenant = await gw.cached_tenant(tenant_id)
         if tenant is None:
             return error(404, f"unknown tenant {tenant_id!r}")
         if not tenant.enabled:

@@ -45,7 +45,7 @@ from aiohttp import web
 
 from .api import CALLBACKS, FAULTS, STATE
 from .faults import FaultConfig
-from .model import Article, Code, SpecterError
+from .model import STATUS_DELETED, Article, Code, SpecterError
 from .state import AccountState
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -151,10 +151,9 @@ async def post_articles(request: web.Request) -> web.Response:
     acc = _account(request)
     body = await _body(request, ArticleEdit | list[ArticleEdit])
     edits = body if isinstance(body, list) else [body]
-    for edit in edits:
-        if not edit.article_no:
-            raise ValueError("articleNo is required")
-    done = [acc.edit_article(e.article_no, e.values(), e.stock or None) for e in edits]
+    if not all(edit.article_no for edit in edits):
+        raise ValueError("articleNo is required")
+    done = acc.edit_articles([(e.article_no, e.values(), e.stock or None) for e in edits])
     return _json([{"article_no": a.article_no, "specter_id": a.specter_id} for a in done])
 
 
@@ -168,10 +167,10 @@ async def patch_article(request: web.Request) -> web.Response:
 async def post_service_articles(request: web.Request) -> web.Response:
     acc = _account(request)
     body = await _body(request, ArticleEdit | list[ArticleEdit])
-    for edit in body if isinstance(body, list) else [body]:
-        if not edit.article_no:
-            raise ValueError("articleNo is required")
-        acc.edit_article(edit.article_no, {**edit.values(), "article_type": "TJ"}, quiet=True)
+    edits = body if isinstance(body, list) else [body]
+    if not all(edit.article_no for edit in edits):
+        raise ValueError("articleNo is required")
+    acc.edit_articles([(e.article_no, {**e.values(), "article_type": "TJ"}, None) for e in edits], quiet=True)
     return _json({"ok": True})
 
 
@@ -205,7 +204,7 @@ async def order_action(request: web.Request) -> web.Response:
         case "status":
             acc.set_status(order, (await _body(request, StatusBody)).status_id)
         case "delete":
-            acc.set_status(order, "5")
+            acc.set_status(order, STATUS_DELETED)
         case "remove":
             acc.remove_order(order)
         case "invoice":

@@ -4,7 +4,6 @@ its ``key`` signs."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -282,8 +281,9 @@ def _article_xml(a: Article) -> str:
 def read_article_info(acc: AccountState, p: Params) -> Answer:
     """At most ``responseMaxLimit`` changed articles; as many as the limit means more wait."""
     batch_no, limit = _required(p, "batchNo"), _limit(p)
-    batch = acc.info_flow.read(batch_no, limit, lambda no: dataclasses.replace(acc.articles[no]))
-    articles = "".join(_article_xml(a) for _, _, a in batch.items)
+    # The payload is the article's XML as it was at the read, so a re-read answers the same.
+    batch = acc.info_flow.read(batch_no, limit, lambda no: _article_xml(acc.articles[no]))
+    articles = "".join(xml for _, _, xml in batch.items)
     xml = element("batchNo", batch_no) + element("responseMaxLimit", limit) + f"<articles>{articles}</articles>"
     return Answer(xml=xml, xml_only=True)
 

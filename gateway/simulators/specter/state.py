@@ -21,7 +21,6 @@ from .flows import FlagFlow
 from .model import (
     DEFAULT_SITE,
     DELIVERED,
-    STATUS_DELETED,
     Article,
     Code,
     Customer,
@@ -79,7 +78,7 @@ class AccountState:
         self.order_ids_by_no: dict[str, str] = {}
         self.order_ids_by_external: dict[str, str] = {}  # the first order with that number
         self.stock_flow: FlagFlow[str, StockView] = FlagFlow()
-        self.info_flow: FlagFlow[str, Article] = FlagFlow()
+        self.info_flow: FlagFlow[str, str] = FlagFlow()  # payload: the article's XML
         self.order_flow: FlagFlow[str, OrderView] = FlagFlow()
         self.callback_urls: dict[str, str] = {}
         self._ids = {
@@ -231,25 +230,35 @@ class AccountState:
     def edit_article(
         self, article_no: str, values: dict[str, Any], stock: dict[str, int] | None = None, *, quiet: bool = False
     ) -> Article:
-        """Create or change an article; flags article info when data changed, stock when given.
-        ``quiet`` flags nothing (setting up an account, e.g. its service articles)."""
-        art = self.articles.get(article_no)
-        if art is None:
-            art = self.articles[article_no] = Article(self._next_id("article"), article_no)
-            changed = True
-        else:
-            changed = any(getattr(art, name) != value for name, value in values.items())
-        for name, value in values.items():
-            setattr(art, name, value)
-        if stock is not None:
-            art.in_stock.update(stock)
-        if quiet:
-            return art
-        if changed:
-            self.flag_info([article_no])
-        if stock is not None:
-            self.flag_stock([article_no])
-        return art
+        """Create or change one article; see :meth:`edit_articles`."""
+        return self.edit_articles([(article_no, values, stock)], quiet=quiet)[0]
+
+    def edit_articles(
+        self, edits: list[tuple[str, dict[str, Any], dict[str, int] | None]], *, quiet: bool = False
+    ) -> list[Article]:
+        """Create or change articles ``(articleNo, attributes, stock per site or None)``; flags
+        article info where data changed and stock where given, in one pass. ``quiet`` flags
+        nothing (setting up an account, e.g. its service articles)."""
+        done, info, stocked = [], [], []
+        for article_no, values, stock in edits:
+            art = self.articles.get(article_no)
+            if art is None:
+                art = self.articles[article_no] = Article(self._next_id("article"), article_no)
+                info.append(article_no)
+            elif any(getattr(art, name) != value for name, value in values.items()):
+                info.append(article_no)
+            for name, value in values.items():
+                setattr(art, name, value)
+            if stock is not None:
+                art.in_stock.update(stock)
+                stocked.append(article_no)
+            done.append(art)
+        if not quiet:
+            if info:
+                self.flag_info(info)
+            if stocked:
+                self.flag_stock(stocked)
+        return done
 
     def set_stock(self, changes: list[tuple[str, str, int]]) -> int:
         """Set in-stock quantities ``(articleNo, site, inStock)`` in bulk; all or nothing."""

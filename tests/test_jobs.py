@@ -1,0 +1,236 @@
+"""Jobs end to end, for both runners: a real Gateway on a real SQLite file and, for arq, a real
+arq Worker on the real Redis, with the probe handlers of tests/plugins/probe_handlers.py."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import msgspec
+import pytest
+from arq.worker import Worker
+from cryptography.fernet import Fernet
+from redis.asyncio import Redis
+
+from gateway.config import GatewayConfig
+from gateway.jobs.arq_runner import worker_settings
+from gateway.services import Gateway
+from gateway.store.base import Event, NewEvent
+
+# A Redis database of these tests' own: one of them flushes it. Queue names (and so job ids)
+# are unique per test besides.
+REDIS_URL = "redis://127.0.0.1:6379/7"
+ROOT = Path(__file__).resolve().parents[1]
+FINAL = ("done", "dead", "skipped")
+
+both_runners = pytest.mark.parametrize("runner", ["inprocess", "arq"])
+# arq 0.28 itself calls redis-py's deprecated close() when a worker stops.
+pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(REDIS_URL)
+    await client.ping()  # no Redis: fail here, loudly
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def config(tmp_path: Path, redis: Redis) -> GatewayConfig:
+    return GatewayConfig(
+        data_dir=tmp_path / "data",
+        secret_key=Fernet.generate_key().decode(),
+        redis_url=REDIS_URL,
+        queue_name=f"test-jobs-{uuid.uuid4().hex}",
+        plugins=["tests.plugins.probe_handlers"],
+        reconcile_seconds=0.2,
+        retry_base_seconds=0.02,
+        max_attempts=4,
+        workers=4,
+    )
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    return tmp_path / "probe.log"
+
+
+class Running:
+    """A gateway whose jobs run: in-process, or in an arq Worker task of this process."""
+
+    def __init__(self, gateway: Gateway, worker_task: asyncio.Task | None = None):
+        self.gateway = gateway
+        self.worker_task = worker_task
+
+    def check(self) -> None:
+        if self.worker_task is not None and self.worker_task.done():
+            self.worker_task.result()  # raises what stopped it
+            raise AssertionError("the arq worker stopped")
+
+
+@contextlib.asynccontextmanager
+async def running(config: GatewayConfig, runner: str) -> AsyncIterator[Running]:
+    gateway = await Gateway.create(config, runner=runner)
+    worker = None
+    try:
+        if runner == "arq":
+            worker = Worker(**worker_settings(config), handle_signals=False)
+            task = asyncio.create_task(worker.async_run())
+            yield Running(gateway, task)
+        else:
+            yield Running(gateway)
+    finally:
+        if worker is not None:
+            await worker.close()  # cancels its main task and closes the worker's own Gateway
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await gateway.close()
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, run: Running | None = None, timeout: float = 10.0) -> None:
+    """Wait, up to ``timeout`` seconds, for ``check`` to hold."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if run is not None:
+            run.check()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def settled(run: Running, ids: list[int]) -> list[Event]:
+    """The events, once every one has reached a final status."""
+    store = run.gateway.store
+
+    async def all_final() -> bool:
+        return all([(await store.get_event(i)).status in FINAL for i in ids])
+
+    await until(all_final, f"events {ids} to finish", run)
+    return [await store.get_event(i) for i in ids]
+
+
+def runs(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def probe(kind: str, log: Path, subject: str = "", **payload) -> NewEvent:
+    return NewEvent(kind=kind, tenant_id="t1", subject=subject, payload={"log": str(log), **payload})
+
+
+@both_runners
+async def test_an_event_runs_once_and_is_done(config, log, runner):
+    async with running(config, runner) as run:
+        [(event_id, _)] = await run.gateway.submit([probe("probe.ok", log, echo="hello")])
+        [event] = await settled(run, [event_id])
+    assert (event.status, event.attempts, event.result) == ("done", 1, {"echo": "hello"})
+    assert [r["id"] for r in runs(log)] == [event_id]
+
+
+@both_runners
+async def test_a_flaky_event_is_retried_until_it_succeeds(config, log, runner):
+    async with running(config, runner) as run:
+        [(event_id, _)] = await run.gateway.submit([probe("probe.flaky", log, succeed_on=3)])
+        [event] = await settled(run, [event_id])
+    assert (event.status, event.attempts, event.last_error) == ("done", 3, None)
+    assert [r["attempt"] for r in runs(log)] == [1, 2, 3]
+
+
+@both_runners
+async def test_a_broken_event_is_dead_with_its_error(config, log, runner):
+    async with running(config, runner) as run:
+        [(event_id, _)] = await run.gateway.submit([probe("probe.broken", log)])
+        [event] = await settled(run, [event_id])
+    assert (event.status, event.attempts, event.last_error) == ("dead", 1, "the probe is broken for good")
+    assert len(runs(log)) == 1
+
+
+@both_runners
+async def test_an_event_that_keeps_failing_is_given_up(config, log, runner):
+    async with running(config, runner) as run:
+        [(event_id, _)] = await run.gateway.submit([probe("probe.flaky", log, succeed_on=0)])
+        [event] = await settled(run, [event_id])
+    assert event.status == "dead"
+    assert event.last_error == "gave up after 4 attempts: flaky on attempt 4"
+    assert [r["attempt"] for r in runs(log)] == [1, 2, 3, 4]
+
+
+@both_runners
+async def test_an_event_enqueued_twice_runs_once(config, log, runner):
+    # One job at a time and no reconciler: the marker, enqueued last and due later, finishes
+    # after every job enqueued before it has had its turn.
+    config = msgspec.structs.replace(config, workers=1, reconcile_seconds=3600)
+    async with running(config, runner) as run:
+        [(twice, _), (marker, _)] = await run.gateway.store.record_events(
+            [probe("probe.ok", log), probe("probe.ok", log, not_before=time.time() + 0.1)]
+        )
+        await run.gateway.runner.enqueue(twice, 0)
+        await run.gateway.runner.enqueue(twice, 0)
+        await run.gateway.runner.enqueue(marker, 0, time.time() + 0.1)
+        await settled(run, [marker])
+        [event] = await settled(run, [twice])
+    assert (event.status, event.attempts) == ("done", 1)
+    assert sorted(r["id"] for r in runs(log)) == [twice, marker]
+
+
+@both_runners
+async def test_events_of_one_subject_never_overlap(config, log, runner):
+    async with running(config, runner) as run:
+        recorded = await run.gateway.submit([probe("probe.slow", log, subject="order:1", seconds=0.3) for _ in range(2)])
+        events = await settled(run, [event_id for event_id, _ in recorded])
+    assert [e.status for e in events] == ["done", "done"]
+    assert [e.attempts for e in events] == [1, 1]  # waiting for the subject costs no attempt
+    first, second = sorted(runs(log), key=lambda r: r["started"])
+    assert second["started"] >= first["at"]  # the second began after the first had ended
+
+
+@both_runners
+async def test_work_survives_a_lost_queue(config, log, runner, redis):
+    # Record events while no worker runs; then the queue loses everything (a Redis flush, or
+    # the in-process queue dying with its process).
+    producer = await Gateway.create(config, runner="arq" if runner == "arq" else "none")
+    recorded = await producer.submit([probe("probe.ok", log, n=n) for n in range(20)])
+    await producer.close()
+    if runner == "arq":
+        assert await redis.zcard(config.queue_name) == 20
+        await redis.flushdb()
+        assert await redis.zcard(config.queue_name) == 0
+
+    async with running(config, runner) as run:  # its reconciler finds the due events in the store
+        events = await settled(run, [event_id for event_id, _ in recorded])
+    assert {e.status for e in events} == {"done"}
+    assert sorted(r["id"] for r in runs(log)) == sorted(event_id for event_id, _ in recorded)
+
+
+async def test_a_worker_process_runs_jobs_and_stops_on_sigterm(config, log):
+    """``specter-gateway worker`` as its own process: runs jobs, and exits cleanly on SIGTERM."""
+    env = {
+        **os.environ,
+        "SPECTER_GATEWAY_DATA_DIR": str(config.data_dir),
+        "SPECTER_GATEWAY_SECRET_KEY": config.secret_key,
+        "SPECTER_GATEWAY_REDIS_URL": config.redis_url,
+        "SPECTER_GATEWAY_QUEUE_NAME": config.queue_name,
+        "SPECTER_GATEWAY_PLUGINS": "tests.plugins.probe_handlers",
+        "SPECTER_GATEWAY_RECONCILE_SECONDS": "0.2",
+    }
+    producer = await Gateway.create(config, runner="arq")
+    worker = subprocess.Popen([sys.executable, "-m", "gateway.jobs.arq_runner"], cwd=ROOT, env=env)
+    try:
+        [(event_id, _)] = await producer.submit([probe("probe.ok", log, echo="from a process")])
+        run = Running(producer)
+        [event] = await settled(run, [event_id])
+        assert (event.status, event.result) == ("done", {"echo": "from a process"})
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(worker.wait, 30)
+        await producer.close()
+    assert code == 0
