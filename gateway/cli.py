@@ -164,6 +164,10 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
         elif args.action == "remove":
             await service.remove_tenant(args.id)
             print(f"removed tenant {args.id}")
+        elif args.action == "connect":
+            from gateway.connect import connect_tenant
+
+            _print_json(await connect_tenant(gw, await service.tenant(args.id)))
         elif args.action == "list":
             for tenant in await gw.store.list_tenants():
                 state = "enabled" if tenant.enabled else "disabled"
@@ -188,6 +192,33 @@ def cmd_events(args: argparse.Namespace, config: GatewayConfig) -> int:
         for e in events:
             error = f"\t{e.last_error}" if e.last_error else ""
             print(f"{e.id}\t{e.kind}\t{e.subject}\t{e.status}\tattempts {e.attempts}{error}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
+def cmd_export(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """Bulk export, run here with a progress bar; refused products are listed with the reason."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from gateway.engine.context import TenantContext
+    from gateway.engine.export import export_customers, export_products
+
+    async def work(gw) -> int:
+        ctx = await TenantContext.load(gw, args.tenant)
+        console = Console(stderr=True)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} read"),
+                      TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
+            task = progress.add_task(f"exporting {args.what} of {args.tenant}", total=None)
+            step = lambda seen: progress.update(task, completed=seen)  # noqa: E731
+            if args.what == "products":
+                report = await export_products(ctx, args.mode, step)
+            else:
+                report = await export_customers(ctx, step)
+        print(f"{report.seen} read, {report.sent} sent to Specter, {len(report.refused)} refused")
+        for refused in report.refused:
+            print(f"refused\t{refused.shop_id}\t{refused.article_no}\t{refused.reason}")
         return 0
 
     return asyncio.run(_with_gateway(config, work))
@@ -228,8 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sbm_id, api_version, api_user_id, user_key, integration_key, base_url (VALUE '-' prompts)")
     p.set_defaults(func=cmd_account)
 
-    p = sub.add_parser("tenant", help="manage tenants (shops)")
-    p.add_argument("action", choices=["add", "list", "show", "set", "remove"])
+    p = sub.add_parser("tenant", help="manage tenants (shops); connect registers webhooks and callbacks")
+    p.add_argument("action", choices=["add", "list", "show", "set", "remove", "connect"])
     p.add_argument("id", nargs="?")
     p.add_argument("--platform")
     p.add_argument("--account", help="the Specter account id")
@@ -238,6 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shop", action="append", metavar="KEY=VALUE", help="shop connection setting (VALUE '-' prompts)")
     p.add_argument("--setting", action="append", metavar="KEY=VALUE", help="tenant setting")
     p.set_defaults(func=cmd_tenant)
+
+    p = sub.add_parser("export", help="export a tenant's products or customers to Specter")
+    p.add_argument("what", choices=["products", "customers"])
+    p.add_argument("tenant")
+    p.add_argument("--mode", choices=["new", "all"], default="new",
+                   help="new: leave articles Specter has untouched; all: update them (never their stock)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("events", help="show a tenant's event log, or queue failed events again")
     p.add_argument("tenant")

@@ -54,8 +54,9 @@ class RunningGateway:
 async def start_gateway(config: GatewayConfig, runner: str = "inprocess") -> tuple[RunningGateway, asyncio.Task]:
     from gateway.web.app import create_app
 
-    app = create_app(config, runner=runner)
     port = free_port()
+    config.public_url = f"http://127.0.0.1:{port}"  # where the shop and Specter call back
+    app = create_app(config, runner=runner)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())
     for _ in range(200):

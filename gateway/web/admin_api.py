@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.model import InvalidInput
-from gateway.store.base import EventFilter
+from gateway.store.base import EventFilter, NewEvent
 from gateway.tenants import TenantService
 from gateway.web.responses import error, from_exception
 
@@ -175,6 +175,57 @@ async def retry_events(request: Request) -> Response:
     return JSONResponse({"requeued": ids})
 
 
+@admin
+async def connect(request: Request) -> Response:
+    """Register the tenant's webhooks in its shop and the account's callbacks in Specter."""
+    from gateway.connect import connect_tenant
+
+    gw = request.app.state.gateway
+    tenant = await _service(request).tenant(request.path_params["tenant_id"])
+    return JSONResponse(await connect_tenant(gw, tenant))
+
+
+@admin
+async def start_export(request: Request) -> Response:
+    """Bulk export as a job: ``{"what": "products" | "customers", "mode": "new" | "all"}``."""
+    gw = request.app.state.gateway
+    tenant = await _service(request).tenant(request.path_params["tenant_id"])
+    body = await _json(request)
+    what, mode = body.get("what", "products"), body.get("mode", "new")
+    if what not in ("products", "customers"):
+        raise InvalidInput("what must be 'products' or 'customers'", "$.what")
+    if mode not in ("new", "all"):
+        raise InvalidInput("mode must be 'new' or 'all'", "$.mode")
+    [(event_id, _)] = await gw.submit(
+        [NewEvent(kind=f"export.{what}", tenant_id=tenant.id, account_id=tenant.account_id, subject=f"export:{what}",
+                  payload={"mode": mode})]
+    )
+    return JSONResponse({"event_id": event_id}, status_code=202)
+
+
+@admin
+async def export_order(request: Request) -> Response:
+    """The seeds' "Transfer order" / "Export" button: send one order now, whatever the export
+    mode (a draft is still refused)."""
+    gw = request.app.state.gateway
+    tenant = await _service(request).tenant(request.path_params["tenant_id"])
+    order_id = request.path_params["order_id"]
+    [(event_id, _)] = await gw.submit(
+        [NewEvent(kind="shop.order", tenant_id=tenant.id, account_id=tenant.account_id, subject=f"order:{order_id}",
+                  payload={"action": "export", "object_id": order_id})]
+    )
+    return JSONResponse({"event_id": event_id}, status_code=202)
+
+
+@admin
+async def get_event(request: Request) -> Response:
+    gw = request.app.state.gateway
+    event = await gw.store.get_event(request.path_params["event_id"])
+    if event is None or event.tenant_id != request.path_params["tenant_id"]:
+        return error(404, f"tenant {request.path_params['tenant_id']!r} has no event {request.path_params['event_id']}")
+    return JSONResponse(msgspec.to_builtins(event))
+
+
 routes = [
     Route("/platforms", list_platforms),
     Route("/accounts", list_accounts, methods=["GET"]),
@@ -185,5 +236,9 @@ routes = [
     Route("/tenants/{tenant_id}", tenant_detail, methods=["GET", "PATCH", "DELETE"]),
     Route("/tenants/{tenant_id}/events", list_events, methods=["GET"]),
     Route("/tenants/{tenant_id}/events/retry", retry_events, methods=["POST"]),
+    Route("/tenants/{tenant_id}/events/{event_id:int}", get_event, methods=["GET"]),
+    Route("/tenants/{tenant_id}/connect", connect, methods=["POST"]),
+    Route("/tenants/{tenant_id}/export", start_export, methods=["POST"]),
+    Route("/tenants/{tenant_id}/orders/{order_id}/export", export_order, methods=["POST"]),
     Route("/tenants/{tenant_id}/events/{event_id:int}/retry", retry_events, methods=["POST"]),
 ]

@@ -1,0 +1,169 @@
+"""The whole system on loopback for end-to-end tests: the Specter simulator, a fake shop, the
+gateway under uvicorn, and (for the arq runner) a real arq worker on the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from cryptography.fernet import Fernet
+
+from adapters.woocommerce.fake_shop import RunningFakeShop, start_fake_woocommerce
+from gateway.config import GatewayConfig
+from gateway.simulators.specter.app import RunningSimulator, start_simulator
+from gateway.store.base import Event, EventFilter
+from tests.conftest import ADMIN_TOKEN, RunningGateway, start_gateway
+
+SBM_ID = 1001
+ACCOUNT_SPEC = f"{SBM_ID}:api-user:user-key-1:integration-key-1"
+SERVICE_ARTICLES = ["FRAKT", "RABATT", "PRESENTKORT", "AVGIFT", "POSTFORSKOTT", "PRESENTINSLAG"]
+REDIS_TEST_URL = "redis://127.0.0.1:6379/9"
+
+
+@dataclass
+class Stack:
+    specter: RunningSimulator
+    shop: RunningFakeShop
+    gateway: RunningGateway
+    http: aiohttp.ClientSession
+    tenant_id: str = "woo1"
+    _worker: asyncio.Task | None = field(default=None, repr=False)
+
+    @property
+    def gw(self):
+        return self.gateway.gateway
+
+    @property
+    def sim(self):
+        """The Specter account's state, as a Specter user would see it."""
+        return self.specter.state.account(SBM_ID)
+
+    async def admin(self, method: str, path: str, json: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        async with self.http.request(method, self.gateway.url + "/admin/api" + path, json=json, headers=headers) as r:
+            text = await r.text()
+            return r.status, (await r.json(content_type=None)) if text else None
+
+    async def set_settings(self, **settings: Any) -> None:
+        status, body = await self.admin("PATCH", f"/tenants/{self.tenant_id}", {"settings": settings})
+        assert status == 200, body
+
+    async def shop_control(self, method: str, path: str, json: Any = None) -> Any:
+        async with self.http.request(method, self.shop.url + "_control/" + path, json=json) as r:
+            assert r.status < 400, await r.text()
+            return await r.json(content_type=None)
+
+    async def place_order(self, **options: Any) -> dict:
+        """A shopper checks out in the fake shop; webhooks fire as WooCommerce fires them."""
+        return await self.shop_control("POST", "orders", options)
+
+    async def events(self, **query: Any) -> list[Event]:
+        return await self.gw.store.list_events(EventFilter(tenant_id=self.tenant_id, limit=1000, **query))
+
+    async def settle(self, timeout: float = 20.0) -> list[Event]:
+        """Wait until no event of the tenant is pending, running or waiting to retry soon."""
+        return await wait_for(self._settled, timeout, "events to settle")
+
+    async def _settled(self) -> list[Event] | None:
+        events = await self.events()
+        soon = time.time() + 30
+        if all(e.status in ("done", "dead", "skipped") or (e.status == "retry" and e.next_attempt_at > soon)
+               for e in events):
+            return events
+        return None
+
+
+async def wait_for(check: Callable[[], Awaitable[Any]], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def product(sku: str, price: str = "100.00", stock: int = 10, **fields: Any) -> dict:
+    return {"name": f"Produkt {sku}", "sku": sku, "regular_price": price, "manage_stock": True,
+            "stock_quantity": stock, "weight": "0.5", **fields}
+
+
+def order_payload(items: list[tuple[int, int]], **fields: Any) -> dict:
+    """A REST order: ``items`` as (product or variation id, quantity)."""
+    return {
+        "status": "processing",
+        "payment_method": "klarna_payments",
+        "payment_method_title": "Klarna",
+        "transaction_id": "klarna-ref-1",
+        "set_paid": True,
+        "billing": {"first_name": "Åsa", "last_name": "Öberg", "address_1": "Storgatan 1", "city": "Stockholm",
+                    "postcode": "11122", "country": "SE", "email": "asa@example.se", "phone": "0701234567"},
+        "shipping": {"first_name": "Åsa", "last_name": "Öberg", "address_1": "Storgatan 1", "city": "Stockholm",
+                     "postcode": "11122", "country": "SE"},
+        "line_items": [{"product_id": pid, "quantity": qty} for pid, qty in items],
+        "shipping_lines": [{"method_id": "flat_rate", "method_title": "PostNord", "total": "49.00"}],
+        **fields,
+    }
+
+
+@asynccontextmanager
+async def running_stack(tmp_path, runner: str = "inprocess", **settings: Any) -> AsyncIterator[Stack]:
+    specter = await start_simulator([ACCOUNT_SPEC])
+    shop = await start_fake_woocommerce()
+    redis_url = ""
+    if runner == "arq":
+        redis_url = REDIS_TEST_URL
+    config = GatewayConfig(
+        data_dir=tmp_path / "gateway", admin_token=ADMIN_TOKEN, secret_key=Fernet.generate_key().decode(),
+        redis_url=redis_url, reconcile_seconds=0.5, retry_base_seconds=0.2,
+    )
+    if runner == "arq":
+        config.queue_name = f"test-{uuid.uuid4().hex[:8]}"
+    gateway, server_task = await start_gateway(config, runner=runner)
+    http = aiohttp.ClientSession()
+    stack = Stack(specter, shop, gateway, http)
+    try:
+        if runner == "arq":
+            from gateway.jobs.arq_runner import run_worker
+
+            stack._worker = asyncio.create_task(run_worker(config, handle_signals=False))
+        await _create_service_articles(stack)
+        status, body = await stack.admin("POST", "/accounts", {
+            "id": "acct", "sbm_id": SBM_ID, "api_user_id": "api-user", "user_key": "user-key-1",
+            "integration_key": "integration-key-1", "base_url": specter.url,
+        })
+        assert status == 201, body
+        status, body = await stack.admin("POST", "/tenants", {
+            "id": stack.tenant_id, "platform": "woocommerce", "account_id": "acct",
+            "shop": {"url": shop.url, "consumer_key": "ck_fake", "consumer_secret": "cs_fake",
+                     "webhook_secret": "fake-webhook-secret"},
+            "settings": settings,
+        })
+        assert status == 201, body
+        status, body = await stack.admin("POST", f"/tenants/{stack.tenant_id}/connect")
+        assert status == 200, body
+        yield stack
+    finally:
+        if stack._worker is not None:
+            stack._worker.cancel()
+            await asyncio.gather(stack._worker, return_exceptions=True)
+        await http.close()
+        gateway.server.should_exit = True
+        await server_task
+        await shop.stop()
+        await specter.stop()
+
+
+async def _create_service_articles(stack: Stack) -> None:
+    async with stack.http.post(
+        f"{stack.specter.url}_control/{SBM_ID}/service-articles",
+        json=[{"articleNo": no, "name": no.title()} for no in SERVICE_ARTICLES],
+    ) as resp:
+        assert resp.status < 400, await resp.text()
