@@ -167,3 +167,10 @@ async def _create_service_articles(stack: Stack) -> None:
         json=[{"articleNo": no, "name": no.title()} for no in SERVICE_ARTICLES],
     ) as resp:
         assert resp.status < 400, await resp.text()
+
+
+def shop_client(stack: Stack):
+    """A REST client for the fake shop, acting as the shop's admin."""
+    from adapters.woocommerce.client import WooCommerceClient
+
+    return WooCommerceClient(stack.shop.url, "ck_fake", "cs_fake", stack.http)

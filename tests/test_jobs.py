@@ -22,9 +22,11 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
 from gateway.config import GatewayConfig
-from gateway.jobs.arq_runner import worker_settings
+from gateway.jobs.arq_runner import close_worker, worker_settings
+from gateway.secrets import Cipher
 from gateway.services import Gateway
 from gateway.store.base import Event, NewEvent
+from gateway.store.sqlite import SQLiteStore
 
 # A Redis database of these tests' own: one of them flushes it. Queue names (and so job ids)
 # are unique per test besides.
@@ -91,7 +93,7 @@ async def running(config: GatewayConfig, runner: str) -> AsyncIterator[Running]:
             yield Running(gateway)
     finally:
         if worker is not None:
-            await worker.close()  # cancels its main task and closes the worker's own Gateway
+            await close_worker(worker)  # stops its task and closes the worker's own Gateway
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await gateway.close()
@@ -191,6 +193,28 @@ async def test_events_of_one_subject_never_overlap(config, log, runner):
     assert [e.attempts for e in events] == [1, 1]  # waiting for the subject costs no attempt
     first, second = sorted(runs(log), key=lambda r: r["started"])
     assert second["started"] >= first["at"]  # the second began after the first had ended
+
+
+@both_runners
+async def test_a_run_cut_short_by_shutdown_runs_again_after_restart(config, log, runner):
+    async with running(config, runner) as run:
+        [(event_id, _)] = await run.gateway.submit([probe("probe.slow", log, seconds=60)])
+
+        async def started() -> bool:
+            return (await run.gateway.store.get_event(event_id)).status == "running"
+
+        await until(started, "the slow event to start", run)
+
+    # Given back at shutdown, not left locked until its lease (300 s) ends.
+    store = SQLiteStore(config.database_path, Cipher(config.secret_key.encode()))
+    await store.open()
+    event = await store.get_event(event_id)
+    await store.close()
+    assert (event.status, event.last_error) == ("retry", "interrupted before it finished")
+
+    async with running(config, runner) as run:
+        [event] = await settled(run, [event_id])
+    assert (event.status, event.attempts) == ("done", 2)
 
 
 @both_runners

@@ -113,7 +113,21 @@ async def run_worker(config: GatewayConfig, *, burst: bool = False, handle_signa
         if current is not None and current.cancelling():
             raise  # cancelled from outside, not stopped by a signal
     finally:
-        await worker.close()
+        await close_worker(worker)
+
+
+async def close_worker(worker: Worker) -> None:
+    """Stop a worker: cancel its running jobs (their events are given back to the store) and
+    close it, which closes its Gateway. arq's own close() gathers the job tasks without
+    ``return_exceptions``, so one cancelled job would abort it before its on_shutdown: wait for
+    them here first."""
+    if worker.main_task is not None:
+        worker.main_task.cancel()
+    for task in worker.tasks.values():
+        task.cancel()
+    await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+    worker.tasks.clear()
+    await worker.close()
 
 
 def run_worker_blocking(config: GatewayConfig) -> None:

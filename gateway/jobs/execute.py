@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -47,6 +49,12 @@ async def run_event(gw: Gateway, event_id: int) -> str:
         return "dead"
     try:
         outcome = await handler(gw, event)
+    except asyncio.CancelledError:
+        # Stopped mid-run (shutdown, job timeout): give the event back now instead of leaving it
+        # locked until its lease ends. The run counts as an attempt.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(store.retry_event(event.id, time.time(), "interrupted before it finished"))
+        raise
     except Busy as exc:
         return await _retry(gw, event, f"busy: {exc}", time.time() + BUSY_DELAY_SECONDS, count=False)
     except (PermanentError, InvalidInput) as exc:

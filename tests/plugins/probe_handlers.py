@@ -42,9 +42,10 @@ async def broken(gw: Any, event: Any) -> None:
 
 
 async def slow(gw: Any, event: Any) -> None:
-    """Sleeps payload["seconds"], logging when it started and ended."""
+    """Sleeps payload["seconds"] (on later attempts payload["later_seconds"], default 0),
+    logging when it started and ended."""
     started = time.time()
-    await asyncio.sleep(event.payload["seconds"])
+    await asyncio.sleep(event.payload["seconds"] if event.attempts == 1 else event.payload.get("later_seconds", 0))
     _log(event, started=started)
 
 

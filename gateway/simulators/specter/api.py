@@ -39,6 +39,8 @@ async def endpoint(request: web.Request) -> web.StreamResponse:
         body, content_type = render(call(request.app[STATE], name, params), use_xml)
     except SpecterError as error:
         body, content_type = render_error(error, use_xml)
+    if request.app[FAULTS].answer_lost(request, params.get("action").strip()):
+        return web.Response(status=504)  # never reaches the client: the connection is gone
     return web.Response(body=body, headers={"Content-Type": content_type})
 
 

@@ -20,6 +20,10 @@ class FaultConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     error_status: int = 500
     down_for_s: float = 0.0  # from now on, every call fails for this long
     down_mode: Literal["503", "reset"] = "503"  # "reset": the connection is dropped unanswered
+    # The next N calls are carried out, but their answers are lost (the connection drops after
+    # the work is done): what a client sees as a timeout after Specter stored the order.
+    lose_answers: int = 0
+    lose_answers_action: str = ""  # only answers to this action (e.g. "newOrderSubmit"); "": any
 
 
 class Faults:
@@ -54,3 +58,13 @@ class Faults:
         if c.error_rate > 0 and self.rng.random() < c.error_rate:
             return web.Response(status=c.error_status, text="Internal Server Error")
         return None
+
+    def answer_lost(self, request: web.Request, action: str) -> bool:
+        """After a call was carried out: drop its answer instead, while lose_answers lasts."""
+        only = self.config.lose_answers_action.lower()
+        if self.config.lose_answers <= 0 or (only and only != action.lower()):
+            return False
+        self.config.lose_answers -= 1
+        if request.transport is not None:
+            request.transport.abort()
+        return True
