@@ -68,7 +68,12 @@ class Stack:
 
     async def settle(self, timeout: float = 20.0) -> list[Event]:
         """Wait until no event of the tenant is pending, running or waiting to retry soon."""
-        return await wait_for(self._settled, timeout, "events to settle")
+        try:
+            return await wait_for(self._settled, timeout, "events to settle")
+        except AssertionError:
+            open_ = [(e.id, e.kind, e.status, e.attempts, e.last_error) for e in await self.events()
+                     if e.status not in ("done", "dead", "skipped")]
+            raise AssertionError(f"events did not settle in {timeout}s: {open_}") from None
 
     async def _settled(self) -> list[Event] | None:
         events = await self.events()
@@ -83,7 +88,7 @@ async def wait_for(check: Callable[[], Awaitable[Any]], timeout: float, what: st
     deadline = time.monotonic() + timeout
     while True:
         result = await check()
-        if result:
+        if result is not None and result is not False:  # an empty list is an answer
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -60,15 +60,15 @@ def decode_request(request: InboundRequest, secret: str) -> list[ShopEvent]:
     if not isinstance(body, dict) or not str(body.get("id", "")).strip():
         raise RejectedRequest(400, "webhook body has no id")
     object_id = str(body["id"])
-    modified = body.get("date_modified_gmt")
     return [ShopEvent(
         object=OBJECTS[resource],  # type: ignore[arg-type]
         action=ACTIONS[action],  # type: ignore[arg-type]
         object_id=object_id,
         payload=summary(body, topic),
-        # The delivery id is new for every delivery, so it cannot spot a repeat; the object's
-        # modification time can. Without one (a delete) every delivery counts.
-        dedupe_key=f"{topic}:{object_id}:{modified}" if modified else None,
+        # The delivery id is new for every delivery, so it cannot spot a repeat, and the
+        # modification time has whole seconds (two changes in one second share it). The body
+        # itself can: a repeated delivery of the same state is stored once.
+        dedupe_key=f"{topic}:{object_id}:{hashlib.sha256(request.body).hexdigest()[:32]}",
     )]
 
 

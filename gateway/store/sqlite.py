@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import sqlite3
 import time
 from collections.abc import Callable
@@ -51,6 +52,13 @@ DUE = "status IN ('pending', 'retry', 'running') AND next_attempt_at <= :now"
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.decode
+
+
+UPSERT_MAPPING = (
+    "INSERT INTO id_mappings (tenant_id, kind, shop_id, specter_id, fingerprint, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET"
+    " specter_id = excluded.specter_id, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at"
+)
 
 
 class SQLiteStore:
@@ -154,7 +162,7 @@ class SQLiteStore:
         rows = await self._read("SELECT data, secrets FROM accounts WHERE callback_token_hash = ?", (_token_hash(token),))
         for row in rows:  # the hash found it; compare the token itself to be exact
             account = self._account(row)
-            if account.callback_token == token:
+            if hmac.compare_digest(account.callback_token, token):
                 return account
         return None
 
@@ -222,13 +230,18 @@ class SQLiteStore:
     # -- id mappings ---------------------------------------------------------------------------
 
     async def put_mapping(self, mapping: IdMapping) -> None:
-        row = (mapping.tenant_id, mapping.kind, mapping.shop_id, mapping.specter_id, mapping.fingerprint, mapping.updated_at or time.time())
-        await self._execute(
-            "INSERT INTO id_mappings (tenant_id, kind, shop_id, specter_id, fingerprint, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET"
-            " specter_id = excluded.specter_id, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
-            row,
+        await self.put_mappings([mapping])
+
+    async def put_mappings(self, mappings: list[IdMapping]) -> None:
+        now = time.time()
+        rows = [(m.tenant_id, m.kind, m.shop_id, m.specter_id, m.fingerprint, m.updated_at or now) for m in mappings]
+        await self._write(lambda conn: conn.executemany(UPSERT_MAPPING, rows).rowcount)
+
+    async def remove_mapping(self, tenant_id: str, kind: str, shop_id: str) -> bool:
+        removed = await self._execute(
+            "DELETE FROM id_mappings WHERE tenant_id = ? AND kind = ? AND shop_id = ?", (tenant_id, kind, shop_id)
         )
+        return removed > 0
 
     async def mapping_by_shop_id(self, tenant_id: str, kind: str, shop_id: str) -> IdMapping | None:
         row = await self._read_one(
