@@ -122,13 +122,17 @@ class FakeState:
     faults: dict[str, int] = field(default_factory=dict)  # "rate_limit" | "html" | "error500" -> count
     deliveries: list[dict[str, Any]] = field(default_factory=list)  # every delivery and ping sent
     batch_sizes: list[int] = field(default_factory=list)  # items per accepted batch request
+    sku_index: dict[str, int] = field(default_factory=dict)  # sku -> product id, as a database index
 
     def new_id(self) -> int:
         self.next_id += 1
         return self.next_id
 
     def by_sku(self, sku: str) -> dict[str, Any] | None:
-        return next((p for p in self.products.values() if sku and p["sku"] == sku), None)
+        # The index is kept by apply_product, the only writer of "sku"; an entry whose product
+        # is gone or renumbered since is simply not found.
+        p = self.products.get(self.sku_index.get(sku, -1)) if sku else None
+        return p if p is not None and p["sku"] == sku else None
 
 
 # --- Resources --------------------------------------------------------------------------------
@@ -188,6 +192,8 @@ def apply_product(state: FakeState, p: dict[str, Any], fields: dict[str, Any]) -
                 "attributes", "meta_data"):
         if key in fields:
             p[key] = fields[key]
+    if p["sku"]:
+        state.sku_index[p["sku"]] = p["id"]
     if "categories" in fields:
         p["categories"] = [{"id": c["id"], "name": state.categories[c["id"]]["name"],
                             "slug": state.categories[c["id"]]["slug"]}
@@ -556,6 +562,7 @@ def build_app(consumer_key: str = "ck_fake", consumer_secret: str = "cs_fake",
     r.add_post("/_control/faults", control_faults)
     r.add_post("/_control/products", control_product)
     r.add_put("/_control/products/{id:\\d+}", control_update_product)
+    r.add_post("/_control/products/bulk", control_bulk_products)
     r.add_post("/_control/customers", control_customer)
     r.add_post("/_control/orders", control_order)
     r.add_post("/_control/coupons", control_coupon)
@@ -651,13 +658,12 @@ def _product_or_404(request: web.Request, key: str = "id", status: int = 404) ->
 
 
 async def list_products(request: web.Request) -> web.Response:
-    q = request.query
-    products = [p for p in _state(request).products.values() if p["status"] != "trash"]
-    if "sku" in q:  # finds variations too, as the real shop does
-        skus = set(q["sku"].split(","))
-        products = [p for p in products if p["sku"] in skus]
+    q, state = request.query, _state(request)
+    if "sku" in q:  # finds variations too, as the real shop does (by index, as its database does)
+        found = (state.by_sku(sku) for sku in q["sku"].split(","))
+        products = [p for p in found if p is not None and p["status"] != "trash"]
     else:
-        products = [p for p in products if p["type"] != "variation"]
+        products = [p for p in state.products.values() if p["status"] != "trash" and p["type"] != "variation"]
     if "type" in q:
         products = [p for p in products if p["type"] == q["type"]]
     return _paged(request, products)
@@ -1000,6 +1006,20 @@ async def control_product(request: web.Request) -> web.Response:
         events.append(("product.created", shop.create_product(fields, p["id"])["id"]))
     await shop.fire(events)
     return json_response(p, 201)
+
+
+async def control_bulk_products(request: web.Request) -> web.Response:
+    """A catalogue imported into the shop at once (as a CSV import does, firing no webhooks):
+    ``{"count": N, "prefix": "BULK-", "price": "99.00", "stock": 5}`` makes N simple products."""
+    body = await _body(request)
+    shop, count = _shop(request), int(body.get("count", 0))
+    prefix, price, stock = body.get("prefix", "BULK-"), str(body.get("price", "99.00")), int(body.get("stock", 5))
+    first = None
+    for n in range(count):
+        p = shop.create_product({"name": f"Produkt {prefix}{n}", "sku": f"{prefix}{n}", "regular_price": price,
+                                 "manage_stock": True, "stock_quantity": stock, "weight": "0.25"})
+        first = first or p["id"]
+    return web.json_response({"created": count, "first_id": first})
 
 
 async def control_update_product(request: web.Request) -> web.Response:
