@@ -243,6 +243,10 @@ class StockLevel(Model):
     article_no: NonEmpty
     available: int
     specter_id: str = ""
+    # Where the gateway last saw this article in the shop (from its id map), so an adapter can
+    # skip looking it up; empty when unknown.
+    shop_id: str = ""
+    parent_shop_id: str = ""
 
 
 class OrderStatusUpdate(Model):
@@ -253,6 +257,8 @@ class OrderStatusUpdate(Model):
     delivered: bool = False
     deleted: bool = False
     tracking_numbers: list[str] = []
+    status_id: str = ""  # Specter's own status code, for changes other than delivered/deleted
+    delivery_status: str = ""
 
 
 # --- Events from shops ----------------------------------------------------------------------------

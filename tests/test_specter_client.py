@@ -110,15 +110,15 @@ def key_for(value: str) -> str:
 
 
 async def test_order_is_posted_to_putinfo_signed_with_the_customer_id(specter, client):
-    specter.answer("1;88123;ok")
-    order_id = await client.submit_order(
+    specter.answer("1;88123;50017")
+    receipt = await client.submit_order(
         {"customerId": "1001", "externalOrderNo": "WC-55", "payTypeIdentifier": "K", "publishedComment": "Lämna vid dörren"},
         [
             {"articleNo": "MUG-1", "articleName": "Kaffemugg", "priceExclVAT": Decimal("79.2"), "noOfItems": Decimal(2), "vatPercent": Decimal(25)},
             {"articleNo": "FRAKT", "priceExclVAT": Decimal("39"), "noOfItems": "1"},
         ],
     )
-    assert order_id == "88123"
+    assert (receipt.order_id, receipt.order_no) == ("88123", "50017")
     (seen,) = specter.seen
     assert (seen.method, seen.path) == ("POST", "/api/putInfo.asp")
     assert seen.query == {

@@ -58,15 +58,22 @@ async def handle_order_event(gw, event: Event) -> Outcome:
     customer_id, _ = await ensure_customer(ctx, order.customer)
     exported_articles = await ensure_articles(ctx, products)
     fields, notes = order_fields(order, ctx.settings, customer_id)
+    external_no = fields["externalOrderNo"]
+    order_no = ""
     try:
-        specter_id = await ctx.specter.submit_order(fields, order_rows(order, ctx.settings))
+        receipt = await ctx.specter.submit_order(fields, order_rows(order, ctx.settings))
+        specter_id, order_no = receipt.order_id, receipt.order_no
     except DuplicateOrderError as exc:
         if not exc.existing_order_id:
             raise
         specter_id = exc.existing_order_id  # stored by an earlier attempt whose answer was lost
         notes.append("Specter already had this order (an earlier attempt's answer was lost)")
-    # An order's fingerprint is the externalOrderNo it went with (needed to delete it later).
-    await ctx.remember("order", order_id, specter_id, fields["externalOrderNo"])
+    # An order's fingerprint is the externalOrderNo it went with (needed to delete it later);
+    # Specter's status changes name it by externalOrderNo or by its orderNo.
+    await ctx.remember("order", order_id, specter_id, external_no)
+    await ctx.remember("order_ext", order_id, external_no)
+    if order_no:
+        await ctx.remember("order_no", order_id, order_no)
     await ctx.shop_call("set_specter_order_no", order_id=order_id, specter_order_no=specter_id)
     return Outcome(
         result={

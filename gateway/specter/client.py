@@ -20,6 +20,7 @@ from typing import TypeVar
 from urllib.parse import urljoin
 
 import aiohttp
+import msgspec
 import yarl
 
 from gateway.model import Article, Customer
@@ -58,6 +59,11 @@ def _flag(value: bool) -> str:
 def _present(fields: Mapping[str, str | None]) -> dict[str, str]:
     """Leave out empty values so that an update never blanks a field in Specter."""
     return {name: value for name, value in fields.items() if value}
+
+
+class OrderReceipt(msgspec.Struct, frozen=True):
+    order_id: str
+    order_no: str = ""  # may be absent from the answer
 
 
 class SpecterClient:
@@ -204,7 +210,7 @@ class SpecterClient:
     async def delete_article(self, article_no: str) -> None:
         await self._text(DELETE_ARTICLE_ACTION, form={"articleNo": article_no})
 
-    async def submit_order(self, order_fields: dict[str, str], rows: list[Mapping[str, str | Decimal]]) -> str:
+    async def submit_order(self, order_fields: dict[str, str], rows: list[Mapping[str, str | Decimal]]) -> OrderReceipt:
         """Create an order from the engine's fields and rows; returns Specter's orderId.
 
         Row keys (``articleNo``, ``articleName``, ``priceExclVAT``, ``noOfItems``,
@@ -216,7 +222,11 @@ class SpecterClient:
         for n, row in enumerate(rows, start=1):
             for name, value in row.items():
                 form[f"{name}_{n}"] = wire.format_row_number(value) if isinstance(value, Decimal) else value
-        return await self._id("newOrderSubmit", form, "orderId")
+        answer = await self._text("newOrderSubmit", form=form)
+        if not answer.id:
+            raise SpecterTransientError("bad answer", "success without an orderId", action="newOrderSubmit")
+        # ``1;orderId;orderNo``: status changes and removals name the order by its orderNo.
+        return OrderReceipt(order_id=answer.id, order_no=answer.other[0] if answer.other else "")
 
     async def delete_order(self, external_order_no: str) -> None:
         await self._text(DELETE_ORDER_ACTION, form={"externalOrderNo": external_order_no})

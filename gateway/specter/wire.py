@@ -408,6 +408,8 @@ def parse_order(el: ET.Element) -> OrderStatusUpdate:
         delivered=delivery_status.upper() == DELIVERED_STATUS,
         deleted=status_id == DELETED_STATUS_ID,
         tracking_numbers=tracking,
+        status_id=status_id,
+        delivery_status=delivery_status,
     )
 
 
