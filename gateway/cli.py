@@ -88,6 +88,10 @@ def cmd_simulate(args: argparse.Namespace, config: GatewayConfig) -> int:
         from adapters.woocommerce.fake_shop import run
 
         run(args.host, args.port)
+    elif args.system == "abicart":
+        from adapters.abicart.fake_shop import run
+
+        run(args.host, args.port)
     else:
         raise InvalidInput(f"unknown system to simulate: {args.system!r}")
     return 0
@@ -224,6 +228,21 @@ def cmd_export(args: argparse.Namespace, config: GatewayConfig) -> int:
     return asyncio.run(_with_gateway(config, work))
 
 
+def cmd_queue(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """Record an operation for a tenant; the running gateway's jobs carry it out."""
+    from gateway import operations
+    from gateway.tenants import TenantService
+
+    async def work(gw) -> int:
+        tenant = await TenantService(gw.store, gw.adapters).tenant(args.tenant)
+        start = {"import": operations.import_products, "stock-resync": operations.resync_stock}[args.command]
+        event_id = await start(gw, tenant)
+        print(f"queued as event {event_id}; follow it with: specter-gateway events {tenant.id}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
 # -- parser ----------------------------------------------------------------------------------
 
 
@@ -242,8 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run an arq worker (needs a Redis URL); start as many as you like")
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("simulate", help="run a simulator: specter or woocommerce")
-    p.add_argument("system", choices=["specter", "woocommerce"])
+    p = sub.add_parser("simulate", help="run a simulator: specter, woocommerce or abicart")
+    p.add_argument("system", choices=["specter", "woocommerce", "abicart"])
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8100)
     p.add_argument("--account", action="append", help="SBMID:APIUSERID:APIUSERKEY:INTEGRATIONKEY (repeatable)")
@@ -276,6 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["new", "all"], default="new",
                    help="new: leave articles Specter has untouched; all: update them (never their stock)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="import products from Specter into a tenant's shop (get_specter_articles)")
+    p.add_argument("tenant")
+    p.set_defaults(func=cmd_queue)
+
+    p = sub.add_parser("stock-resync", help="update stock now: every article's stock from Specter to the shop")
+    p.add_argument("tenant")
+    p.set_defaults(func=cmd_queue)
 
     p = sub.add_parser("events", help="show a tenant's event log, or queue failed events again")
     p.add_argument("tenant")

@@ -28,8 +28,11 @@ class GatewayConfig(msgspec.Struct, kw_only=True):
     reconcile_seconds: float = 5.0
     max_attempts: int = 12
     job_lease_seconds: float = 300.0
+    stock_requests_in_flight: int = 4  # concurrent stock requests to one shop
+    poll_seconds: float = 300.0  # pull from Specter this often even without a callback (0: never)
     retry_base_seconds: float = 2.0  # first retry's backoff ceiling; doubles per attempt (jobs/retry.py)
     queue_name: str = "specter-gateway"  # arq queue (and job id prefix): gateways sharing a Redis differ here
+    console_session_seconds: float = 8 * 3600.0  # an admin console sign-in lasts this long
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> GatewayConfig:

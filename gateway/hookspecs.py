@@ -84,6 +84,12 @@ def fetch_product(shop: Any, product_id: str) -> Awaitable[list[Article]]:
 
 
 @hookspec(firstresult=True)
+def find_product(shop: Any, article_no: str) -> Awaitable[str | None]:
+    """The shop's id of the product or variant with this article number, or ``None`` when the
+    shop has none (the article-data flow updates only what exists, unless importing)."""
+
+
+@hookspec(firstresult=True)
 def fetch_customer(shop: Any, customer_id: str) -> Awaitable[Customer | None]:
     """Fetch a customer from the shop; ``None`` when it no longer exists."""
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pluggy
 
-from gateway import hookspecs
+from gateway import hookspecs, metrics
 from gateway.adapter import Platform
 from gateway.errors import ConfigError
 
@@ -84,7 +84,8 @@ class Adapters:
 
     async def call(self, platform: str, name: str, **kwargs: Any) -> Any:
         """Call a shop operation on ``platform``'s adapter and await its answer."""
-        result = self.hook(platform, name)(**kwargs)
-        if isinstance(result, Awaitable):
-            result = await result
+        with metrics.timed(metrics.SHOP_CALLS, platform, name):
+            result = self.hook(platform, name)(**kwargs)
+            if isinstance(result, Awaitable):
+                result = await result
         return result

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from gateway import metrics
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.jobs.base import JobRunner
@@ -115,6 +116,9 @@ class Gateway:
         """Record events durably, then enqueue the new ones. A queue that cannot be reached now
         loses nothing: the event is stored and the reconciler enqueues it later."""
         recorded = await self.store.record_events(events)
+        for (_, created), event in zip(recorded, events):
+            if created:
+                metrics.event_received(event.tenant_id, event.kind)
         due = [(event_id, event.not_before) for (event_id, created), event in zip(recorded, events) if created]
         if due:
             # The events are durable now: answer the caller without waiting for the queue.
@@ -146,7 +150,8 @@ class Gateway:
         self._tenant_cache.pop(tenant_id, None)
 
     def metrics_event(self, event: Event, status: str) -> None:
-        """Hook for metrics on event outcomes (filled in by the metrics module when loaded)."""
+        """Count an event run's outcome: done, skipped, retry or dead."""
+        metrics.event_processed(event.tenant_id, event.kind, status)
 
     # -- per-tenant and per-account handles ----------------------------------------------------
 

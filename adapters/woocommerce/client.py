@@ -194,6 +194,13 @@ class WooCommerceClient:
         found = (await self.request("GET", "products", {"sku": sku})).data
         return next((p for p in found if p.get("sku") == sku), None)
 
+    async def find_by_skus(self, skus: list[str]) -> list[dict[str, Any]]:
+        """Products and variations with any of these SKUs (at most 100), in one request: the
+        ``sku`` filter takes a comma-separated list."""
+        found = (await self.request("GET", "products", {"sku": ",".join(skus), "per_page": 100})).data
+        wanted = set(skus)
+        return [p for p in found if p.get("sku") in wanted]
+
     async def create_product(self, fields: dict[str, Any]) -> dict[str, Any]:
         return (await self.request("POST", "products", body=fields)).data
 

@@ -13,7 +13,6 @@ Where the domain has no WooCommerce counterpart the choices are:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -37,7 +36,6 @@ from gateway.model import (
 from gateway.settings import Tenant, TenantSettings
 
 PLATFORM = "woocommerce"
-SKU_LOOKUPS = 8  # concurrent "products?sku=" requests while locating a stock batch
 
 
 class WooCommerceConnection(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -68,14 +66,29 @@ class WooShop:
     def __repr__(self) -> str:  # the connection holds secrets
         return f"WooShop(tenant={self.tenant_id!r}, url={self.connection.url!r})"
 
+    def remember(self, found: dict[str, Any]) -> None:
+        parent = found.get("parent_id") if found.get("type") == "variation" else None
+        self.locations[found["sku"]] = (str(found["id"]), str(parent) if parent else None)
+
+    async def locate_many(self, article_nos: list[str]) -> None:
+        """Look up the article numbers not yet known, 100 to a request (commas in a SKU would
+        split it, so those are looked up one by one)."""
+        unknown = [a for a in dict.fromkeys(article_nos) if a not in self.locations]
+        plain = [a for a in unknown if "," not in a]
+        for start in range(0, len(plain), 100):
+            for found in await self.client.find_by_skus(plain[start:start + 100]):
+                self.remember(found)
+        for article_no in unknown:
+            if "," in article_no:
+                await self.locate(article_no)
+
     async def locate(self, article_no: str) -> tuple[str, str | None] | None:
         """Where an article number lives: a product, or a variation and its parent."""
         if article_no not in self.locations:
             found = await self.client.find_by_sku(article_no)
             if found is None:
                 return None
-            parent = found.get("parent_id") if found.get("type") == "variation" else None
-            self.locations[article_no] = (str(found["id"]), str(parent) if parent else None)
+            self.remember(found)
         return self.locations[article_no]
 
 
@@ -173,13 +186,11 @@ async def iter_customers(shop: WooShop, page_size: int) -> AsyncIterator[list[Cu
 
 @hookimpl
 async def update_stock(shop: WooShop, levels: list[StockLevel]) -> list[ItemResult]:
-    gate = asyncio.Semaphore(SKU_LOOKUPS)
-
-    async def locate(article_no: str) -> tuple[str, str | None] | None:
-        async with gate:
-            return await shop.locate(article_no)
-
-    places = await asyncio.gather(*(locate(level.article_no) for level in levels))
+    for level in levels:  # where the gateway's id map says it is: no look-up needed
+        if level.shop_id and level.article_no not in shop.locations:
+            shop.locations[level.article_no] = (level.shop_id, level.parent_shop_id or None)
+    await shop.locate_many([level.article_no for level in levels])
+    places = [shop.locations.get(level.article_no) for level in levels]
     results: dict[str, ItemResult] = {}
     batches: dict[str, list[dict[str, Any]]] = {}  # batch endpoint -> items
     owners: dict[tuple[str, str], str] = {}  # (endpoint, id) -> article number
@@ -202,6 +213,12 @@ async def update_stock(shop: WooShop, levels: list[StockLevel]) -> list[ItemResu
             results[article_no] = ItemResult(key=article_no, error=outcome.error,
                                              transient=outcome.transient, shop_id=outcome.key)
     return [results[level.article_no] for level in levels]
+
+
+@hookimpl
+async def find_product(shop: WooShop, article_no: str) -> str | None:
+    place = await shop.locate(article_no) if article_no else None
+    return place[0] if place else None
 
 
 @hookimpl

@@ -46,11 +46,12 @@ class TenantContext:
     async def mapping_by_specter_id(self, kind: str, specter_id: str) -> IdMapping | None:
         return await self.gw.store.mapping_by_specter_id(self.tenant.id, kind, specter_id)
 
-    async def remember(self, kind: str, shop_id: str, specter_id: str, fingerprint: str = "") -> None:
+    async def remember(self, kind: str, shop_id: str, specter_id: str, fingerprint: str = "",
+                       parent_shop_id: str = "") -> None:
         await self.gw.store.put_mapping(
             IdMapping(
                 tenant_id=self.tenant.id, kind=kind, shop_id=shop_id, specter_id=specter_id,
-                fingerprint=fingerprint, updated_at=time.time(),
+                fingerprint=fingerprint, parent_shop_id=parent_shop_id, updated_at=time.time(),
             )
         )
 

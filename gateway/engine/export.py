@@ -8,6 +8,7 @@ untouched; ``all`` updates them, but never their stock: Specter is master of sto
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Literal
@@ -80,7 +81,8 @@ async def _send(ctx: TenantContext, articles: list[Article], mode: Mode) -> None
     await ctx.gw.store.put_mappings(
         [
             IdMapping(tenant_id=ctx.tenant.id, kind="article", shop_id=a.shop_id or a.article_no,
-                      specter_id=a.article_no, fingerprint=fingerprint(exported_fields(a)), updated_at=now)
+                      specter_id=a.article_no, fingerprint=fingerprint(exported_fields(a)),
+                      parent_shop_id=a.parent_shop_id or "", updated_at=now)
             for a in articles
         ]
     )
@@ -104,8 +106,31 @@ async def export_customers(ctx: TenantContext, progress: Progress | None = None)
 
 async def handle_export_event(gw, event: Event) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
+    progress = progress_writer(gw, event.id)
     if event.kind == "export.products":
-        report = await export_products(ctx, event.payload.get("mode", "new"))
+        report = await export_products(ctx, event.payload.get("mode", "new"), progress)
     else:
-        report = await export_customers(ctx)
+        report = await export_customers(ctx, progress)
     return Outcome(result=msgspec.to_builtins(report))
+
+
+PROGRESS_SECONDS = 0.5
+
+
+def progress_writer(gw, event_id: int) -> Progress:
+    """A progress callback that writes the count read so far into the running event (for the
+    admin console), at most every PROGRESS_SECONDS: a write per page would slow the export."""
+    last = float("-inf")
+    writing: set = set()  # keeps the write tasks referenced until they finish
+
+    def step(seen: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < PROGRESS_SECONDS:
+            return
+        last = now
+        task = asyncio.create_task(gw.store.update_event_progress(event_id, {"seen": seen}))
+        writing.add(task)
+        task.add_done_callback(writing.discard)
+
+    return step

@@ -35,7 +35,7 @@ async def send_articles(ctx: TenantContext, articles: list[Article], *, update_e
         )
         for article in chunk:
             await ctx.remember("article", article.shop_id or article.article_no, article.article_no,
-                               fingerprint(exported_fields(article)))
+                               fingerprint(exported_fields(article)), article.parent_shop_id or "")
             if article.parent_shop_id:
                 # A deleted variable product names only itself: remember its variations' numbers.
                 family = await ctx.mapping("product", article.parent_shop_id)

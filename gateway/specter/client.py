@@ -23,6 +23,7 @@ import aiohttp
 import msgspec
 import yarl
 
+from gateway import metrics
 from gateway.model import Article, Customer
 from gateway.settings import SpecterAccount
 from gateway.specter import wire
@@ -119,13 +120,14 @@ class SpecterClient:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         try:
-            async with self._session.request(
-                action.method, url, data=body, headers=headers, timeout=self.timeout
-            ) as response:
-                answer = await response.read()
-                if response.status != 200:
-                    raise error_for_status(response.status, response.reason or "", action=action.name)
-            return parse(answer, action.name)
+            with metrics.timed(metrics.SPECTER_CALLS, action.name):
+                async with self._session.request(
+                    action.method, url, data=body, headers=headers, timeout=self.timeout
+                ) as response:
+                    answer = await response.read()
+                    if response.status != 200:
+                        raise error_for_status(response.status, response.reason or "", action=action.name)
+                return parse(answer, action.name)
         except SpecterError as exc:
             raise self._redact(exc, key)
         except asyncio.TimeoutError:

@@ -37,6 +37,9 @@ class NewEvent(msgspec.Struct, kw_only=True):
     idempotency_key: str | None = None
     payload: dict[str, Any] = {}
     not_before: float | None = None  # unix time; None: now
+    # Coalesce with an event of the same kind and subject that has not started yet: a second
+    # "work needed" hint while the first still waits adds nothing.
+    coalesce: bool = False
 
 
 class Event(msgspec.Struct, kw_only=True):
@@ -63,6 +66,7 @@ class IdMapping(msgspec.Struct, kw_only=True):
     shop_id: str
     specter_id: str
     fingerprint: str = ""  # hash of what was last sent or written, to recognise echoes
+    parent_shop_id: str = ""  # the product a shop variation belongs to
     updated_at: float = 0.0
 
 
@@ -113,6 +117,7 @@ class Store(Protocol):
     async def mapping_by_shop_id(self, tenant_id: str, kind: str, shop_id: str) -> IdMapping | None: ...
     async def mapping_by_specter_id(self, tenant_id: str, kind: str, specter_id: str) -> IdMapping | None: ...
     async def remove_mapping(self, tenant_id: str, kind: str, shop_id: str) -> bool: ...
+    async def mappings_by_specter_ids(self, tenant_id: str, kind: str, specter_ids: list[str]) -> dict[str, IdMapping]: ...
     async def put_mappings(self, mappings: list[IdMapping]) -> None:
         """Many mappings in one transaction (a bulk export's page)."""
 
@@ -150,7 +155,57 @@ class Store(Protocol):
         """"Transfer again": put dead (or, by id, also done/skipped) events back to pending with
         a fresh attempt count; by ids, or every dead event of a tenant. Returns the ids."""
 
+    # -- Stock, Specter to shop: levels kept durably before a batch is acknowledged.
+    async def store_stock(self, account_id: str, levels: list[tuple[str, str, int]], tenant_ids: list[str],
+                          batch: Batch) -> int: ...
+    async def pending_stock(self, tenant_id: str, account_id: str, sites: list[str], limit: int) -> list[tuple[str, int, int]]: ...
+    async def clear_pending_stock(self, tenant_id: str, sent: list[tuple[str, int]]) -> None: ...
+    async def resend_all_stock(self, tenant_id: str, account_id: str) -> int: ...
+    async def count_pending_stock(self, tenant_id: str) -> int: ...
+
     # -- Specter batches (pull-and-acknowledge).
     async def put_batch(self, batch: Batch) -> None: ...
     async def open_batch(self, account_id: str, flow: str) -> Batch | None:
         """The batch of this flow not yet acknowledged, if any."""
+
+    # -- Progress of a long-running event (an export), shown by the admin console.
+    async def update_event_progress(self, event_id: int, progress: dict[str, Any]) -> None:
+        """Write ``progress`` into a running event's result (``result["progress"]``); a
+        no-op once the event has finished."""
+
+    # -- The admin console: its users, their sessions, and what "connect" last answered.
+    async def put_admin_user(self, user: AdminUser) -> None:
+        """Add or replace a console user; raises ConfigError for an unknown tenant."""
+
+    async def get_admin_user(self, name: str) -> AdminUser | None: ...
+    async def list_admin_users(self) -> list[AdminUser]: ...
+    async def remove_admin_user(self, name: str) -> bool:
+        """Remove the user and end its sessions."""
+
+    async def put_admin_session(self, session: AdminSession) -> None: ...
+    async def get_admin_session(self, token_hash: str) -> AdminSession | None:
+        """The session, also when expired (the caller decides)."""
+
+    async def remove_admin_session(self, token_hash: str) -> None:
+        """Sign out; also drops every expired session."""
+
+    async def put_connect_result(self, tenant_id: str, result: dict[str, Any]) -> None: ...
+    async def get_connect_result(self, tenant_id: str) -> dict[str, Any] | None: ...
+
+
+class AdminUser(msgspec.Struct, kw_only=True):
+    """A console user: a vendor admin (``tenant_id`` None, sees every tenant) or a user of one
+    tenant only."""
+
+    name: str
+    password_hash: str
+    tenant_id: str | None = None
+    created_at: float = 0.0
+
+
+class AdminSession(msgspec.Struct, kw_only=True):
+    token_hash: str  # SHA-256 of the cookie's token
+    user_name: str
+    csrf_token: str  # put in every form of this session, checked on every POST
+    created_at: float
+    expires_at: float

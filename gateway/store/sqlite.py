@@ -32,7 +32,9 @@ import msgspec
 from gateway.errors import ConfigError
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
-from gateway.store.base import Batch, Event, EventFilter, EventStatus, IdMapping, NewEvent
+from gateway.store.base import (
+    AdminSession, AdminUser, Batch, Event, EventFilter, EventStatus, IdMapping, NewEvent,
+)
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
 
 T = TypeVar("T")
@@ -55,9 +57,10 @@ _decode = msgspec.json.decode
 
 
 UPSERT_MAPPING = (
-    "INSERT INTO id_mappings (tenant_id, kind, shop_id, specter_id, fingerprint, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET"
-    " specter_id = excluded.specter_id, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at"
+    "INSERT INTO id_mappings (tenant_id, kind, shop_id, specter_id, fingerprint, parent_shop_id, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET"
+    " specter_id = excluded.specter_id, fingerprint = excluded.fingerprint,"
+    " parent_shop_id = excluded.parent_shop_id, updated_at = excluded.updated_at"
 )
 
 
@@ -234,7 +237,8 @@ class SQLiteStore:
 
     async def put_mappings(self, mappings: list[IdMapping]) -> None:
         now = time.time()
-        rows = [(m.tenant_id, m.kind, m.shop_id, m.specter_id, m.fingerprint, m.updated_at or now) for m in mappings]
+        rows = [(m.tenant_id, m.kind, m.shop_id, m.specter_id, m.fingerprint, m.parent_shop_id, m.updated_at or now)
+                for m in mappings]
         await self._write(lambda conn: conn.executemany(UPSERT_MAPPING, rows).rowcount)
 
     async def remove_mapping(self, tenant_id: str, kind: str, shop_id: str) -> bool:
@@ -256,6 +260,19 @@ class SQLiteStore:
         )
         return IdMapping(**dict(row)) if row else None
 
+    async def mappings_by_specter_ids(self, tenant_id: str, kind: str, specter_ids: list[str]) -> dict[str, IdMapping]:
+        """The mappings of many Specter ids at once (a stock batch's articles)."""
+        found: dict[str, IdMapping] = {}
+        for start in range(0, len(specter_ids), 500):
+            chunk = specter_ids[start:start + 500]
+            rows = await self._read(
+                f"SELECT * FROM id_mappings WHERE tenant_id = ? AND kind = ? AND specter_id IN ({', '.join('?' * len(chunk))})",
+                (tenant_id, kind, *chunk),
+            )
+            for row in rows:
+                found[row["specter_id"]] = IdMapping(**dict(row))
+        return found
+
     # -- events --------------------------------------------------------------------------------
 
     async def record_events(self, events: list[NewEvent]) -> list[tuple[int, bool]]:
@@ -267,10 +284,18 @@ class SQLiteStore:
             )
             for e in events
         ]
+        coalescing = [e.coalesce for e in events]
 
         def op(conn: sqlite3.Connection) -> list[tuple[int, bool]]:
             recorded = []
-            for row in rows:
+            for row, coalesce in zip(rows, coalescing):
+                if coalesce:  # the same work already waiting to start: it will do this too
+                    waiting = conn.execute(
+                        "SELECT id FROM events WHERE scope = ? AND kind = ? AND subject = ? AND status = 'pending'"
+                        " ORDER BY id LIMIT 1", (row[3], row[0], row[4])).fetchone()
+                    if waiting is not None:
+                        recorded.append((waiting[0], False))
+                        continue
                 inserted = conn.execute(
                     "INSERT INTO events (kind, tenant_id, account_id, scope, subject, idempotency_key, payload,"
                     " status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
@@ -417,6 +442,140 @@ class SQLiteStore:
             (account_id, flow),
         )
         return Batch(**dict(row)) if row else None
+
+
+    # -- event progress --------------------------------------------------------------------------
+
+    async def update_event_progress(self, event_id: int, progress: dict[str, Any]) -> None:
+        # Not a status change: the revision (part of a queued job's id) stays as it is.
+        await self._execute(
+            "UPDATE events SET result = json_set(coalesce(result, '{}'), '$.progress', json(?)), updated_at = ?"
+            " WHERE id = ? AND status = 'running'",
+            (_encode(progress).decode(), time.time(), event_id),
+        )
+
+    # -- admin console -------------------------------------------------------------------------
+
+    async def put_admin_user(self, user: AdminUser) -> None:
+        def op(conn: sqlite3.Connection) -> None:
+            if user.tenant_id is not None and conn.execute(
+                "SELECT 1 FROM tenants WHERE id = ?", (user.tenant_id,)
+            ).fetchone() is None:
+                raise ConfigError(f"unknown tenant {user.tenant_id!r}")
+            conn.execute(
+                "INSERT INTO admin_users (name, password_hash, tenant_id, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,"
+                " tenant_id = excluded.tenant_id",
+                (user.name, user.password_hash, user.tenant_id, user.created_at or time.time()),
+            )
+
+        await self._write(op)
+
+    async def get_admin_user(self, name: str) -> AdminUser | None:
+        row = await self._read_one("SELECT * FROM admin_users WHERE name = ?", (name,))
+        return AdminUser(**dict(row)) if row else None
+
+    async def list_admin_users(self) -> list[AdminUser]:
+        return [AdminUser(**dict(row)) for row in await self._read("SELECT * FROM admin_users ORDER BY name")]
+
+    async def remove_admin_user(self, name: str) -> bool:
+        return await self._execute("DELETE FROM admin_users WHERE name = ?", (name,)) > 0
+
+    async def put_admin_session(self, session: AdminSession) -> None:
+        await self._execute(
+            "INSERT INTO admin_sessions (token_hash, user_name, csrf_token, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (session.token_hash, session.user_name, session.csrf_token, session.created_at, session.expires_at),
+        )
+
+    async def get_admin_session(self, token_hash: str) -> AdminSession | None:
+        row = await self._read_one("SELECT * FROM admin_sessions WHERE token_hash = ?", (token_hash,))
+        return AdminSession(**dict(row)) if row else None
+
+    async def remove_admin_session(self, token_hash: str) -> None:
+        await self._execute(
+            "DELETE FROM admin_sessions WHERE token_hash = ? OR expires_at <= ?", (token_hash, time.time())
+        )
+
+    async def put_connect_result(self, tenant_id: str, result: dict[str, Any]) -> None:
+        await self._execute(
+            "INSERT INTO tenant_connections (tenant_id, result, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (tenant_id) DO UPDATE SET result = excluded.result, updated_at = excluded.updated_at",
+            (tenant_id, _encode(result).decode(), time.time()),
+        )
+
+    async def get_connect_result(self, tenant_id: str) -> dict[str, Any] | None:
+        row = await self._read_one("SELECT result FROM tenant_connections WHERE tenant_id = ?", (tenant_id,))
+        return _decode(row[0]) if row else None
+    # -- stock, Specter to shop ----------------------------------------------------------------
+
+    async def store_stock(self, account_id: str, levels: list[tuple[str, str, int]], tenant_ids: list[str],
+                          batch: Batch) -> int:
+        """Keep a batch's levels, (article number, site, available), as the latest, mark them
+        pending for every tenant given, and the batch stored: one transaction, so acknowledging
+        the batch afterwards loses nothing. Answers the version given to these levels."""
+        now = time.time()
+
+        def op(conn: sqlite3.Connection) -> int:
+            version = conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM stock_levels WHERE account_id = ?",
+                                   (account_id,)).fetchone()[0]
+            articles = sorted({article_no for article_no, _, _ in levels})
+            # A batch reports an article's every site (or its total): it replaces what was kept.
+            conn.executemany("DELETE FROM stock_levels WHERE account_id = ? AND article_no = ?",
+                             [(account_id, a) for a in articles])
+            conn.executemany(
+                "INSERT INTO stock_levels (account_id, article_no, site, available, version, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(account_id, a, site, available, version, now) for a, site, available in levels],
+            )
+            for tenant_id in tenant_ids:
+                conn.executemany(
+                    "INSERT INTO stock_pending (tenant_id, article_no, version) VALUES (?, ?, ?)"
+                    " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version",
+                    [(tenant_id, a, version) for a in articles],
+                )
+            conn.execute(
+                "INSERT INTO batches (account_id, flow, batch_no, state, created_at, updated_at) VALUES (?, ?, ?, 'stored', ?, ?)"
+                " ON CONFLICT (account_id, flow, batch_no) DO UPDATE SET state = 'stored', updated_at = excluded.updated_at",
+                (account_id, batch.flow, batch.batch_no, batch.created_at, now),
+            )
+            return version
+
+        return await self._write(op)
+
+    async def pending_stock(self, tenant_id: str, account_id: str, sites: list[str], limit: int) -> list[tuple[str, int, int]]:
+        """Up to ``limit`` (article number, available, version) the tenant has yet to receive:
+        the available quantity summed over its stock sites (all when ``sites`` is empty)."""
+        site_filter = f" AND l.site IN ({', '.join('?' * len(sites))})" if sites else ""
+        rows = await self._read(
+            "SELECT p.article_no, COALESCE(SUM(l.available), 0), p.version FROM stock_pending AS p"
+            " LEFT JOIN stock_levels AS l ON l.account_id = ? AND l.article_no = p.article_no" + site_filter +
+            " WHERE p.tenant_id = ? GROUP BY p.article_no ORDER BY p.article_no LIMIT ?",
+            (account_id, *sites, tenant_id, limit),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def clear_pending_stock(self, tenant_id: str, sent: list[tuple[str, int]]) -> None:
+        """Forget what a tenant received, (article number, version): a newer level stays pending."""
+        await self._write(lambda conn: conn.executemany(
+            "DELETE FROM stock_pending WHERE tenant_id = ? AND article_no = ? AND version = ?",
+            [(tenant_id, a, v) for a, v in sent]).rowcount)
+
+    async def resend_all_stock(self, tenant_id: str, account_id: str) -> int:
+        """Mark every level kept for the account pending for one tenant ("update stock now")."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "INSERT INTO stock_pending (tenant_id, article_no, version)"
+                " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ? GROUP BY article_no"
+                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version",
+                (tenant_id, account_id)).rowcount
+
+        return await self._write(op)
+
+    async def count_pending_stock(self, tenant_id: str) -> int:
+        row = await self._read_one("SELECT COUNT(*) FROM stock_pending WHERE tenant_id = ?", (tenant_id,))
+        return row[0]
 
 
 # -- rows --------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.model import InvalidInput
-from gateway.store.base import EventFilter, NewEvent
+from gateway import operations
+from gateway.store.base import EventFilter
 from gateway.tenants import TenantService
 from gateway.web.responses import error, from_exception
 
@@ -167,12 +168,8 @@ async def retry_events(request: Request) -> Response:
         event = await gw.store.get_event(int(event_id))
         if event is None or event.tenant_id != tenant_id:
             return error(404, f"tenant {tenant_id!r} has no event {event_id}")
-        ids = await gw.store.requeue_events([event.id])
-    else:
-        ids = await gw.store.requeue_events(tenant_id=tenant_id)
-    for requeued in ids:
-        await gw.runner.enqueue(requeued, (await gw.store.get_event(requeued)).revision)
-    return JSONResponse({"requeued": ids})
+        event_id = event.id
+    return JSONResponse({"requeued": await operations.transfer_again(gw, tenant_id, event_id)})
 
 
 @admin
@@ -191,15 +188,7 @@ async def start_export(request: Request) -> Response:
     gw = request.app.state.gateway
     tenant = await _service(request).tenant(request.path_params["tenant_id"])
     body = await _json(request)
-    what, mode = body.get("what", "products"), body.get("mode", "new")
-    if what not in ("products", "customers"):
-        raise InvalidInput("what must be 'products' or 'customers'", "$.what")
-    if mode not in ("new", "all"):
-        raise InvalidInput("mode must be 'new' or 'all'", "$.mode")
-    [(event_id, _)] = await gw.submit(
-        [NewEvent(kind=f"export.{what}", tenant_id=tenant.id, account_id=tenant.account_id, subject=f"export:{what}",
-                  payload={"mode": mode})]
-    )
+    event_id = await operations.start_export(gw, tenant, body.get("what", "products"), body.get("mode", "new"))
     return JSONResponse({"event_id": event_id}, status_code=202)
 
 
@@ -209,12 +198,24 @@ async def export_order(request: Request) -> Response:
     mode (a draft is still refused)."""
     gw = request.app.state.gateway
     tenant = await _service(request).tenant(request.path_params["tenant_id"])
-    order_id = request.path_params["order_id"]
-    [(event_id, _)] = await gw.submit(
-        [NewEvent(kind="shop.order", tenant_id=tenant.id, account_id=tenant.account_id, subject=f"order:{order_id}",
-                  payload={"action": "export", "object_id": order_id})]
-    )
+    event_id = await operations.export_order(gw, tenant, request.path_params["order_id"])
     return JSONResponse({"event_id": event_id}, status_code=202)
+
+
+@admin
+async def import_products(request: Request) -> Response:
+    """Import products from Specter into the shop (the get_specter_articles pull), as a job."""
+    gw = request.app.state.gateway
+    tenant = await _service(request).tenant(request.path_params["tenant_id"])
+    return JSONResponse({"event_id": await operations.import_products(gw, tenant)}, status_code=202)
+
+
+@admin
+async def resync_stock(request: Request) -> Response:
+    """"Update stock now": every article's stock from Specter to this shop, as a job."""
+    gw = request.app.state.gateway
+    tenant = await _service(request).tenant(request.path_params["tenant_id"])
+    return JSONResponse({"event_id": await operations.resync_stock(gw, tenant)}, status_code=202)
 
 
 @admin
@@ -240,5 +241,7 @@ routes = [
     Route("/tenants/{tenant_id}/connect", connect, methods=["POST"]),
     Route("/tenants/{tenant_id}/export", start_export, methods=["POST"]),
     Route("/tenants/{tenant_id}/orders/{order_id}/export", export_order, methods=["POST"]),
+    Route("/tenants/{tenant_id}/import", import_products, methods=["POST"]),
+    Route("/tenants/{tenant_id}/stock/resync", resync_stock, methods=["POST"]),
     Route("/tenants/{tenant_id}/events/{event_id:int}/retry", retry_events, methods=["POST"]),
 ]

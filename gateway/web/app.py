@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from gateway.config import GatewayConfig
+from gateway.engine.poller import poll_forever
 from gateway.services import Gateway
 from gateway.web import admin_api, health, inbound
 
@@ -21,6 +22,8 @@ def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> 
         gateway = await Gateway.create(config, runner=runner)
         app.state.gateway = gateway
         app.state.admin_token = config.resolved_admin_token()
+        if config.poll_seconds > 0:
+            gateway.spawn(poll_forever(gateway, config.poll_seconds), "specter-poller")
         try:
             yield
         finally:

@@ -12,6 +12,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from gateway import operations
 from gateway.adapter import InboundRequest
 from gateway.errors import RejectedRequest
 from gateway.store.base import NewEvent
@@ -90,8 +91,11 @@ async def specter_callback(request: Request) -> Response:
             NewEvent(
                 kind=f"specter.{flow}",
                 account_id=account.id,
-                subject=f"callback:{flow}",
+                subject=f"pull:{flow}",
                 payload={"query": dict(request.query_params)},
+                # Repeated calls while a pull waits add nothing; a removal or an invoice names
+                # its order, so each of those counts.
+                coalesce=flow in ("stock", "article", "order"),
             )
         ]
     )
@@ -109,7 +113,4 @@ async def product_import_pull(request: Request) -> Response:
     token = request.query_params.get("token", "")
     if not hmac.compare_digest(token.encode(), tenant.inbound_token.encode()):
         return error(401, "missing or wrong token")
-    recorded = await gw.submit(
-        [NewEvent(kind="import.products", tenant_id=tenant.id, account_id=tenant.account_id, subject="import")]
-    )
-    return JSONResponse({"event_id": recorded[0][0]}, status_code=202)
+    return JSONResponse({"event_id": await operations.import_products(gw, tenant)}, status_code=202)

@@ -1,0 +1,181 @@
+"""Specter to shop, second half: what was read from Specter and stored, written to each shop.
+
+Each shop on a Specter account gets jobs of its own, so a slow or failing shop only delays
+itself. Stock goes as the latest level per article (levels that changed again while a push was
+under way are sent again), in batches of 100, a few requests in flight per shop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from gateway.engine.context import TenantContext, fingerprint
+from gateway.engine.products import exported_fields
+from gateway.errors import PermanentError, TransientError
+from gateway.jobs.execute import Outcome
+from gateway.model import Article, OrderStatusUpdate, StockLevel, convert
+from gateway.specter.wire import ArticleInfo
+from gateway.store.base import Event
+
+STOCK_BATCH = 100  # articles per shop request
+EXAMPLES = 20  # how many article numbers a result names, at most
+
+PRICE_FIELDS = frozenset({"price_ex_vat", "sale_price_ex_vat"})
+ARTICLE_FIELDS = PRICE_FIELDS | {"name", "vat_percent", "weight_kg", "barcode"}
+TEXT_FIELDS = frozenset({"description", "short_description"})  # only when published to the web shop
+
+
+# -- stock ---------------------------------------------------------------------------------------
+
+
+async def push_stock(gw, event: Event) -> Outcome:
+    ctx = await TenantContext.load(gw, event.tenant_id)
+    if not ctx.settings.stock_sync:
+        return Outcome(status="skipped", result={"reason": "stock sync is off"})
+    store, tenant = gw.store, ctx.tenant
+    in_flight = max(1, gw.config.stock_requests_in_flight)
+    gate = asyncio.Semaphore(in_flight)
+    sent, not_in_shop, rounds = 0, [], 0
+
+    async def push(chunk: list[StockLevel]) -> Any:
+        async with gate:
+            return await ctx.shop_call("update_stock", levels=chunk)
+
+    while True:
+        rows = await store.pending_stock(tenant.id, tenant.account_id, ctx.settings.stock_sites, STOCK_BATCH * in_flight)
+        if not rows:
+            break
+        rounds += 1
+        hints = await store.mappings_by_specter_ids(tenant.id, "article", [a for a, _, _ in rows])
+        versions = {a: v for a, _, v in rows}
+        levels = [
+            StockLevel(article_no=a, available=max(0, available),  # a shop cannot sell fewer than none
+                       shop_id=hints[a].shop_id if a in hints else "",
+                       parent_shop_id=hints[a].parent_shop_id if a in hints else "")
+            for a, available, _ in rows
+        ]
+        chunks = [levels[i:i + STOCK_BATCH] for i in range(0, len(levels), STOCK_BATCH)]
+        outcomes = await asyncio.gather(*(push(chunk) for chunk in chunks), return_exceptions=True)
+        done, later = [], []
+        for chunk, outcome in zip(chunks, outcomes, strict=True):
+            if isinstance(outcome, PermanentError):
+                await store.clear_pending_stock(tenant.id, done)
+                raise outcome  # e.g. the shop refuses the API key: a person must look
+            if isinstance(outcome, BaseException):
+                later.append(str(outcome) or type(outcome).__name__)
+                continue
+            for level, result in zip(chunk, outcome, strict=True):
+                if result.ok:
+                    done.append((level.article_no, versions[level.article_no]))
+                    sent += 1
+                elif result.transient:
+                    later.append(result.error)
+                else:  # not in this shop: nothing to update, and nothing to try again
+                    done.append((level.article_no, versions[level.article_no]))
+                    if len(not_in_shop) < EXAMPLES:
+                        not_in_shop.append(f"{level.article_no}: {result.error}")
+        await store.clear_pending_stock(tenant.id, done)
+        if later:
+            raise TransientError(f"{len(later)} stock updates must be tried again: {later[0]}")
+    return Outcome(result={"sent": sent, "not_in_shop": not_in_shop, "rounds": rounds})
+
+
+async def resync_stock(gw, event: Event) -> Outcome:
+    """"Update stock now": send every level the gateway keeps for the account to this shop,
+    after reading what Specter has flagged since."""
+    from gateway.engine.specter_pull import push_event
+
+    tenant = await gw.tenant(event.tenant_id)
+    await gw.submit([_pull("stock", tenant)])
+    pending = await gw.store.resend_all_stock(tenant.id, tenant.account_id)
+    await gw.submit([push_event("stock.push", tenant, coalesce=True)])
+    return Outcome(result={"articles": pending})
+
+
+def _pull(flow: str, tenant):
+    from gateway.store.base import NewEvent
+
+    return NewEvent(kind=f"specter.{flow}", account_id=tenant.account_id, subject=f"pull:{flow}", coalesce=True)
+
+
+# -- article data and the product import ------------------------------------------------------
+
+
+async def push_articles(gw, event: Event) -> Outcome:
+    ctx = await TenantContext.load(gw, event.tenant_id)
+    settings = ctx.settings
+    importing = bool(event.payload.get("import")) or settings.import_products
+    fields = PRICE_FIELDS if settings.import_price_only else ARTICLE_FIELDS
+    categories: dict[str, str] = {}
+    outcome: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": [], "not_in_shop": []}
+    for raw in event.payload.get("items", []):
+        info = convert(raw, ArticleInfo)
+        article = info.article
+        wanted = fields | (TEXT_FIELDS if info.publish_in_webshop and not settings.import_price_only else frozenset())
+        shop_id = await ctx.shop_call("find_product", article_no=article.article_no)
+        if shop_id is None and not importing:
+            outcome["not_in_shop"].append(article.article_no)
+            continue
+        category_id = None
+        if article.group is not None and settings.article_group_creates_category and not settings.import_price_only:
+            code = article.group.code
+            if code not in categories:
+                categories[code] = await ctx.shop_call("upsert_category", group=article.group,
+                                                       active=settings.category_active)
+            if shop_id is None or settings.move_product_to_group_category:
+                category_id = categories[code]
+        written = fingerprint([[getattr(article, f) for f in sorted(wanted)], category_id])
+        known = await ctx.mapping("imported", article.article_no)
+        if shop_id is not None and known is not None and known.fingerprint == written:
+            outcome["unchanged"].append(article.article_no)
+            continue
+        new_id = await ctx.shop_call("upsert_product", article=article, category_id=category_id,
+                                     fields=wanted if shop_id else frozenset(Article.__struct_fields__))
+        outcome["created" if shop_id is None else "updated"].append(article.article_no)
+        await ctx.remember("imported", article.article_no, new_id, written)
+        await _expect_echo(ctx, new_id, article.article_no)
+    changed = outcome["created"] or outcome["updated"]
+    return Outcome(status="done" if changed else "skipped", result={k: v[:EXAMPLES] for k, v in outcome.items()}
+                   | {f"{k}_count": len(v) for k, v in outcome.items()})
+
+
+async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> None:
+    """The shop will announce the gateway's own write as a product change: remember the
+    product as it is now, so that echo is not exported back to Specter."""
+    for article in await ctx.shop_call("fetch_product", product_id=shop_id):
+        if article.article_no == article_no:
+            await ctx.remember("article", article.shop_id or shop_id, article_no,
+                               fingerprint(exported_fields(article)), article.parent_shop_id or "")
+
+
+# -- order status --------------------------------------------------------------------------------
+
+
+async def push_orders(gw, event: Event) -> Outcome:
+    ctx = await TenantContext.load(gw, event.tenant_id)
+    applied, elsewhere = [], 0
+    for raw in event.payload.get("updates", []):
+        update = convert(raw, OrderStatusUpdate)
+        order_id = await _shop_order(ctx, update)
+        if order_id is None:
+            elsewhere += 1  # another shop's order on the same Specter account
+            continue
+        await ctx.shop_call("set_order_status", order_id=order_id, update=update)
+        applied.append({"order": order_id, "delivered": update.delivered, "deleted": update.deleted,
+                        "tracking": update.tracking_numbers})
+    if not applied:
+        return Outcome(status="skipped", result={"reason": "none of these orders came from this shop",
+                                                 "other_shops": elsewhere})
+    return Outcome(result={"applied": applied, "other_shops": elsewhere})
+
+
+async def _shop_order(ctx: TenantContext, update: OrderStatusUpdate) -> str | None:
+    """The shop order a Specter order change is about: by externalOrderNo, else orderNo."""
+    for kind, key in (("order_ext", update.external_order_no), ("order_no", update.specter_order_no),
+                      ("order", update.specter_order_no)):
+        if key:
+            mapping = await ctx.mapping_by_specter_id(kind, key)
+            if mapping is not None:
+                return mapping.shop_id
+    return None

@@ -1,0 +1,155 @@
+"""Specter to shop, first half: read what changed in Specter, keep it, then acknowledge.
+
+Every flow follows Specter's pull-and-acknowledge protocol: pick a batch number, read what is
+flagged with it (recovering a batch left open, error 99), store what was read durably, and only
+then acknowledge the batch, so a crash anywhere loses nothing (Specter keeps the flags of what
+was never acknowledged). What was stored is then pushed to every shop on the account by jobs of
+its own (gateway/engine/shop_push.py), so one slow or broken shop holds back no other.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from functools import partial
+
+import msgspec
+
+from gateway.jobs.execute import Outcome
+from gateway.settings import SpecterAccount, Tenant
+from gateway.specter.client import read_with_recovery
+from gateway.store.base import Batch, Event, NewEvent
+
+MAX_ROUNDS = 1000  # pages per pull: a bound, far above any real catalogue
+
+
+def new_batch_no() -> str:
+    """Any unique string will do for Specter; time first, so batches sort by age."""
+    return f"G{time.time_ns():x}{secrets.token_hex(2)}"
+
+
+async def _account_and_tenants(gw, event: Event) -> tuple[SpecterAccount, list[Tenant]]:
+    account = await gw.store.get_account(event.account_id)
+    tenants = [t for t in await gw.store.list_tenants(account.id) if t.enabled]
+    return account, tenants
+
+
+def push_event(kind: str, tenant: Tenant, payload: dict | None = None, *, coalesce: bool = False) -> NewEvent:
+    return NewEvent(kind=kind, tenant_id=tenant.id, account_id=tenant.account_id, subject=kind,
+                    payload=payload or {}, coalesce=coalesce)
+
+
+async def _acknowledged(gw, account: SpecterAccount, flow: str, batch_no: str) -> None:
+    now = time.time()
+    await gw.store.put_batch(Batch(account_id=account.id, flow=flow, batch_no=batch_no, state="acknowledged",
+                                   created_at=now, updated_at=now))
+
+
+# -- stock ---------------------------------------------------------------------------------------
+
+
+async def pull_stock(gw, event: Event) -> Outcome:
+    account, tenants = await _account_and_tenants(gw, event)
+    receivers = [t for t in tenants if t.settings.stock_sync]
+    # Per stock site only when some shop takes its stock from chosen sites; else Specter's sum.
+    per_site = any(t.settings.stock_sites for t in receivers)
+    client = await gw.specter(account)
+    read = partial(client.read_stock_changes, multiple_sites=per_site)
+    articles = 0
+    for _ in range(MAX_ROUNDS):
+        wanted = new_batch_no()
+        changes, batch_no = await read_with_recovery(read, wanted)
+        if changes:
+            levels = [(c.article_no, c.stock_site if per_site else "", c.available) for c in changes]
+            now = time.time()
+            batch = Batch(account_id=account.id, flow="stock", batch_no=batch_no, state="stored",
+                          created_at=now, updated_at=now)
+            await gw.store.store_stock(account.id, levels, [t.id for t in receivers], batch)
+            articles += len({c.article_no for c in changes})
+        await client.ack_stock(batch_no)
+        await _acknowledged(gw, account, "stock", batch_no)
+        if batch_no == wanted:  # a recovered old batch is followed by a read of the new one
+            break
+    await gw.submit([push_event("stock.push", t, coalesce=True) for t in receivers])
+    return Outcome(result={"articles": articles, "shops": [t.id for t in receivers]})
+
+
+# -- article data --------------------------------------------------------------------------------
+
+
+async def pull_articles(gw, event: Event) -> Outcome:
+    """Article data changed in Specter: read every page, hand each page to the shops."""
+    account, tenants = await _account_and_tenants(gw, event)
+    return await _read_articles(gw, account, tenants, importing=set())
+
+
+async def import_products(gw, event: Event) -> Outcome:
+    """The ``get_specter_articles`` pull: bring Specter's articles into one shop, creating what
+    it lacks. Specter hands out only flagged articles, and reading them un-flags them for the
+    whole account, so the other shops on the account get the same pages as ordinary updates."""
+    tenant = await gw.tenant(event.tenant_id)
+    account = await gw.store.get_account(tenant.account_id)
+    tenants = [t for t in await gw.store.list_tenants(account.id) if t.enabled]
+    return await _read_articles(gw, account, tenants, importing={tenant.id})
+
+
+async def _read_articles(gw, account: SpecterAccount, tenants: list[Tenant], importing: set[str]) -> Outcome:
+    receivers = [t for t in tenants if t.settings.article_sync or t.settings.import_products or t.id in importing]
+    client = await gw.specter(account)
+    pages = articles = 0
+    for _ in range(MAX_ROUNDS):
+        wanted = new_batch_no()
+        page, batch_no = await read_with_recovery(client.read_article_infos, wanted)
+        if page.items:
+            data = [msgspec.to_builtins(item) for item in page.items]
+            # Stored as one event per shop, in one transaction, before the batch is acknowledged.
+            await gw.submit([push_event("articles.push", t, {"items": data, "batch_no": batch_no,
+                                                             "import": t.id in importing})
+                             for t in receivers])
+            pages += 1
+            articles += len(page.items)
+        await client.ack_article_infos(batch_no)
+        await _acknowledged(gw, account, "article", batch_no)
+        if batch_no == wanted and not page.more:
+            break
+    return Outcome(result={"articles": articles, "pages": pages, "shops": [t.id for t in receivers]})
+
+
+# -- order status --------------------------------------------------------------------------------
+
+
+async def pull_orders(gw, event: Event) -> Outcome:
+    account, tenants = await _account_and_tenants(gw, event)
+    receivers = [t for t in tenants if t.settings.order_status_sync]
+    client = await gw.specter(account)
+    changes = 0
+    for _ in range(MAX_ROUNDS):
+        wanted = new_batch_no()
+        page, batch_no = await read_with_recovery(client.read_order_changes, wanted)
+        if page.updates:
+            data = [msgspec.to_builtins(u) for u in page.updates]
+            await gw.submit([push_event("orders.push", t, {"updates": data, "batch_no": batch_no}) for t in receivers])
+            changes += len(page.updates)
+        await client.ack_orders(batch_no)
+        await _acknowledged(gw, account, "order", batch_no)
+        if batch_no == wanted and not page.more:
+            break
+    return Outcome(result={"orders": changes, "shops": [t.id for t in receivers]})
+
+
+async def order_removed(gw, event: Event) -> Outcome:
+    """actionRemoveOrder: the order ``orderNo`` is gone from Specter; cancel it in its shop."""
+    account, tenants = await _account_and_tenants(gw, event)
+    order_no = event.payload.get("query", {}).get("orderNo", "")
+    if not order_no:
+        return Outcome(status="skipped", result={"reason": "the callback named no orderNo"})
+    update = {"specter_order_no": order_no, "deleted": True, "status_id": "removed"}
+    await gw.submit([push_event("orders.push", t, {"updates": [update]}) for t in tenants
+                     if t.settings.order_status_sync])
+    return Outcome(result={"order_no": order_no})
+
+
+async def invoice_created(gw, event: Event) -> Outcome:
+    """actionNewInvoice: nothing in the shop changes; the event log keeps it for support."""
+    query = event.payload.get("query", {})
+    return Outcome(status="skipped", result={"reason": "invoices are kept in Specter", **query})

@@ -1,0 +1,62 @@
+"""What an operator can start for a tenant, shared by the JSON admin API and the admin console.
+
+Each operation is recorded as an event and run by a job, so it survives a restart, shows its
+progress and outcome in the event log, and can be transferred again when it failed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from gateway.model import InvalidInput
+from gateway.services import Gateway
+from gateway.settings import Tenant
+from gateway.store.base import NewEvent
+
+ExportWhat = Literal["products", "customers"]
+ExportMode = Literal["new", "all"]
+
+
+async def transfer_again(gw: Gateway, tenant_id: str, event_id: int | None = None) -> list[int]:
+    """"Transfer again": one event of the tenant (``event_id``), or every failed one; answer
+    the ids queued again (none when the event is not the tenant's or is still open)."""
+    if event_id is not None:
+        ids = await gw.store.requeue_events([event_id], tenant_id=tenant_id)
+    else:
+        ids = await gw.store.requeue_events(tenant_id=tenant_id)
+    for requeued in ids:
+        event = await gw.store.get_event(requeued)
+        await gw.runner.enqueue(requeued, event.revision if event else 0)
+    return ids
+
+
+async def _record(gw: Gateway, tenant: Tenant, kind: str, subject: str, payload: dict | None = None) -> int:
+    [(event_id, _)] = await gw.submit(
+        [NewEvent(kind=kind, tenant_id=tenant.id, account_id=tenant.account_id, subject=subject, payload=payload or {})]
+    )
+    return event_id
+
+
+async def start_export(gw: Gateway, tenant: Tenant, what: str, mode: str) -> int:
+    """Bulk export of the shop's products (``new`` or ``all``) or customers to Specter."""
+    if what not in ("products", "customers"):
+        raise InvalidInput("what must be 'products' or 'customers'", "$.what")
+    if mode not in ("new", "all"):
+        raise InvalidInput("mode must be 'new' or 'all'", "$.mode")
+    return await _record(gw, tenant, f"export.{what}", f"export:{what}", {"mode": mode})
+
+
+async def export_order(gw: Gateway, tenant: Tenant, order_id: str) -> int:
+    """The seeds' "Transfer order" button: send one order now, whatever the export mode (a
+    draft is still refused)."""
+    return await _record(gw, tenant, "shop.order", f"order:{order_id}", {"action": "export", "object_id": order_id})
+
+
+async def import_products(gw: Gateway, tenant: Tenant) -> int:
+    """Import products from Specter into the shop, as the get_specter_articles URL does."""
+    return await _record(gw, tenant, "import.products", "import")
+
+
+async def resync_stock(gw: Gateway, tenant: Tenant) -> int:
+    """The seeds' "Update Stock" button: set the shop's stock from Specter now."""
+    return await _record(gw, tenant, "stock.resync", "stock:resync")

@@ -1,0 +1,83 @@
+"""The JSON-RPC client against the fake Abicart: calls, typed errors, auth, and the token kept out."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import aiohttp
+import pytest
+
+from adapters.abicart.client import AbicartClient, AbicartError
+from adapters.abicart.fake_shop import start_fake_abicart
+from gateway.errors import PermanentError, TransientError
+from tests.conftest import free_port
+
+TOKEN = "secret-abicart-token-42"
+
+
+@pytest.fixture
+async def fake():
+    running = await start_fake_abicart(auth_token=TOKEN)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def test_articles_come_back_with_exact_prices_and_paging(fake, http):
+    client = AbicartClient(fake.url, 4711, TOKEN, http)
+    for n in range(5):
+        fake.state.add_article({"articleNumber": f"A-{n}", "name": f"Art {n}", "price": "79.20", "stock": n})
+    assert await client.count_articles() == 5
+    pages = [page async for page in client.article_pages(2)]
+    assert [len(p) for p in pages] == [2, 2, 1]
+    first = pages[0][0]
+    assert first["price"]["exVat"] == Decimal("79.20") and first["price"]["incVat"] == Decimal("99.00")
+    assert await client.get_article("999999") is None
+
+
+async def test_order_items_given_as_uids_are_fetched_as_objects(fake, http):
+    client = AbicartClient(fake.url, 4711, TOKEN, http)
+    article = fake.state.add_article({"articleNumber": "TS-1", "name": "T", "price": "100"})
+    order = fake.state.add_order({"items": [{"article": article["uid"], "quantity": 2}]})
+    assert all(isinstance(i, int) for i in order["items"])
+    data, items = await client.get_order(str(order["uid"]))
+    assert [(i["articleNumber"], i["quantity"]) for i in items] == [("TS-1", 2)]
+    assert data["costs"]["cart"]["exVat"] == Decimal(200)
+
+
+async def test_json_rpc_errors_are_typed_permanent_errors(fake, http):
+    client = AbicartClient(fake.url, 4711, TOKEN, http)
+    with pytest.raises(AbicartError) as caught:
+        await client.call("Article.frobnicate")
+    assert caught.value.code == -32601 and isinstance(caught.value, PermanentError)
+    with pytest.raises(AbicartError, match="no Article with uid 5"):
+        await client.set_article("5", {"stock": 1})
+
+
+async def test_a_wrong_token_is_refused_and_never_shown(fake, http):
+    client = AbicartClient(fake.url, 4711, "wrong-token-xyz", http)
+    with pytest.raises(AbicartError, match="Access denied") as caught:
+        await client.count_articles()
+    assert "wrong-token-xyz" not in str(caught.value) and "wrong-token-xyz" not in repr(client)
+
+
+@pytest.mark.parametrize("status", [429, 500])
+async def test_busy_or_broken_server_is_transient(fake, http, status):
+    client = AbicartClient(fake.url, 4711, TOKEN, http)
+    async with http.post(fake.base + "_control/faults", json={"status": status, "count": 1}) as resp:
+        assert resp.status == 200
+    with pytest.raises(TransientError, match=str(status)):
+        await client.count_articles()
+    assert await client.count_articles() == 0  # the next call goes through
+
+
+async def test_an_unreachable_shop_is_transient_without_the_token(http):
+    client = AbicartClient(f"http://127.0.0.1:{free_port()}/backend/jsonrpc/v1/", 4711, TOKEN, http)
+    with pytest.raises(TransientError) as caught:
+        await client.count_articles()
+    assert TOKEN not in str(caught.value)
