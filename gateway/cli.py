@@ -243,6 +243,35 @@ def cmd_queue(args: argparse.Namespace, config: GatewayConfig) -> int:
     return asyncio.run(_with_gateway(config, work))
 
 
+def cmd_user(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """Admin console users: a vendor admin (--admin) or a user of one tenant (--tenant)."""
+    from gateway.store.base import AdminUser
+    from gateway.web.console.passwords import hash_password, password_problem
+
+    async def work(gw) -> int:
+        if args.action == "add":
+            if args.admin == bool(args.tenant):
+                raise InvalidInput("give either --admin or --tenant TENANT")
+            if args.tenant and await gw.store.get_tenant(args.tenant) is None:
+                raise ConfigError(f"unknown tenant {args.tenant!r}")
+            password = _secret_prompt("password")
+            if problem := password_problem(password):
+                raise InvalidInput(problem)
+            await gw.store.put_admin_user(AdminUser(name=args.name, password_hash=hash_password(password),
+                                                    tenant_id=args.tenant))
+            print(f"user {args.name}: {'vendor admin' if args.admin else 'tenant ' + args.tenant}")
+        elif args.action == "remove":
+            if not await gw.store.remove_admin_user(args.name):
+                raise ConfigError(f"unknown user {args.name!r}")
+            print(f"removed user {args.name}")
+        else:
+            for user in await gw.store.list_admin_users():
+                print(f"{user.name}\t{'admin' if user.tenant_id is None else 'tenant ' + user.tenant_id}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
 # -- parser ----------------------------------------------------------------------------------
 
 
@@ -313,6 +342,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry", type=int, nargs="?", const=0, metavar="EVENT_ID",
                    help="transfer again: one event, or without an id every failed event")
     p.set_defaults(func=cmd_events)
+
+    p = sub.add_parser("user", help="manage admin console users (the password is asked for, or read from stdin)")
+    p.add_argument("action", choices=["add", "list", "remove"])
+    p.add_argument("name", nargs="?")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--admin", action="store_true", help="a vendor admin: sees every tenant")
+    who.add_argument("--tenant", help="a user of this tenant only")
+    p.set_defaults(func=cmd_user)
     return parser
 
 
@@ -321,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("account", "tenant") and args.action != "list" and not args.id:
         parser.error(f"{args.command} {args.action} needs an id")
+    if args.command == "user" and args.action != "list" and not args.name:
+        parser.error(f"user {args.action} needs a name")
     config = GatewayConfig.from_env(data_dir=args.data_dir, redis_url=args.redis_url)
     try:
         return args.func(args, config)

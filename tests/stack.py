@@ -34,6 +34,10 @@ class Stack:
     http: aiohttp.ClientSession
     tenant_id: str = "woo1"
     _worker: asyncio.Task | None = field(default=None, repr=False)
+    shops: dict[str, RunningFakeShop] = field(default_factory=dict)  # tenant id -> its fake shop
+    config: GatewayConfig | None = None
+    _server_task: asyncio.Task | None = field(default=None, repr=False)
+    runner: str = "inprocess"
 
     @property
     def gw(self):
@@ -55,7 +59,12 @@ class Stack:
         assert status == 200, body
 
     async def shop_control(self, method: str, path: str, json: Any = None) -> Any:
-        async with self.http.request(method, self.shop.url + "_control/" + path, json=json) as r:
+        return await self.shop_control_for(self.tenant_id, method, path, json)
+
+    async def shop_control_for(self, tenant_id: str, method: str, path: str, json: Any = None) -> Any:
+        """Act in a tenant's fake shop as its admin or a shopper would."""
+        url = (self.shops.get(tenant_id) or self.shop).url + "_control/" + path
+        async with self.http.request(method, url, json=json) as r:
             assert r.status < 400, await r.text()
             return await r.json(content_type=None)
 
@@ -63,8 +72,45 @@ class Stack:
         """A shopper checks out in the fake shop; webhooks fire as WooCommerce fires them."""
         return await self.shop_control("POST", "orders", options)
 
-    async def events(self, **query: Any) -> list[Event]:
-        return await self.gw.store.list_events(EventFilter(tenant_id=self.tenant_id, limit=1000, **query))
+    async def events(self, tenant_id: str | None = None, **query: Any) -> list[Event]:
+        return await self.gw.store.list_events(EventFilter(tenant_id=tenant_id or self.tenant_id, limit=1000, **query))
+
+    async def all_events(self) -> list[Event]:
+        """Every event, account-level ones (Specter's callbacks) included."""
+        events = []
+        for tenant_id in self.shops:
+            events += await self.events(tenant_id)
+        return events + await self.gw.store.list_events(EventFilter(account_id="acct", limit=1000))
+
+    async def settle_all(self, timeout: float = 20.0) -> list[Event]:
+        """Wait until Specter's callbacks have been made and no event at all is open (the
+        shops' and the account's pulls)."""
+        await self.specter.callbacks.idle()
+
+        async def settled():
+            events = await self.all_events()
+            soon = time.time() + 30
+            if all(e.status in ("done", "dead", "skipped") or (e.status == "retry" and e.next_attempt_at > soon)
+                   for e in events):
+                return events
+            return None
+
+        return await wait_for(settled, timeout, "all events to settle")
+
+    async def specter_control(self, method: str, path: str, json: Any = None) -> Any:
+        """Act in Specter as its user (or a shop till) would."""
+        async with self.http.request(method, f"{self.specter.url}_control/{SBM_ID}/{path}", json=json) as r:
+            assert r.status < 400, await r.text()
+            return await r.json(content_type=None)
+
+    async def stop_gateway(self) -> None:
+        self.gateway.server.should_exit = True
+        await self._server_task
+        self._server_task = None
+
+    async def start_gateway(self) -> None:
+        """Start the gateway again on the same data (a restart after a crash or an upgrade)."""
+        self.gateway, self._server_task = await start_gateway(self.config, runner=self.runner)
 
     async def settle(self, timeout: float = 20.0) -> list[Event]:
         """Wait until no event of the tenant is pending, running or waiting to retry soon."""
@@ -119,9 +165,12 @@ def order_payload(items: list[tuple[int, int]], **fields: Any) -> dict:
 
 
 @asynccontextmanager
-async def running_stack(tmp_path, runner: str = "inprocess", **settings: Any) -> AsyncIterator[Stack]:
+async def running_stack(tmp_path, runner: str = "inprocess", shops: int = 1, **settings: Any) -> AsyncIterator[Stack]:
+    """The system with ``shops`` fake WooCommerce shops, tenants woo1, woo2, … on one Specter
+    account (each with its own externalOrderNo prefix when there are several)."""
     specter = await start_simulator([ACCOUNT_SPEC])
-    shop = await start_fake_woocommerce()
+    fakes = [await start_fake_woocommerce() for _ in range(shops)]
+    shop = fakes[0]
     redis_url = ""
     if runner == "arq":
         redis_url = REDIS_TEST_URL
@@ -133,7 +182,7 @@ async def running_stack(tmp_path, runner: str = "inprocess", **settings: Any) ->
         config.queue_name = f"test-{uuid.uuid4().hex[:8]}"
     gateway, server_task = await start_gateway(config, runner=runner)
     http = aiohttp.ClientSession()
-    stack = Stack(specter, shop, gateway, http)
+    stack = Stack(specter, shop, gateway, http, config=config, _server_task=server_task, runner=runner)
     try:
         if runner == "arq":
             from gateway.jobs.arq_runner import run_worker
@@ -145,24 +194,29 @@ async def running_stack(tmp_path, runner: str = "inprocess", **settings: Any) ->
             "integration_key": "integration-key-1", "base_url": specter.url,
         })
         assert status == 201, body
-        status, body = await stack.admin("POST", "/tenants", {
-            "id": stack.tenant_id, "platform": "woocommerce", "account_id": "acct",
-            "shop": {"url": shop.url, "consumer_key": "ck_fake", "consumer_secret": "cs_fake",
-                     "webhook_secret": "fake-webhook-secret"},
-            "settings": settings,
-        })
-        assert status == 201, body
-        status, body = await stack.admin("POST", f"/tenants/{stack.tenant_id}/connect")
-        assert status == 200, body
+        for n, fake in enumerate(fakes, start=1):
+            tenant_id = f"woo{n}"
+            prefix = {"external_order_prefix": f"W{n}-"} if shops > 1 else {}
+            status, body = await stack.admin("POST", "/tenants", {
+                "id": tenant_id, "platform": "woocommerce", "account_id": "acct",
+                "shop": {"url": fake.url, "consumer_key": "ck_fake", "consumer_secret": "cs_fake",
+                         "webhook_secret": "fake-webhook-secret"},
+                "settings": prefix | settings,
+            })
+            assert status == 201, body
+            status, body = await stack.admin("POST", f"/tenants/{tenant_id}/connect")
+            assert status == 200, body
+            stack.shops[tenant_id] = fake
         yield stack
     finally:
         if stack._worker is not None:
             stack._worker.cancel()
             await asyncio.gather(stack._worker, return_exceptions=True)
         await http.close()
-        gateway.server.should_exit = True
-        await server_task
-        await shop.stop()
+        if stack._server_task is not None:
+            await stack.stop_gateway()
+        for fake in fakes:
+            await fake.stop()
         await specter.stop()
 
 

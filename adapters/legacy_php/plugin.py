@@ -1,20 +1,180 @@
-"""An older PHP shop speaking the gateway's small signed HTTP contract."""
+"""An older PHP shop speaking the gateway's small signed HTTP contract (v1, see README.md).
+
+The shop's drop-in scripts (``php/``) POST signed events to the gateway and answer the
+gateway's signed calls at one endpoint, ``gateway.php?action=…``. Writes the gateway makes
+through that endpoint (stock, products, order status) do not fire events back, so there is no
+echo to recognise.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
 import msgspec
 
-from gateway.adapter import Platform, hookimpl
+from adapters.legacy_php import decode
+from adapters.legacy_php.client import LegacyPhpClient, LegacyPhpError
+from adapters.legacy_php.signing import ReplayGuard
+from gateway.adapter import InboundRequest, ItemResult, Platform, hookimpl
+from gateway.model import (
+    Article,
+    ArticleGroup,
+    Customer,
+    Order,
+    OrderStatusUpdate,
+    ShopEvent,
+    StockLevel,
+    convert,
+)
+from gateway.settings import Tenant, TenantSettings
 
 PLATFORM = "legacy_php"
+TOPICS = ("order.created", "order.updated", "order.deleted", "product.created", "product.updated",
+          "product.deleted", "customer.created", "customer.updated")
 
 
 class LegacyPhpConnection(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    url: str  # where the shop's gateway scripts live
+    url: str  # the shop's gateway.php, e.g. https://shop.example.se/specter/gateway.php
     shared_secret: str  # HMAC key for both directions
+
+
+class LegacyPhpShop:
+    def __init__(self, tenant: Tenant, client: LegacyPhpClient, secret: str):
+        self.tenant_id = tenant.id
+        self.client = client
+        self.settings: TenantSettings = tenant.settings
+        self._secret = secret
+        self.replays = ReplayGuard()
+
+    def __repr__(self) -> str:  # the secret stays out
+        return f"LegacyPhpShop(tenant={self.tenant_id!r}, url={self.client.url!r})"
+
+    def verify(self, request: InboundRequest) -> None:
+        self.replays.check(self._secret, request.headers, request.body, request.received_at or time.time())
 
 
 @hookimpl
 def shop_platform() -> Platform:
     return Platform(name=PLATFORM, title="Legacy PHP shop", connection=LegacyPhpConnection,
-                    secret_fields=("shared_secret",))
+                    secret_fields=("shared_secret",), topics=TOPICS)
+
+
+@hookimpl
+def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> LegacyPhpShop | None:
+    if tenant.platform != PLATFORM:
+        return None
+    connection = convert(tenant.shop, LegacyPhpConnection)
+    return LegacyPhpShop(tenant, LegacyPhpClient(connection.url, connection.shared_secret, http),
+                         connection.shared_secret)
+
+
+@hookimpl
+def decode_shop_request(shop: LegacyPhpShop, request: InboundRequest) -> list[ShopEvent]:
+    shop.verify(request)
+    return decode.events(request.body)
+
+
+# --- Shop to gateway ------------------------------------------------------------------------------
+
+
+@hookimpl
+async def fetch_order(shop: LegacyPhpShop, order_id: str) -> Order | None:
+    data = await shop.client.get("get_order", order_id)
+    return None if data is None else decode.order(data, shop.settings.cash_on_delivery_methods)
+
+
+@hookimpl
+async def fetch_product(shop: LegacyPhpShop, product_id: str) -> list[Article]:
+    data = await shop.client.get("get_product", product_id)
+    return [] if data is None else [decode.article(data)]
+
+
+@hookimpl
+async def fetch_customer(shop: LegacyPhpShop, customer_id: str) -> Customer | None:
+    data = await shop.client.get("get_customer", customer_id)
+    return None if data is None else decode.customer(data)
+
+
+async def _pages(shop: LegacyPhpShop, action: str, page_size: int) -> AsyncIterator[list[dict[str, Any]]]:
+    page = 1
+    while True:
+        data = await shop.client.call(action, {"page": page, "per_page": page_size})
+        if data["items"]:
+            yield data["items"]
+        if not data.get("has_more"):
+            return
+        page += 1
+
+
+@hookimpl
+async def iter_products(shop: LegacyPhpShop, page_size: int) -> AsyncIterator[list[Article]]:
+    async for items in _pages(shop, "list_products", page_size):
+        yield [decode.article(item) for item in items]
+
+
+@hookimpl
+async def iter_customers(shop: LegacyPhpShop, page_size: int) -> AsyncIterator[list[Customer]]:
+    async for items in _pages(shop, "list_customers", page_size):
+        yield [decode.customer(item) for item in items]
+
+
+# --- Specter to shop ------------------------------------------------------------------------------
+
+
+@hookimpl
+async def update_stock(shop: LegacyPhpShop, levels: list[StockLevel]) -> list[ItemResult]:
+    data = await shop.client.call("set_stock", {"items": [{"articleNo": level.article_no, "available": level.available}
+                                                          for level in levels]})
+    answered = {str(r["articleNo"]): r for r in data["results"]}
+    results = []
+    for level in levels:
+        result = answered.get(level.article_no, {"ok": False, "error": "the shop did not answer for it"})
+        results.append(ItemResult(key=level.article_no, error=None if result.get("ok") else str(result.get("error")),
+                                  shop_id=str(result.get("id") or "")))
+    return results
+
+
+@hookimpl
+async def upsert_category(shop: LegacyPhpShop, group: ArticleGroup, active: bool) -> str:
+    data = await shop.client.call("upsert_category", {"name": group.name or group.code,
+                                                      "parent_name": group.parent_code, "active": active})
+    return str(data["id"])
+
+
+@hookimpl
+async def upsert_product(shop: LegacyPhpShop, article: Article, category_id: str | None,
+                         fields: frozenset[str]) -> str:
+    data = await shop.client.call("upsert_product", {"product": decode.product_body(article, fields),
+                                                     "category_id": category_id})
+    return str(data["id"])
+
+
+@hookimpl
+async def set_order_status(shop: LegacyPhpShop, order_id: str, update: OrderStatusUpdate) -> None:
+    status = "cancelled" if update.deleted else "completed" if update.delivered else None
+    if status or update.tracking_numbers:
+        await shop.client.call("set_order_status", {"id": order_id, "status": status,
+                                                    "tracking_numbers": update.tracking_numbers})
+
+
+@hookimpl
+async def set_specter_order_no(shop: LegacyPhpShop, order_id: str, specter_order_no: str) -> None:
+    await shop.client.call("set_specter_order_no", {"id": order_id, "specter_order_no": specter_order_no})
+
+
+@hookimpl
+async def register_webhooks(shop: LegacyPhpShop, url: str, topics: list[str]) -> list[str]:
+    """Nothing to register: the shop's config.php names the gateway. Checks the endpoint answers."""
+    await shop.client.call("ping")
+    return [f"{topic}: sent by the shop's specter_event() calls" for topic in topics]
+
+
+@hookimpl
+def close_shop(shop: LegacyPhpShop) -> None:
+    return None
+
+
+__all__ = ["PLATFORM", "LegacyPhpConnection", "LegacyPhpError", "LegacyPhpShop"]

@@ -18,7 +18,7 @@ import msgspec
 from gateway.jobs.execute import Outcome
 from gateway.settings import SpecterAccount, Tenant
 from gateway.specter.client import read_with_recovery
-from gateway.store.base import Batch, Event, NewEvent
+from gateway.store.base import Batch, Event, EventFilter, NewEvent
 
 MAX_ROUNDS = 1000  # pages per pull: a bound, far above any real catalogue
 
@@ -80,7 +80,17 @@ async def pull_stock(gw, event: Event) -> Outcome:
 async def pull_articles(gw, event: Event) -> Outcome:
     """Article data changed in Specter: read every page, hand each page to the shops."""
     account, tenants = await _account_and_tenants(gw, event)
-    return await _read_articles(gw, account, tenants, importing=set())
+    # A shop whose import was asked for and has not run yet imports from this read as well:
+    # otherwise this read would take the flagged articles from under it.
+    importing = {t.id for t in tenants if await _import_waiting(gw, t)}
+    return await _read_articles(gw, account, tenants, importing=importing)
+
+
+async def _import_waiting(gw, tenant: Tenant) -> bool:
+    for status in ("pending", "retry"):
+        if await gw.store.list_events(EventFilter(tenant_id=tenant.id, kind="import.products", status=status, limit=1)):
+            return True
+    return False
 
 
 async def import_products(gw, event: Event) -> Outcome:

@@ -46,6 +46,7 @@ async def run_event(gw: Gateway, event_id: int) -> str:
     handler = gw.handlers.get(event.kind)
     if handler is None:
         await store.finish_event(event.id, "dead", error=f"no handler for event kind {event.kind!r}")
+        gw.metrics_event(event, "dead")
         return "dead"
     try:
         outcome = await handler(gw, event)

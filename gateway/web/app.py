@@ -1,4 +1,4 @@
-"""The Starlette application: inbound routes, the admin API and health checks."""
+"""The Starlette application: inbound routes, the admin API and console, health checks and metrics."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from starlette.routing import Mount, Route
 from gateway.config import GatewayConfig
 from gateway.engine.poller import poll_forever
 from gateway.services import Gateway
-from gateway.web import admin_api, health, inbound
+from gateway.metrics import metrics
+from gateway.web import admin_api, health, inbound, openapi
+from gateway.web.console import routes as console
 
 
 def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> Starlette:
@@ -36,6 +38,9 @@ def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> 
         Route("/shops/{tenant_id}/get_specter_articles", inbound.product_import_pull, methods=["GET", "POST"]),
         Route("/specter/{token}", inbound.specter_callback, methods=["GET", "POST"]),
         Route("/specter/{token}/{flow}", inbound.specter_callback, methods=["GET", "POST"]),
+        Route("/metrics", metrics),
+        Route("/admin/api/openapi.json", openapi.openapi_json),
         Mount("/admin/api", routes=admin_api.routes),
+        Mount("/admin", routes=console.routes),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,1 @@
+"""A demo shop platform for Specter Gateway, kept in one JSON file (see plugin.py)."""

@@ -1,0 +1,171 @@
+"""The JSON admin API as an OpenAPI 3.1 document, served at /admin/api/openapi.json.
+
+The operations are written here by hand (tests check that every route of
+:mod:`gateway.web.admin_api` is in it); the schemas of tenants, settings, accounts and events
+are generated from the very msgspec Structs the API converts with, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from gateway.settings import SpecterAccount, Tenant
+from gateway.store.base import Event, EventStatus
+
+SCHEMAS = "#/components/schemas/"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": SCHEMAS + name}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"required": True, "description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _path_param(name: str, description: str, type_: str = "string") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": type_}}
+
+
+ERRORS = {
+    "401": {"$ref": "#/components/responses/Unauthorized"},
+    "404": {"$ref": "#/components/responses/Error"},
+    "422": {"$ref": "#/components/responses/Error"},
+}
+TENANT = _path_param("tenant_id", "The tenant's id")
+ACCOUNT = _path_param("account_id", "The Specter account's id")
+EVENT = _path_param("event_id", "The event's id", "integer")
+REQUEUED = _json({"type": "object", "properties": {"requeued": {"type": "array", "items": {"type": "integer"}}}},
+                 "The ids of the events queued again")
+ACCEPTED = _json({"type": "object", "properties": {"event_id": {"type": "integer"}}}, "Recorded as an event; a job runs it")
+
+
+def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "responses": {**responses, **ERRORS}, **extra}
+
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/platforms": {
+        "get": _op("The installed shop platforms", {"200": _json({"type": "array", "items": {
+            "type": "object", "properties": {"name": {"type": "string"}, "title": {"type": "string"}}}})}),
+    },
+    "/accounts": {
+        "get": _op("Every Specter account, secrets masked", {"200": _json({"type": "array", "items": _ref("SpecterAccount")})}),
+        "post": _op("Add a Specter account (the gateway sets its callback token)",
+                    {"201": _json(_ref("SpecterAccount"), "Created"), "409": {"$ref": "#/components/responses/Error"}},
+                    requestBody=_body(_ref("SpecterAccount"), "The account; keys in clear, answered masked")),
+    },
+    "/accounts/{account_id}": {
+        "parameters": [ACCOUNT],
+        "get": _op("One Specter account, secrets masked", {"200": _json(_ref("SpecterAccount"))}),
+        "patch": _op("Change an account; a masked secret sent back keeps the stored one",
+                     {"200": _json(_ref("SpecterAccount"))},
+                     requestBody=_body({"type": "object"}, "Fields of SpecterAccount to change")),
+        "delete": _op("Remove an account (refused while tenants use it)",
+                      {"204": {"description": "Removed"}, "400": {"$ref": "#/components/responses/Error"}}),
+    },
+    "/tenants": {
+        "get": _op("Every tenant, secrets masked", {"200": _json({"type": "array", "items": _ref("Tenant")})},
+                   parameters=[{"name": "account", "in": "query", "required": False, "schema": {"type": "string"},
+                                "description": "Only the tenants of this Specter account"}]),
+        "post": _op("Add a tenant (the gateway sets its inbound token)",
+                    {"201": _json(_ref("Tenant"), "Created"), "409": {"$ref": "#/components/responses/Error"}},
+                    requestBody=_body(_ref("Tenant"), "The tenant; shop secrets in clear, answered masked")),
+    },
+    "/tenants/{tenant_id}": {
+        "parameters": [TENANT],
+        "get": _op("One tenant, with its events counted by status", {"200": _json(_ref("Tenant"))}),
+        "patch": _op("Change a tenant: top-level fields replace, `settings` and `shop` merge key by key; a masked "
+                     "secret keeps the stored one", {"200": _json(_ref("Tenant"))},
+                     requestBody=_body({"type": "object"}, "Fields of Tenant to change")),
+        "delete": _op("Remove a tenant with its mappings and events", {"204": {"description": "Removed"}}),
+    },
+    "/tenants/{tenant_id}/events": {
+        "parameters": [TENANT],
+        "get": _op("The tenant's event log, newest first", {"200": _json({"type": "array", "items": _ref("Event")})},
+                   parameters=[
+                       {"name": "kind", "in": "query", "schema": {"type": "string"}, "description": "e.g. shop.order"},
+                       {"name": "status", "in": "query", "schema": {"enum": list(EventStatus.__args__)}},
+                       {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100}},
+                       {"name": "before", "in": "query", "schema": {"type": "integer"},
+                        "description": "Paging: events with a smaller id"},
+                   ]),
+    },
+    "/tenants/{tenant_id}/events/retry": {
+        "parameters": [TENANT],
+        "post": _op('"Transfer again" every failed (dead) event of the tenant', {"200": REQUEUED}),
+    },
+    "/tenants/{tenant_id}/events/{event_id}": {
+        "parameters": [TENANT, EVENT],
+        "get": _op("One event; a running export shows `result.progress`", {"200": _json(_ref("Event"))}),
+    },
+    "/tenants/{tenant_id}/events/{event_id}/retry": {
+        "parameters": [TENANT, EVENT],
+        "post": _op('"Transfer again" one event (dead, done or skipped)', {"200": REQUEUED}),
+    },
+    "/tenants/{tenant_id}/connect": {
+        "parameters": [TENANT],
+        "post": _op("Register the shop's webhooks and the account's Specter callbacks", {"200": _json({
+            "type": "object", "properties": {"webhooks": {"type": "array", "items": {"type": "string"}},
+                                             "topics": {"type": "array", "items": {"type": "string"}},
+                                             "callbacks": {"type": "string"}}})}),
+    },
+    "/tenants/{tenant_id}/export": {
+        "parameters": [TENANT],
+        "post": _op("Start a bulk export of products or customers", {"202": ACCEPTED},
+                    requestBody=_body({"type": "object", "properties": {
+                        "what": {"enum": ["products", "customers"], "default": "products"},
+                        "mode": {"enum": ["new", "all"], "default": "new",
+                                 "description": "new: leave articles Specter has untouched; all: update them"}}},
+                        "What to export")),
+    },
+    "/tenants/{tenant_id}/import": {
+        "parameters": [TENANT],
+        "post": _op("Import products from Specter into the shop (the get_specter_articles pull)", {"202": ACCEPTED}),
+    },
+    "/tenants/{tenant_id}/stock/resync": {
+        "parameters": [TENANT],
+        "post": _op('"Update stock now": every article\'s stock from Specter to the shop', {"202": ACCEPTED}),
+    },
+    "/tenants/{tenant_id}/orders/{order_id}/export": {
+        "parameters": [TENANT, _path_param("order_id", "The shop's order id")],
+        "post": _op('"Transfer order": send one order now, whatever the export mode', {"202": ACCEPTED}),
+    },
+}
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    _, schemas = msgspec.json.schema_components([Tenant, SpecterAccount, Event], ref_template=SCHEMAS + "{name}")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Specter Gateway admin API", "version": "1",
+                 "description": "Tenants, Specter accounts and the event log. Every call needs the admin token."},
+        "servers": [{"url": "/admin/api"}],
+        "security": [{"adminToken": []}],
+        "paths": PATHS,
+        "components": {
+            "schemas": schemas | {"Error": {"type": "object", "required": ["error"], "properties": {
+                "error": {"type": "string"},
+                "field": {"type": "string", "description": "JSON path of the offending field, e.g. $.settings.order_export"}}}},
+            "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer",
+                                               "description": "SPECTER_GATEWAY_ADMIN_TOKEN (default: data/admin.token)"}},
+            "responses": {
+                "Error": _json(_ref("Error"), "The caller's mistake, said plainly"),
+                "Unauthorized": _json(_ref("Error"), "Missing or wrong admin token"),
+            },
+        },
+    }
+
+
+async def openapi_json(request: Request) -> JSONResponse:
+    return JSONResponse(document())
