@@ -123,6 +123,7 @@ class FakeState:
     deliveries: list[dict[str, Any]] = field(default_factory=list)  # every delivery and ping sent
     batch_sizes: list[int] = field(default_factory=list)  # items per accepted batch request
     sku_index: dict[str, int] = field(default_factory=dict)  # sku -> product id, as a database index
+    latency_ms: int = 0
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -591,6 +592,8 @@ async def _faults(request: web.Request, handler: Any) -> web.StreamResponse:
                                     content_type="text/html")
         if not state.site:
             state.site = f"{request.scheme}://{request.host}/"
+        if state.latency_ms:  # a busy host: every API answer takes this long
+            await asyncio.sleep(state.latency_ms / 1000)
         if request.path.startswith("/wp-json/wc/"):
             refused = authenticate(state, request)
             if refused is not None:
@@ -984,9 +987,13 @@ async def control_state(request: web.Request) -> web.Response:
 
 
 async def control_faults(request: web.Request) -> web.Response:
-    """``{"kind": "rate_limit" | "html" | "error500", "count": N}``: the next N API requests."""
+    """``{"kind": "rate_limit" | "html" | "error500", "count": N}``: the next N API requests;
+    ``{"kind": "latency", "ms": N}``: every API answer from now on takes N ms."""
     body = await _body(request)
     kind = body.get("kind")
+    if kind == "latency":
+        _state(request).latency_ms = int(body.get("ms", 0))
+        return web.json_response({"latency_ms": _state(request).latency_ms})
     if kind not in ("rate_limit", "html", "error500"):
         return web.json_response({"error": "kind must be rate_limit, html or error500"}, status=400)
     _state(request).faults[kind] = int(body.get("count", 1))

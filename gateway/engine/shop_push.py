@@ -33,52 +33,79 @@ async def push_stock(gw, event: Event) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
     if not ctx.settings.stock_sync:
         return Outcome(status="skipped", result={"reason": "stock sync is off"})
-    store, tenant = gw.store, ctx.tenant
-    in_flight = max(1, gw.config.stock_requests_in_flight)
-    gate = asyncio.Semaphore(in_flight)
-    sent, not_in_shop, rounds = 0, [], 0
-
-    async def push(chunk: list[StockLevel]) -> Any:
-        async with gate:
-            return await ctx.shop_call("update_stock", levels=chunk)
-
-    while True:
-        rows = await store.pending_stock(tenant.id, tenant.account_id, ctx.settings.stock_sites, STOCK_BATCH * in_flight)
-        if not rows:
+    pusher = _StockPusher(ctx)
+    passes = 0
+    while True:  # a pass sends what is pending; levels that changed meanwhile need another
+        passes += 1
+        if not await pusher.one_pass(max(1, gw.config.stock_requests_in_flight)):
             break
-        rounds += 1
-        hints = await store.mappings_by_specter_ids(tenant.id, "article", [a for a, _, _ in rows])
-        versions = {a: v for a, _, v in rows}
-        levels = [
-            StockLevel(article_no=a, available=max(0, available),  # a shop cannot sell fewer than none
-                       shop_id=hints[a].shop_id if a in hints else "",
-                       parent_shop_id=hints[a].parent_shop_id if a in hints else "")
-            for a, available, _ in rows
-        ]
-        chunks = [levels[i:i + STOCK_BATCH] for i in range(0, len(levels), STOCK_BATCH)]
-        outcomes = await asyncio.gather(*(push(chunk) for chunk in chunks), return_exceptions=True)
-        done, later = [], []
-        for chunk, outcome in zip(chunks, outcomes, strict=True):
-            if isinstance(outcome, PermanentError):
-                await store.clear_pending_stock(tenant.id, done)
-                raise outcome  # e.g. the shop refuses the API key: a person must look
-            if isinstance(outcome, BaseException):
-                later.append(str(outcome) or type(outcome).__name__)
+        if pusher.later:
+            raise TransientError(f"{len(pusher.later)} stock updates must be tried again: {pusher.later[0]}")
+    return Outcome(result={"sent": pusher.sent, "not_in_shop": pusher.not_in_shop,
+                           "not_in_shop_count": pusher.not_in_shop_count, "passes": passes})
+
+
+class _StockPusher:
+    """Sends a tenant's pending levels with a few requests in flight: each worker takes the
+    next 100 (in article number order, so none is sent twice in a pass), sends them, and clears
+    what the shop took while the others wait on the shop."""
+
+    def __init__(self, ctx: TenantContext):
+        self.ctx = ctx
+        self.sent = 0
+        self.not_in_shop: list[str] = []
+        self.not_in_shop_count = 0
+        self.later: list[str] = []
+        self._after = ""
+        self._take = asyncio.Lock()
+        self._found_any = False
+
+    async def one_pass(self, in_flight: int) -> bool:
+        """Send everything pending once; answer whether there was anything."""
+        self._after, self._found_any, self.later = "", False, []
+        await asyncio.gather(*(self._worker() for _ in range(in_flight)))
+        return self._found_any
+
+    async def _next_chunk(self) -> list[tuple[str, int, int]]:
+        ctx = self.ctx
+        async with self._take:
+            rows = await ctx.gw.store.pending_stock(ctx.tenant.id, ctx.tenant.account_id, ctx.settings.stock_sites,
+                                                    STOCK_BATCH, after=self._after)
+            if rows:
+                self._after, self._found_any = rows[-1][0], True
+            return rows
+
+    async def _worker(self) -> None:
+        ctx, store = self.ctx, self.ctx.gw.store
+        while rows := await self._next_chunk():
+            hints = await store.mappings_by_specter_ids(ctx.tenant.id, "article", [a for a, _, _ in rows])
+            levels = [
+                StockLevel(article_no=a, available=max(0, available),  # a shop cannot sell fewer than none
+                           shop_id=hints[a].shop_id if a in hints else "",
+                           parent_shop_id=hints[a].parent_shop_id if a in hints else "")
+                for a, available, _ in rows
+            ]
+            versions = {a: v for a, _, v in rows}
+            try:
+                results = await ctx.shop_call("update_stock", levels=levels)
+            except PermanentError:
+                raise  # e.g. the shop refuses the API key: a person must look
+            except Exception as exc:  # noqa: BLE001 - the shop failing now: try the pass again later
+                self.later.append(str(exc) or type(exc).__name__)
                 continue
-            for level, result in zip(chunk, outcome, strict=True):
+            done = []
+            for level, result in zip(levels, results, strict=True):
                 if result.ok:
                     done.append((level.article_no, versions[level.article_no]))
-                    sent += 1
+                    self.sent += 1
                 elif result.transient:
-                    later.append(result.error)
+                    self.later.append(result.error or "")
                 else:  # not in this shop: nothing to update, and nothing to try again
                     done.append((level.article_no, versions[level.article_no]))
-                    if len(not_in_shop) < EXAMPLES:
-                        not_in_shop.append(f"{level.article_no}: {result.error}")
-        await store.clear_pending_stock(tenant.id, done)
-        if later:
-            raise TransientError(f"{len(later)} stock updates must be tried again: {later[0]}")
-    return Outcome(result={"sent": sent, "not_in_shop": not_in_shop, "rounds": rounds})
+                    self.not_in_shop_count += 1
+                    if len(self.not_in_shop) < EXAMPLES:
+                        self.not_in_shop.append(f"{level.article_no}: {result.error}")
+            await store.clear_pending_stock(ctx.tenant.id, done)
 
 
 async def resync_stock(gw, event: Event) -> Outcome:

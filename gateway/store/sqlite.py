@@ -543,15 +543,17 @@ class SQLiteStore:
 
         return await self._write(op)
 
-    async def pending_stock(self, tenant_id: str, account_id: str, sites: list[str], limit: int) -> list[tuple[str, int, int]]:
-        """Up to ``limit`` (article number, available, version) the tenant has yet to receive:
-        the available quantity summed over its stock sites (all when ``sites`` is empty)."""
+    async def pending_stock(self, tenant_id: str, account_id: str, sites: list[str], limit: int,
+                            after: str = "") -> list[tuple[str, int, int]]:
+        """Up to ``limit`` (article number, available, version) the tenant has yet to receive,
+        in article number order from after ``after``: the available quantity summed over its
+        stock sites (all when ``sites`` is empty)."""
         site_filter = f" AND l.site IN ({', '.join('?' * len(sites))})" if sites else ""
         rows = await self._read(
             "SELECT p.article_no, COALESCE(SUM(l.available), 0), p.version FROM stock_pending AS p"
             " LEFT JOIN stock_levels AS l ON l.account_id = ? AND l.article_no = p.article_no" + site_filter +
-            " WHERE p.tenant_id = ? GROUP BY p.article_no ORDER BY p.article_no LIMIT ?",
-            (account_id, *sites, tenant_id, limit),
+            " WHERE p.tenant_id = ? AND p.article_no > ? GROUP BY p.article_no ORDER BY p.article_no LIMIT ?",
+            (account_id, *sites, tenant_id, after, limit),
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
