@@ -564,6 +564,7 @@ def build_app(consumer_key: str = "ck_fake", consumer_secret: str = "cs_fake",
     r.add_post("/_control/products", control_product)
     r.add_put("/_control/products/{id:\\d+}", control_update_product)
     r.add_post("/_control/products/bulk", control_bulk_products)
+    r.add_get("/_control/stock-summary", control_stock_summary)
     r.add_post("/_control/customers", control_customer)
     r.add_post("/_control/orders", control_order)
     r.add_post("/_control/coupons", control_coupon)
@@ -984,6 +985,14 @@ async def control_state(request: web.Request) -> web.Response:
         "batch_sizes": state.batch_sizes,
         "faults": state.faults,
     }, dumps=lambda o: json.dumps(o, default=_number))
+
+
+async def control_stock_summary(request: web.Request) -> web.Response:
+    """A cheap look at a large catalogue: how many products hold at least ``min`` in stock
+    (default 1000), and how many batch requests were taken."""
+    state, at_least = _state(request), int(request.query.get("min", 1000))
+    held = sum(1 for p in state.products.values() if (p["stock_quantity"] or 0) >= at_least)
+    return web.json_response({"at_least": at_least, "products": held, "batch_requests": len(state.batch_sizes)})
 
 
 async def control_faults(request: web.Request) -> web.Response:
