@@ -150,7 +150,7 @@ async def wait_levels(http, shop_url: str, n: int, timeout: float = 1200) -> int
             summary = await resp.json()
         if summary["products"] >= n or time.monotonic() > deadline:
             return summary["products"]
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.25)  # each look scans the whole catalogue in the shop's process
 
 
 if __name__ == "__main__":

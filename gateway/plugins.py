@@ -9,6 +9,7 @@ can be named in ``SPECTER_GATEWAY_PLUGINS`` (comma-separated module names), as D
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import entry_points
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -29,7 +30,16 @@ def make_plugin_manager(extra_modules: Iterable[str] = ()) -> pluggy.PluginManag
     pm.add_hookspecs(hookspecs)
     for name in CORE_PLUGINS:
         pm.register(importlib.import_module(name), name=name)
-    pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        if pm.get_plugin(entry_point.name) is not None:
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as exc:  # a broken install must say which package, not just crash
+            raise ConfigError(
+                f"the shop platform plugin {entry_point.name!r} ({entry_point.value}) cannot be loaded: {exc}"
+            ) from exc
+        pm.register(plugin, name=entry_point.name)
     for name in extra_modules:
         name = name.strip()
         if name and pm.get_plugin(name) is None:

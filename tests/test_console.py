@@ -4,10 +4,12 @@ settings form and its validation, the OpenAPI document and the metrics."""
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import re
 import time
 
+import msgspec
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -15,14 +17,16 @@ from cryptography.fernet import Fernet
 
 from gateway.cli import main as cli
 from gateway.secrets import Cipher
+from gateway.settings import TenantSettings
 from gateway.store.sqlite import SQLiteStore
 from gateway.store.base import NewEvent
 from gateway.web import admin_api
+from gateway.web.console.forms import settings_groups
 from gateway.web.console.passwords import hash_password, verify_password
 from gateway.web.openapi import document
 from tests.conftest import start_gateway
 from tests.console_client import Console, add_user, console_session, csrf_of
-from tests.stack import order_payload, product, running_stack
+from tests.stack import order_payload, product, running_stack, wait_for
 from tests.test_admin_api import SECRETS, make_tenant
 
 TENANT = "acme-woo"
@@ -112,10 +116,6 @@ async def test_the_settings_form_has_every_setting_and_shows_errors_next_to_the_
     await console.sign_in("vendor")
     status, page = await console.get(f"/admin/tenants/{TENANT}")
     assert status == 200
-    from gateway.web.console.forms import settings_groups
-    from gateway.settings import TenantSettings
-    import msgspec
-
     for field in msgspec.structs.fields(TenantSettings):
         assert f'name="{field.name}"' in page, field.name
     assert [g.title for g in settings_groups()][:2] == ["Customer creation", "Orders are exported"]
@@ -191,6 +191,44 @@ async def test_a_tenant_user_sees_only_its_own_tenant(console, running_gateway, 
     assert (await console.get("/admin/tenants/other-shop"))[0] == 200
 
 
+async def test_transfer_again_from_the_event_page_runs_that_event_again(console, running_gateway):
+    gw = running_gateway.gateway
+    [(event_id, _)] = await gw.submit([NewEvent(kind="test.unhandled", tenant_id=TENANT, account_id="acme-specter")])
+    for _ in range(200):
+        if (await gw.store.get_event(event_id)).status == "dead":
+            break
+        await asyncio.sleep(0.05)
+    await console.sign_in("vendor")
+    status, page = await console.get(f"/admin/tenants/{TENANT}/events/{event_id}")
+    assert status == 200 and "no handler for event kind" in page and "Transfer again" in page
+    back = f"/admin/tenants/{TENANT}/events/{event_id}"
+    status, _, location = await console.post(f"{back}/retry", {"back": back})
+    assert status == 303 and location == f"{back}?notice=requeued"
+    assert len(await gw.store.event_history(event_id)) == 1  # the first failure is kept
+    # Another tenant's event id is not this tenant's to transfer again.
+    status, _, location = await console.post(f"/admin/tenants/{TENANT}/events/999999/retry", {})
+    assert status == 303 and location.endswith("notice=nothing")
+
+
+async def test_the_operation_buttons_record_their_events_and_open_their_page(console, running_gateway):
+    await console.sign_in("vendor")
+    seen = {}
+    for operation, form, kind in (("export", {"what": "customers", "mode": "all"}, "export.customers"),
+                                  ("import", {}, "import.products"), ("stock", {}, "stock.resync")):
+        status, _, location = await console.post(f"/admin/tenants/{TENANT}/run/{operation}", form)
+        assert status == 303 and location.startswith(f"/admin/tenants/{TENANT}/events/")
+        event = await running_gateway.gateway.store.get_event(int(location.rsplit("/", 1)[1]))
+        assert event.kind == kind and event.tenant_id == TENANT
+        status, page = await console.get(location)
+        assert status == 200 and kind in page and 'id="event-state"' in page
+        seen[kind] = event.id
+    status, page = await console.get(f"/admin/tenants/{TENANT}")
+    for kind, event_id in seen.items():  # listed under the tenant's operations
+        assert f'/events/{event_id}">{event_id}</a>' in page
+    status, _, _ = await console.post(f"/admin/tenants/{TENANT}/run/export", {"what": "orders"})
+    assert status == 422
+
+
 def test_the_openapi_document_has_every_admin_api_route():
     paths = document()["paths"]
     for route in admin_api.routes:
@@ -243,21 +281,22 @@ async def test_metrics_count_events_calls_and_the_queue(tmp_path):
 async def test_a_failed_event_is_counted_dead_and_the_queue_depth_is_read_at_scrape(running_gateway, http):
     gw = running_gateway.gateway
     await make_tenant(http, running_gateway)
+    dead = {"tenant": TENANT, "kind": "test.metrics-unhandled", "outcome": "dead"}
     async with http.get(running_gateway.url + "/metrics") as r:
-        before = _samples(await r.text())
+        before = _value(_samples(await r.text()), "specter_gateway_events_processed_total", **dead)
     # A kind nothing handles fails for good at once; one due in an hour waits in the queue.
-    await gw.submit([NewEvent(kind="test.unhandled", tenant_id=TENANT, account_id="acme-specter")])
+    await gw.submit([NewEvent(kind="test.metrics-unhandled", tenant_id=TENANT, account_id="acme-specter")])
     await gw.submit([NewEvent(kind="test.later", tenant_id=TENANT, not_before=time.time() + 3600)])
-    for _ in range(200):
-        async with http.get(running_gateway.url + "/metrics") as r:
-            after = _samples(await r.text())
-        if _value(after, "specter_gateway_events_processed_total", tenant=TENANT, kind="test.unhandled", outcome="dead"):
-            break
-        await asyncio.sleep(0.05)
-    assert _value(after, "specter_gateway_events_processed_total", tenant=TENANT, kind="test.unhandled",
-                  outcome="dead") == 1 + _value(before, "specter_gateway_events_processed_total", tenant=TENANT,
-                                                kind="test.unhandled", outcome="dead")
+    await wait_for(lambda: _dead_counted(running_gateway, http, dead, before), 10, "the dead event to be counted")
+    async with http.get(running_gateway.url + "/metrics") as r:
+        after = _samples(await r.text())
+    assert _value(after, "specter_gateway_events_processed_total", **dead) == before + 1
     assert _value(after, "specter_gateway_queue_depth", status="pending") == 1
+
+
+async def _dead_counted(running, http, labels, before: float) -> bool:
+    async with http.get(running.url + "/metrics") as r:
+        return _value(_samples(await r.text()), "specter_gateway_events_processed_total", **labels) > before
 
 
 async def test_progress_is_written_into_a_running_event_only(tmp_path):
@@ -312,19 +351,16 @@ def _settings_form(page: str) -> dict[str, str]:
             if " checked" in tag.group(0):
                 values[attrs["name"]] = "on"
         else:
-            values[attrs["name"]] = _unescape(attrs.get("value", ""))
+            values[attrs["name"]] = html.unescape(attrs.get("value", ""))
     for sel in re.finditer(r'<select [^>]*name="(\w+)">(.*?)</select>', form, re.S):
         chosen = re.search(r'<option value="([^"]*)" selected', sel.group(2))
         values[sel.group(1)] = chosen.group(1) if chosen else ""
     for area in re.finditer(r'<textarea [^>]*name="(\w+)"[^>]*>(.*?)</textarea>', form, re.S):
-        values[area.group(1)] = _unescape(area.group(2))
+        values[area.group(1)] = html.unescape(area.group(2))
     return values
 
 
-def _unescape(text: str) -> str:
-    import html
 
-    return html.unescape(text)
 
 
 async def _api(http, running, method, path, json=None):

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import msgspec
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -94,7 +95,9 @@ class WooCommerceClient:
         return URL(f"{url}?{query}" if query else url, encoded=True), auth
 
     async def request(self, method: str, path: str, params: dict[str, Any] | None = None,
-                      body: Any = None) -> Reply:
+                      body: Any = None, shape: type | None = None) -> Reply:
+        """One API call; ``shape`` (a msgspec type) decodes just the fields needed from a large
+        answer, such as the ids and errors of a batch, instead of every product in it."""
         url, auth = self._signed(method, path, {k: str(v) for k, v in (params or {}).items()})
         headers = {"Accept": "application/json", **auth}
         data = None
@@ -114,7 +117,7 @@ class WooCommerceClient:
         if status == 429 or status >= 500:
             raise TransientError(f"{where}: answered {status}")
         try:
-            answer = loads(raw)
+            answer = _decode_shape(raw, shape) if shape is not None and status < 300 else loads(raw)
         except InvalidInput:
             raise TransientError(f"{where}: answered {status} with a page that is not JSON "
                                  "(a firewall challenge or the host's error page?)") from None
@@ -155,8 +158,8 @@ class WooCommerceClient:
         results: list[ItemResult] = []
         for start in range(0, len(items), BATCH_LIMIT):
             chunk = items[start:start + BATCH_LIMIT]
-            answer = (await self.request("POST", path, body={"update": chunk})).data
-            answered = answer.get("update", []) if isinstance(answer, dict) else []
+            answer = (await self.request("POST", path, body={"update": chunk}, shape=_BatchAnswer)).data
+            answered = [msgspec.structs.asdict(item) for item in answer.update]
             for item, outcome in zip(chunk, answered + [None] * (len(chunk) - len(answered)), strict=True):
                 results.append(_item_result(str(item["id"]), outcome))
         return results
@@ -235,6 +238,22 @@ class WooCommerceClient:
 
     async def update_webhook(self, webhook_id: int, fields: dict[str, Any]) -> dict[str, Any]:
         return (await self.request("PUT", f"webhooks/{webhook_id}", body=fields)).data
+
+
+class _BatchItem(msgspec.Struct):
+    id: int | str = 0
+    error: dict[str, Any] | None = None
+
+
+class _BatchAnswer(msgspec.Struct):
+    update: list[_BatchItem] = []
+
+
+def _decode_shape(raw: bytes, shape: type) -> Any:
+    try:
+        return msgspec.json.decode(raw, type=shape)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise InvalidInput(f"not the expected answer: {exc}") from None
 
 
 def _item_result(key: str, outcome: Any) -> ItemResult:

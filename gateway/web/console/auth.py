@@ -16,6 +16,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -131,7 +132,7 @@ def signed_in(endpoint: Endpoint) -> Endpoint:
             if viewer is None or not same_token(viewer.csrf_token, await posted_csrf(request)):
                 return PlainTextResponse("refused: the form is stale or not from this console; reload the page", 403)
         elif viewer is None:
-            return RedirectResponse(f"{COOKIE_PATH}/signin?next={request.url.path}", status_code=303)
+            return RedirectResponse(f"{COOKIE_PATH}/signin?next={quote(request.url.path)}", status_code=303)
         tenant_id = request.path_params.get("tenant_id")
         if tenant_id is not None and not viewer.may_see(tenant_id):
             return PlainTextResponse(f"unknown tenant {tenant_id!r}", 404)
