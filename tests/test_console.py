@@ -11,15 +11,14 @@ import time
 
 import msgspec
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
-
 from cryptography.fernet import Fernet
+from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.cli import main as cli
 from gateway.secrets import Cipher
 from gateway.settings import TenantSettings
-from gateway.store.sqlite import SQLiteStore
 from gateway.store.base import NewEvent
+from gateway.store.sqlite import SQLiteStore
 from gateway.web import admin_api
 from gateway.web.console.forms import settings_groups
 from gateway.web.console.passwords import hash_password, verify_password
@@ -223,7 +222,7 @@ async def test_the_operation_buttons_record_their_events_and_open_their_page(con
         assert status == 200 and kind in page and 'id="event-state"' in page
         seen[kind] = event.id
     status, page = await console.get(f"/admin/tenants/{TENANT}")
-    for kind, event_id in seen.items():  # listed under the tenant's operations
+    for event_id in seen.values():  # listed under the tenant's operations
         assert f'/events/{event_id}">{event_id}</a>' in page
     status, _, _ = await console.post(f"/admin/tenants/{TENANT}/run/export", {"what": "orders"})
     assert status == 422
@@ -237,7 +236,8 @@ def test_the_openapi_document_has_every_admin_api_route():
         for method in route.methods - {"HEAD"}:
             assert method.lower() in paths[path], f"{method} {path}"
     documented = {(p, m) for p, ops in paths.items() for m in ops if m != "parameters"}
-    routed = {(re.sub(r"\{(\w+):\w+\}", r"{\1}", r.path), m.lower()) for r in admin_api.routes for m in r.methods - {"HEAD"}}
+    routed = {(re.sub(r"\{(\w+):\w+\}", r"{\1}", r.path), m.lower())
+              for r in admin_api.routes for m in r.methods - {"HEAD"}}
     assert documented == routed  # nothing documented that does not exist
 
 

@@ -186,11 +186,19 @@ async def test_refused_signatures_old_timestamps_and_replays(tmp_path):
 
 async def test_the_shop_asks_for_the_bulk_export_and_the_product_import(tmp_path):
     async with php_shop(tmp_path) as shop:
+        shop.insert("products", sku="EXP-1", name="Kopp", price="50.00", vat=25, stock=3)
+        shop.insert("products", sku="EXP 2", name="Fat", price="80.00", vat=25, stock=1)  # a space: refused
+        shop.insert("customers", email="kund@example.se", first_name="Karin", last_name="Ek")
         code, out = await shop.php("export_products.php", "all")
         assert code == 0 and "started" in out
-        exports = [e for e in await shop.stack.events() if e.payload.get("action") == "export"
-                   or e.kind.startswith("export.")]
-        assert len(exports) == 2
+        events = await shop.stack.settle()
+        exports = {e.kind: e for e in events if e.kind.startswith("export.")}
+        assert set(exports) == {"export.products", "export.customers"}
+        assert all(e.status == "done" for e in exports.values()), [(e.kind, e.last_error) for e in exports.values()]
+        assert "EXP-1" in shop.stack.sim.articles and "EXP 2" not in shop.stack.sim.articles
+        assert [r["reason"] for r in exports["export.products"].result["refused"]] == [
+            "article number 'EXP 2' has characters Specter cannot take (space)"]
+        assert [c.email for c in shop.stack.sim.customers.values()] == ["kund@example.se"]
         code, out = await shop.php("get_specter_articles.php")
         assert "Product import started" in out
         assert [e.kind for e in await shop.stack.events() if e.kind == "import.products"] == ["import.products"]

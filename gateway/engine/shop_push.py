@@ -189,6 +189,11 @@ async def push_orders(gw, event: Event) -> Outcome:
             elsewhere += 1  # another shop's order on the same Specter account
             continue
         await ctx.shop_call("set_order_status", order_id=order_id, update=update)
+        if update.deleted:
+            # Gone from Specter: the shop's "order deleted" that cancelling may fire must not
+            # send Specter a delete of its own.
+            for kind in ("order", "order_ext", "order_no"):
+                await ctx.gw.store.remove_mapping(ctx.tenant.id, kind, order_id)
         applied.append({"order": order_id, "delivered": update.delivered, "deleted": update.deleted,
                         "tracking": update.tracking_numbers})
     if not applied:

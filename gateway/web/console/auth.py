@@ -28,7 +28,6 @@ from gateway.web.console.passwords import DUMMY_HASH, verify_password
 SESSION_COOKIE = "console_session"
 SIGNIN_COOKIE = "console_signin"  # the sign-in form's double-submit CSRF token
 CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
 COOKIE_PATH = "/admin"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -120,7 +119,7 @@ def same_token(expected: str, given: str | None) -> bool:
 async def posted_csrf(request: Request) -> str | None:
     form: FormData = await request.form()  # cached: the endpoint reads the same form
     value = form.get(CSRF_FIELD)
-    return value if isinstance(value, str) else request.headers.get(CSRF_HEADER)
+    return value if isinstance(value, str) else None
 
 
 def signed_in(endpoint: Endpoint) -> Endpoint:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import msgspec
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -179,14 +181,14 @@ async def tenant_page(request: Request) -> Response:
     return render(request, "tenant.html", await _tenant_context(request, tenant))
 
 
-def _submitted(fields: list[forms.Field], form) -> dict[str, Any]:
+def _submitted(fields: list[forms.Field], form: FormData) -> dict[str, Any]:
     """What the user sent, to show it again next to the errors instead of losing it."""
     shown = {f.name: (f.name in form) if f.kind == "bool" else str(form.get(f.name, "")) for f in fields}
     # Never a typed secret back into the page: its field shows the mask (and keeps the stored one).
     return shown | {f.name: MASK for f in fields if f.kind == "secret" and shown[f.name]}
 
 
-async def _save(request: Request, tenant: Tenant, patch_of, which: str) -> Response:
+async def _save(request: Request, tenant: Tenant, patch_of: Callable[[FormData], dict[str, Any]], which: str) -> Response:
     gw = request.app.state.gateway
     form = await request.form()
     try:
@@ -222,7 +224,7 @@ async def save_shop(request: Request) -> Response:
         return _not_found("tenant")
     platform = request.app.state.gateway.adapters.platform(tenant.platform)
 
-    def patch_of(form) -> dict[str, Any]:
+    def patch_of(form: FormData) -> dict[str, Any]:
         return {"name": str(form.get("name", "")).strip(), "enabled": "enabled" in form,
                 "shop": forms.parse_shop(platform, form)}
 
