@@ -52,13 +52,14 @@ async def main() -> None:
         "benchmark": "stock", "articles": n, "shop_latency_ms": args.latency_ms, "in_flight": args.in_flight,
         "seconds": round(took, 2), "floor_seconds": round(floor_s, 2), "seeds_schedule_seconds": round(seeds_s, 1),
         "vs_floor": round(took / floor_s, 2), "faster_than_seeds": round(seeds_s / took, 1),
-        "levels_in_shop": result["in_shop"], "shop_requests": result["requests"],
+        "levels_in_shop": result["in_shop"], "shop_requests": result["requests"], "phases": result["phases"],
         "targets": {"vs_floor_max": 1.5, "faster_than_seeds_min": 100},
         "met": took / floor_s <= 1.5 and seeds_s / took >= 100 and result["in_shop"] == n,
     }
     print(f"{n} stock levels in the shop after {took:.1f} s ({result['in_shop']} checked)")
     print(f"floor set by the shop ({n // 100} requests x {args.latency_ms} ms / {args.in_flight} in flight): "
           f"{floor_s:.1f} s -> {took / floor_s:.2f}x the floor (target <= 1.5x)")
+    print(f"phases: {result['phases']}")
     print(f"seeds' schedule (100 every 5 s): {seeds_s / 60:.0f} min -> {seeds_s / took:.0f}x faster (target >= 100x)")
     print(f"written to {write_result('stock', report)}")
 
@@ -107,12 +108,26 @@ async def run(tmp: Path, http: aiohttp.ClientSession, n: int, latency_ms: int, i
         began = time.perf_counter()
         await post(f"{sim_url}_control/{SBM}/stock", [{"articleNo": f"{PREFIX}{i}", "site": "1", "inStock": 1000 + i}
                                                       for i in range(n)])
+        began_wall = time.time()
         in_shop = await wait_levels(http, shop_url, n)
         seconds = time.perf_counter() - began
-        return {"seconds": seconds, "in_shop": in_shop, "requests": await requests_made(http, shop_url) - before}
+        phases = await phase_times(tmp / "gateway.db", began_wall)
+        return {"seconds": seconds, "in_shop": in_shop, "requests": await requests_made(http, shop_url) - before,
+                "phases": phases}
     finally:
         for proc in (gateway, shop, sim):
             stop(proc)
+
+
+async def phase_times(db: Path, since: float) -> dict:
+    """Seconds from the change to the end of the pull (read, store, acknowledge) and of the push."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT kind, MIN(created_at), MAX(updated_at) FROM events WHERE created_at >= ?"
+                            " AND kind IN ('specter.stock', 'stock.push') GROUP BY kind", (since - 1,)).fetchall()
+    return {kind: {"queued_after_s": round(start - since, 2), "done_after_s": round(end - since, 2)}
+            for kind, start, end in rows}
 
 
 async def wait_event(http, gw_url: str, headers: dict, event_id: int, timeout: float) -> None:

@@ -260,6 +260,13 @@ class FakeAbicart:
             return self._get(s.customers, params)
         if method == "Customer.list":
             return _selection(s.customers, params)
+        if method == "Customer.set":
+            customer = self._need(s.customers, params[0], "Customer")
+            for key in ("info", "address", "deliveryAddress"):  # the given fields of each part change
+                if isinstance(params[1].get(key), dict):
+                    customer[key] = {**(customer.get(key) or {}), **params[1][key]}
+            await self.fire("Customer/changed", customer["uid"])
+            return True
         if method == "EventListener.create":
             given = params[0]
             if given.get("authToken") != s.auth_token:
