@@ -64,6 +64,9 @@ def cmd_serve(args: argparse.Namespace, config: GatewayConfig) -> int:
 
     from gateway.web.app import create_app
 
+    # The store's writer thread hands the GIL back and forth with the event loop for every
+    # statement; with the default 5 ms switch interval each hand-off can wait that long.
+    sys.setswitchinterval(0.0005)
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
 

@@ -89,6 +89,9 @@ class Adapters:
             self.platform(platform)
             others = [p for n, p in self._plugins.items() if n != platform]
             caller = self.pm.subset_hook_caller(name, remove_plugins=others)
+            impls = caller.get_hookimpls()
+            if len(impls) == 1 and not (impls[0].hookwrapper or impls[0].wrapper):
+                caller = _direct(impls[0])  # the usual case: skip pluggy's per-call machinery
             self._callers[key] = caller
         return caller
 
@@ -99,3 +102,9 @@ class Adapters:
             if isinstance(result, Awaitable):
                 result = await result
         return result
+
+
+def _direct(impl: Any) -> Callable[..., Any]:
+    """Call one hook implementation as pluggy would (passing only the arguments it names)."""
+    function, argnames = impl.function, impl.argnames
+    return lambda **kwargs: function(*[kwargs[name] for name in argnames])

@@ -28,6 +28,7 @@ from gateway.store.base import Event, NewEvent, Store
 log = logging.getLogger("gateway")
 
 TENANT_TTL = 2.0  # seconds
+ENQUEUE_BATCH = 500
 
 Handler = Callable[["Gateway", Event], Awaitable[Any]]
 
@@ -41,10 +42,11 @@ class Gateway:
         self.runner: JobRunner = _NoRunner()
         self.http: aiohttp.ClientSession | None = None
         self.handlers: dict[str, Handler] = {}
-        self._shops: dict[str, tuple[int, Any, str]] = {}  # tenant id -> (version, shop, platform)
+        self._shops: dict[str, tuple[int, Any, str, Tenant]] = {}  # id -> (version, shop, platform, tenant)
         self._specter: dict[str, Any] = {}
         self._background: list[asyncio.Task] = []
-        self._enqueuing: set[asyncio.Task] = set()
+        self._due: list[tuple[int, float | None]] = []  # stored, not yet handed to the runner
+        self._enqueuer: asyncio.Task | None = None
         self._tenant_cache: dict[str, tuple[float, Tenant]] = {}
         self.pm.hook.register_event_handlers(register=self._register_handler)
 
@@ -96,7 +98,8 @@ class Gateway:
         return task
 
     async def close(self) -> None:
-        await asyncio.gather(*self._enqueuing, return_exceptions=True)
+        if self._enqueuer is not None:
+            await asyncio.gather(self._enqueuer, return_exceptions=True)
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -121,18 +124,20 @@ class Gateway:
                 metrics.event_received(event.tenant_id, event.kind)
         due = [(event_id, event.not_before) for (event_id, created), event in zip(recorded, events) if created]
         if due:
-            # The events are durable now: answer the caller without waiting for the queue.
-            task = asyncio.create_task(self._enqueue(due))
-            self._enqueuing.add(task)
-            task.add_done_callback(self._enqueuing.discard)
+            # The events are durable now: answer the caller without waiting for the queue; one
+            # task enqueues what many requests stored meanwhile, in batches.
+            self._due.extend(due)
+            if self._enqueuer is None or self._enqueuer.done():
+                self._enqueuer = asyncio.create_task(self._enqueue_due())
         return recorded
 
-    async def _enqueue(self, due: list[tuple[int, float | None]]) -> None:
-        for event_id, at in due:
+    async def _enqueue_due(self) -> None:
+        while self._due:
+            batch, self._due = self._due[:ENQUEUE_BATCH], self._due[ENQUEUE_BATCH:]
             try:
-                await self.runner.enqueue(event_id, 0, at)
-            except Exception:  # noqa: BLE001 - the reconciler enqueues it later
-                log.warning("could not enqueue event %s now; the reconciler will", event_id)
+                await self.runner.enqueue_many([(event_id, 0, at) for event_id, at in batch])
+            except Exception:  # noqa: BLE001 - the events are stored: the reconciler enqueues them
+                log.warning("could not enqueue %d events now; the reconciler will", len(batch))
 
     async def cached_tenant(self, tenant_id: str) -> Tenant | None:
         """A tenant read at most TENANT_TTL seconds ago: the inbound routes' hot path, where a
@@ -165,21 +170,24 @@ class Gateway:
         """The adapter's handle for this tenant (from its ``open_shop``), cached."""
         # Keyed by the tenant's whole configuration, so a change made by another process (the
         # CLI, another gateway node) opens a fresh handle.
-        version = hash(msgspec.json.encode(tenant))
         cached = self._shops.get(tenant.id)
+        if cached is not None and cached[3] is tenant:  # the same cached Tenant: nothing changed
+            return cached[1]
+        version = hash(msgspec.json.encode(tenant))
         if cached is not None and cached[0] == version:
+            self._shops[tenant.id] = (version, cached[1], cached[2], tenant)
             return cached[1]
         if cached is not None:
             await self.forget_shop(tenant.id)
         shop = self.adapters.hook(tenant.platform, "open_shop")(tenant=tenant, http=self.http)
-        self._shops[tenant.id] = (version, shop, tenant.platform)
+        self._shops[tenant.id] = (version, shop, tenant.platform, tenant)
         return shop
 
     async def forget_shop(self, tenant_id: str) -> None:
         """Drop a cached shop handle (after the tenant's settings changed)."""
         cached = self._shops.pop(tenant_id, None)
         if cached is not None:
-            _, shop, platform = cached
+            _, shop, platform, _ = cached
             with contextlib.suppress(Exception):
                 await self.adapters.call(platform, "close_shop", shop=shop)
 
@@ -210,4 +218,7 @@ class _NoRunner:
     async def ping(self) -> None: ...
 
     async def enqueue(self, event_id: int, revision: int = 0, at: float | None = None) -> None:
+        return None
+
+    async def enqueue_many(self, jobs: list[tuple[int, int, float | None]]) -> None:
         return None

@@ -1,5 +1,6 @@
-"""The whole system on loopback for end-to-end tests: the Specter simulator, a fake shop, the
-gateway under uvicorn, and (for the arq runner) a real arq worker on the real Redis."""
+"""The whole system on loopback for end-to-end tests: the Specter simulator, one or more shops of
+one platform (see tests/shops), the gateway under uvicorn, and (for the arq runner) a real arq
+worker on the real Redis."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from typing import Any
 import aiohttp
 from cryptography.fernet import Fernet
 
-from adapters.woocommerce.fake_shop import RunningFakeShop, start_fake_woocommerce
 from gateway.config import GatewayConfig
 from gateway.simulators.specter.app import RunningSimulator, start_simulator
 from gateway.store.base import Event, EventFilter
 from tests.conftest import ADMIN_TOKEN, RunningGateway, start_gateway
+from tests.shops import ShopDriver, new_driver
 
 SBM_ID = 1001
 ACCOUNT_SPEC = f"{SBM_ID}:api-user:user-key-1:integration-key-1"
@@ -29,15 +30,33 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/9"
 @dataclass
 class Stack:
     specter: RunningSimulator
-    shop: RunningFakeShop
+    shop: Any  # the first shop's fake (a RunningFakeShop for WooCommerce)
     gateway: RunningGateway
     http: aiohttp.ClientSession
     tenant_id: str = "woo1"
     _worker: asyncio.Task | None = field(default=None, repr=False)
-    shops: dict[str, RunningFakeShop] = field(default_factory=dict)  # tenant id -> its fake shop
+    shops: dict[str, Any] = field(default_factory=dict)  # tenant id -> its fake shop
     config: GatewayConfig | None = None
     _server_task: asyncio.Task | None = field(default=None, repr=False)
     runner: str = "inprocess"
+    drivers: dict[str, ShopDriver] = field(default_factory=dict)  # tenant id -> its shop's driver
+    order_prefixes: dict[str, str] = field(default_factory=dict)  # tenant id -> its externalOrderNo prefix
+
+    @property
+    def driver(self) -> ShopDriver:
+        """The first shop's driver."""
+        return self.drivers[self.tenant_id]
+
+    @property
+    def tenants(self) -> list[str]:
+        return list(self.drivers)
+
+    def external_order_no(self, tenant_id: str, number: str) -> str:
+        """The externalOrderNo Specter gets for a shop order's number."""
+        return self.order_prefixes.get(tenant_id, "") + number
+
+    async def inbound_token(self, tenant_id: str | None = None) -> str:
+        return (await self.gw.store.get_tenant(tenant_id or self.tenant_id)).inbound_token
 
     @property
     def gw(self):
@@ -62,14 +81,14 @@ class Stack:
         return await self.shop_control_for(self.tenant_id, method, path, json)
 
     async def shop_control_for(self, tenant_id: str, method: str, path: str, json: Any = None) -> Any:
-        """Act in a tenant's fake shop as its admin or a shopper would."""
+        """Act in a tenant's fake WooCommerce shop as its admin or a shopper would."""
         url = (self.shops.get(tenant_id) or self.shop).url + "_control/" + path
         async with self.http.request(method, url, json=json) as r:
             assert r.status < 400, await r.text()
             return await r.json(content_type=None)
 
     async def place_order(self, **options: Any) -> dict:
-        """A shopper checks out in the fake shop; webhooks fire as WooCommerce fires them."""
+        """A shopper checks out in the fake WooCommerce shop; webhooks fire as WooCommerce fires them."""
         return await self.shop_control("POST", "orders", options)
 
     async def events(self, tenant_id: str | None = None, **query: Any) -> list[Event]:
@@ -78,7 +97,7 @@ class Stack:
     async def all_events(self) -> list[Event]:
         """Every event, account-level ones (Specter's callbacks) included."""
         events = []
-        for tenant_id in self.shops:
+        for tenant_id in self.drivers:
             events += await self.events(tenant_id)
         return events + await self.gw.store.list_events(EventFilter(account_id="acct", limit=1000))
 
@@ -111,6 +130,8 @@ class Stack:
     async def start_gateway(self) -> None:
         """Start the gateway again on the same data (a restart after a crash or an upgrade)."""
         self.gateway, self._server_task = await start_gateway(self.config, runner=self.runner)
+        for tenant_id, driver in self.drivers.items():  # it listens on another port now
+            await driver.attach(self.gateway.url, tenant_id, await self.inbound_token(tenant_id))
 
     async def settle(self, timeout: float = 20.0) -> list[Event]:
         """Wait until no event of the tenant is pending, running or waiting to retry soon."""
@@ -165,12 +186,14 @@ def order_payload(items: list[tuple[int, int]], **fields: Any) -> dict:
 
 
 @asynccontextmanager
-async def running_stack(tmp_path, runner: str = "inprocess", shops: int = 1, **settings: Any) -> AsyncIterator[Stack]:
-    """The system with ``shops`` fake WooCommerce shops, tenants woo1, woo2, … on one Specter
-    account (each with its own externalOrderNo prefix when there are several)."""
+async def running_stack(tmp_path, runner: str = "inprocess", shops: int = 1, platform: str = "woocommerce",
+                        **settings: Any) -> AsyncIterator[Stack]:
+    """The system with ``shops`` shops of ``platform`` (see tests/shops), tenants woo1, woo2, …
+    (abi1, php1, … for the others) on one Specter account, each with its own externalOrderNo
+    prefix when there are several."""
     specter = await start_simulator([ACCOUNT_SPEC])
-    fakes = [await start_fake_woocommerce() for _ in range(shops)]
-    shop = fakes[0]
+    http = aiohttp.ClientSession()
+    drivers: list[ShopDriver] = []
     redis_url = ""
     if runner == "arq":
         redis_url = REDIS_TEST_URL
@@ -181,9 +204,14 @@ async def running_stack(tmp_path, runner: str = "inprocess", shops: int = 1, **s
     if runner == "arq":
         config.queue_name = f"test-{uuid.uuid4().hex[:8]}"
     gateway, server_task = await start_gateway(config, runner=runner)
-    http = aiohttp.ClientSession()
-    stack = Stack(specter, shop, gateway, http, config=config, _server_task=server_task, runner=runner)
+    stack = Stack(specter, None, gateway, http, config=config, _server_task=server_task, runner=runner)
     try:
+        for _ in range(shops):
+            driver = new_driver(platform)
+            drivers.append(driver)
+            await driver.start(tmp_path, http)
+        stack.shop = drivers[0].fake
+        stack.tenant_id = f"{drivers[0].tenant_prefix}1"
         if runner == "arq":
             from gateway.jobs.arq_runner import run_worker
 
@@ -194,29 +222,29 @@ async def running_stack(tmp_path, runner: str = "inprocess", shops: int = 1, **s
             "integration_key": "integration-key-1", "base_url": specter.url,
         })
         assert status == 201, body
-        for n, fake in enumerate(fakes, start=1):
-            tenant_id = f"woo{n}"
-            prefix = {"external_order_prefix": f"W{n}-"} if shops > 1 else {}
+        for n, driver in enumerate(drivers, start=1):
+            tenant_id = f"{driver.tenant_prefix}{n}"
+            prefix = {"external_order_prefix": f"S{n}-"} if shops > 1 else {}
             status, body = await stack.admin("POST", "/tenants", {
-                "id": tenant_id, "platform": "woocommerce", "account_id": "acct",
-                "shop": {"url": fake.url, "consumer_key": "ck_fake", "consumer_secret": "cs_fake",
-                         "webhook_secret": "fake-webhook-secret"},
+                "id": tenant_id, "platform": driver.platform, "account_id": "acct", "shop": driver.connection(),
                 "settings": prefix | settings,
             })
             assert status == 201, body
+            stack.drivers[tenant_id], stack.shops[tenant_id] = driver, driver.fake
+            stack.order_prefixes[tenant_id] = prefix.get("external_order_prefix", "")
+            await driver.attach(gateway.url, tenant_id, await stack.inbound_token(tenant_id))
             status, body = await stack.admin("POST", f"/tenants/{tenant_id}/connect")
             assert status == 200, body
-            stack.shops[tenant_id] = fake
         yield stack
     finally:
         if stack._worker is not None:
             stack._worker.cancel()
             await asyncio.gather(stack._worker, return_exceptions=True)
-        await http.close()
         if stack._server_task is not None:
             await stack.stop_gateway()
-        for fake in fakes:
-            await fake.stop()
+        for driver in drivers:
+            await driver.stop()
+        await http.close()
         await specter.stop()
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
+import signal
 import sqlite3
-import subprocess
 import time
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -21,20 +20,7 @@ from adapters.legacy_php.signing import sign, signed_headers
 from gateway.model import ArticleGroup, StockLevel
 from tests.conftest import free_port
 from tests.platform_stack import platform_stack
-
-ROOT = Path(__file__).resolve().parents[1]
-PHP_DIR = ROOT / "adapters" / "legacy_php" / "php"
-SECRET = "php-shared-secret-0123456789"
-
-
-def ensure_php() -> None:
-    """Install php-cli and pdo_sqlite when missing (scripts/ensure-services knows how)."""
-    def ready() -> bool:
-        return bool(shutil.which("php")) and "pdo_sqlite" in subprocess.run(
-            ["php", "-m"], capture_output=True, text=True).stdout.lower()
-    if not ready():
-        subprocess.run(["bash", str(ROOT / "scripts" / "ensure-services")], check=True)
-    assert ready(), "php with pdo_sqlite is needed (scripts/ensure-services installs it)"
+from tests.shops.legacy_php import PHP_DIR, SECRET, ensure_php
 
 
 class PhpShop:
@@ -78,7 +64,7 @@ async def php_shop(tmp_path):
                "SPECTER_DSN": f"sqlite:{db}", "PHP_CLI_SERVER_WORKERS": "4"}
         log = open(tmp_path / "php-server.log", "wb")
         server = await asyncio.create_subprocess_exec("php", "-S", f"127.0.0.1:{port}", "-t", str(PHP_DIR), env=env,
-                                                      stdout=log, stderr=log)
+                                                      stdout=log, stderr=log, start_new_session=True)
         try:
             for _ in range(200):
                 try:
@@ -91,7 +77,7 @@ async def php_shop(tmp_path):
             assert status == 200, body
             yield PhpShop(stack, db, env, url)
         finally:
-            server.terminate()
+            os.killpg(server.pid, signal.SIGTERM)  # php -S and the workers it forked
             await server.wait()
             log.close()
 

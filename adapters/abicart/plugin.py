@@ -223,6 +223,16 @@ async def update_stock(shop: AbicartShop, levels: list[StockLevel]) -> list[Item
 
 
 @hookimpl
+async def find_product(shop: AbicartShop, article_no: str) -> str | None:
+    if not article_no:
+        return None
+    shop.locations.pop(article_no, None)  # ask the shop: the cached place may have been deleted since
+    await shop.locate([article_no])
+    place = shop.locations.get(article_no)
+    return place[1] if place else None
+
+
+@hookimpl
 async def upsert_category(shop: AbicartShop, group: ArticleGroup, active: bool) -> str:
     parent = await _group(shop, group.parent_code, None, True) if group.parent_code else None
     return await _group(shop, group.name or group.code, parent, active)

@@ -138,6 +138,19 @@ async def update_stock(shop: LegacyPhpShop, levels: list[StockLevel]) -> list[It
 
 
 @hookimpl
+async def find_product(shop: LegacyPhpShop, article_no: str) -> str | None:
+    if not article_no:
+        return None
+    try:
+        data = await shop.client.call("find_product", {"sku": article_no})
+    except LegacyPhpError as exc:
+        if exc.code == "not_found":
+            return None
+        raise
+    return str(data["id"])
+
+
+@hookimpl
 async def upsert_category(shop: LegacyPhpShop, group: ArticleGroup, active: bool) -> str:
     data = await shop.client.call("upsert_category", {"name": group.name or group.code,
                                                       "parent_name": group.parent_code, "active": active})

@@ -16,10 +16,27 @@ from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
+from arq.utils import timestamp_ms
 from arq.worker import Retry, Worker
 
 from gateway.config import GatewayConfig
 from gateway.jobs import execute
+
+# KEYS: job key and result key per job; ARGV: the queue, then job id, score, expiry (ms) and
+# the serialized job per job. The same steps as arq's enqueue_job, atomic per job.
+ENQUEUE_MANY = """
+local queue = ARGV[1]
+for i = 1, #KEYS / 2 do
+  local a = 2 + (i - 1) * 4
+  if redis.call('EXISTS', KEYS[2 * i - 1], KEYS[2 * i]) == 0 then
+    redis.call('PSETEX', KEYS[2 * i - 1], ARGV[a + 2], ARGV[a + 3])
+    redis.call('ZADD', queue, ARGV[a + 1], ARGV[a])
+  end
+end
+return 0
+"""
 
 POLL_DELAY_SECONDS = 0.05  # arq's default 0.5 s caps a worker near 1,000 jobs/s
 ARQ_MS = 0.001  # arq keeps times in whole milliseconds, rounded down
@@ -52,6 +69,27 @@ class ArqRunner:
             _queue_name=self.queue_name,
             _defer_until=defer_until,
         )
+
+    async def enqueue_many(self, jobs: list[tuple[int, int, float | None]]) -> None:
+        """Enqueue many (event id, revision, at) in one round trip, with what arq's
+        ``enqueue_job`` does per job (skip a job id already queued or with a kept result, keep
+        the serialized job with its expiry, add it to the queue), in one Lua script: the web
+        process enqueues every event it stores, and arq's per-job transaction costs three round
+        trips and ~160 µs of CPU each."""
+        if not jobs:
+            return
+        pool = self._connected()
+        now_ms = timestamp_ms()
+        keys: list[str] = []
+        args: list[Any] = [self.queue_name]
+        for event_id, revision, at in jobs:
+            job_id = f"{self.queue_name}:event:{event_id}:{revision}"
+            score = now_ms if at is None else int((at + ARQ_MS) * 1000)
+            expires_ms = max(score - now_ms, 0) + pool.expires_extra_ms
+            keys += [job_key_prefix + job_id, result_key_prefix + job_id]
+            args += [job_id, score, expires_ms,
+                     serialize_job("run_event", (event_id,), {}, None, now_ms, serializer=pool.job_serializer)]
+        await pool.eval(ENQUEUE_MANY, len(keys), *keys, *args)
 
     def _connected(self) -> ArqRedis:
         if self._pool is None:

@@ -20,5 +20,8 @@ class JobRunner(Protocol):
         """Run the event's job now, or at unix time ``at``. Enqueuing the same (event,
         revision) twice runs it once."""
 
+    async def enqueue_many(self, jobs: list[tuple[int, int, float | None]]) -> None:
+        """Enqueue (event id, revision, at) for many events at once, as ``enqueue`` does."""
+
     async def ping(self) -> None:
         """Raise when the queue cannot be reached (for /readyz)."""

@@ -44,6 +44,10 @@ class InProcessRunner:
             return
         self._put(event_id)
 
+    async def enqueue_many(self, jobs: list[tuple[int, int, float | None]]) -> None:
+        for event_id, revision, at in jobs:
+            await self.enqueue(event_id, revision, at)
+
     def _put_later(self, event_id: int) -> None:
         self._timers = {t for t in self._timers if not t.cancelled() and t.when() > asyncio.get_running_loop().time()}
         self._put(event_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 from decimal import Decimal
@@ -42,12 +43,12 @@ class LegacyPhpDriver(ShopDriver):
 
     async def start(self, tmp_path: Path, http: aiohttp.ClientSession) -> None:
         ensure_php()
-        self.dir = tmp_path / f"php-shop-{free_port()}"
+        self.port = free_port()
+        self.dir = tmp_path / f"php-shop-{self.port}"
         self.dir.mkdir()
         self.db = self.dir / "shop.sqlite"
         with sqlite3.connect(self.db) as conn:
             conn.executescript((PHP_DIR / "schema.sql").read_text())
-        self.port = free_port()
         self.env = {**os.environ, "SPECTER_SHARED_SECRET": SECRET, "SPECTER_DSN": f"sqlite:{self.db}",
                     "PHP_CLI_SERVER_WORKERS": "4"}
         self.server: asyncio.subprocess.Process | None = None
@@ -69,13 +70,16 @@ class LegacyPhpDriver(ShopDriver):
     async def break_shop(self) -> None:
         """The shop's web server is down: nobody answers."""
         if self.server is not None:
-            self.server.terminate()
+            # Its own process group: php -S forks PHP_CLI_SERVER_WORKERS workers, which would
+            # outlive their parent (and keep answering) if only the parent were stopped.
+            os.killpg(self.server.pid, signal.SIGTERM)
             await self.server.wait()
             self.server = None
 
     async def mend_shop(self) -> None:
         self.server = await asyncio.create_subprocess_exec(
-            "php", "-S", f"127.0.0.1:{self.port}", "-t", str(PHP_DIR), env=self.env, stdout=self.log, stderr=self.log)
+            "php", "-S", f"127.0.0.1:{self.port}", "-t", str(PHP_DIR), env=self.env, stdout=self.log, stderr=self.log,
+            start_new_session=True)
         for _ in range(200):
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", self.port)

@@ -24,6 +24,7 @@ const SPECTER_ACTIONS = [
     'get_order' => 'shop_get_order',
     'get_product' => 'shop_get_product',
     'get_customer' => 'shop_get_customer',
+    'find_product' => 'shop_find_product',
     'list_products' => 'shop_list_products',
     'list_customers' => 'shop_list_customers',
     'set_stock' => 'shop_set_stock',

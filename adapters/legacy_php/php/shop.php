@@ -67,6 +67,15 @@ function shop_get_product(array $p): array
     return shop_product($row);
 }
 
+function shop_find_product(array $p): array
+{
+    $row = specter_one('SELECT id FROM products WHERE sku = ?', [(string)($p['sku'] ?? '')]);
+    if ($row === null) {
+        throw new SpecterNotFound('no product with article number ' . ($p['sku'] ?? ''));
+    }
+    return ['id' => (string)$row['id']];
+}
+
 function shop_get_customer(array $p): array
 {
     $row = specter_one('SELECT * FROM customers WHERE id = ?', [$p['id'] ?? '']);
