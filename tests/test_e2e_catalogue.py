@@ -189,6 +189,7 @@ async def test_export_new_leaves_existing_articles_and_all_updates_them_but_not_
         assert article.price_ex_vat == Decimal("100.00")  # new: untouched
 
         status, body = await stack.admin("POST", f"/tenants/{tenant}/export", {"what": "products", "mode": "all"})
+        assert status == 202
         events = await stack.settle()
         assert article.price_ex_vat == Decimal("130.00")  # all: updated ...
         assert sum(article.in_stock.values()) == 4  # ... but never its stock
@@ -203,6 +204,7 @@ async def test_customer_export(tmp_path, platform):
         await stack.driver.create_customer(Buyer(email="", first_name="Utan", last_name="Post"))
         await stack.settle()
         status, body = await stack.admin("POST", f"/tenants/{stack.tenant_id}/export", {"what": "customers"})
+        assert status == 202
         events = await stack.settle()
         report = next(e for e in events if e.id == body["event_id"]).result
         assert report["seen"] == 2 and len(report["refused"]) == 1

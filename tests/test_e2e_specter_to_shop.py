@@ -25,11 +25,13 @@ async def wait_stock(stack: Stack, tenant_id: str, sku: str, quantity: int, time
 
 
 async def every_shop_with(stack: Stack, sku: str = "TS-1", specter_stock: int = 10) -> None:
-    """The article in Specter and, unsynced, as a product in every shop."""
-    await stack.specter_control("POST", "articles", {"articleNo": sku, "name": f"Artikel {sku}",
-                                                     "priceExclVat": "100.00", "stock": {"1": specter_stock}})
+    """The product in every shop, then the article in Specter, whose stock reaches every shop."""
     for driver in stack.drivers.values():
         await driver.create_product(sku, stock=0)
+    await stack.specter_control("POST", "articles", {"articleNo": sku, "name": f"Artikel {sku}",
+                                                     "priceExclVat": "100.00", "stock": {"1": specter_stock}})
+    for tenant_id in stack.tenants:
+        await wait_stock(stack, tenant_id, sku, specter_stock)
     await stack.settle_all()
 
 
@@ -164,7 +166,7 @@ async def test_update_stock_now_resends_every_level(tmp_path, platform):
         await stack.driver.update_product((await stack.driver.product("TS-1")).id, stock=99)
         await stack.settle_all()
         assert (await stack.driver.product("TS-1")).stock == 99
-        status, body = await stack.admin("POST", f"/tenants/{stack.tenant_id}/stock/resync")
+        status, _ = await stack.admin("POST", f"/tenants/{stack.tenant_id}/stock/resync")
         assert status == 202
         await wait_stock(stack, stack.tenant_id, "TS-1", 6)
 

@@ -226,7 +226,6 @@ async def update_stock(shop: AbicartShop, levels: list[StockLevel]) -> list[Item
 async def find_product(shop: AbicartShop, article_no: str) -> str | None:
     if not article_no:
         return None
-    shop.locations.pop(article_no, None)  # ask the shop: the cached place may have been deleted since
     await shop.locate([article_no])
     place = shop.locations.get(article_no)
     return place[1] if place else None

@@ -105,7 +105,11 @@ async def _delete(ctx: TenantContext, product_id: str) -> Outcome:
         return Outcome(status="skipped", result={"reason": "delete from Specter is off"})
     store, tenant_id = ctx.gw.store, ctx.tenant.id
     single, family = await ctx.mapping("article", product_id), await ctx.mapping("product", product_id)
+    # The variants are found by their parent too: the family record is written by the product's
+    # job and its variants' jobs at once, and one of them may have lost another's number.
+    variants = await store.mappings_by_parent(tenant_id, "article", product_id)
     numbers = ([single.specter_id] if single else []) + (family.specter_id.split() if family else [])
+    numbers = list(dict.fromkeys(numbers + [v.specter_id for v in variants]))
     if not numbers:
         return Outcome(status="skipped", result={"reason": "Specter never got this product"})
     for article_no in numbers:

@@ -260,6 +260,14 @@ class SQLiteStore:
         )
         return IdMapping(**dict(row)) if row else None
 
+    async def mappings_by_parent(self, tenant_id: str, kind: str, parent_shop_id: str) -> list[IdMapping]:
+        """The mappings of a product's variants (rare: a variable product deleted)."""
+        rows = await self._read(
+            "SELECT * FROM id_mappings WHERE tenant_id = ? AND kind = ? AND parent_shop_id = ?",
+            (tenant_id, kind, parent_shop_id),
+        )
+        return [IdMapping(**dict(row)) for row in rows]
+
     async def mappings_by_specter_ids(self, tenant_id: str, kind: str, specter_ids: list[str]) -> dict[str, IdMapping]:
         """The mappings of many Specter ids at once (a stock batch's articles). INDEXED BY: left
         to itself, SQLite scans the primary key's (tenant, kind) prefix instead."""

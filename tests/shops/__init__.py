@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.shops.abicart import AbicartDriver
-from tests.shops.base import BEFORE_ITEMS, CREATED_TWICE, DRAFT, Buyer, PlacedOrder, ShopDriver, ShopOrder, ShopProduct
+from tests.shops.base import (
+    BEFORE_ITEMS,
+    CREATED_TWICE,
+    DRAFT,
+    Buyer,
+    PlacedOrder,
+    ShopDriver,
+    ShopOrder,
+    ShopProduct,
+)
 from tests.shops.legacy_php import LegacyPhpDriver
 from tests.shops.woocommerce import WooCommerceDriver
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 
@@ -13,7 +13,16 @@ from adapters.abicart.client import AbicartClient
 from adapters.abicart.decode import state as order_state
 from adapters.abicart.decode import text
 from adapters.abicart.fake_shop import RunningFakeAbicart, start_fake_abicart
-from tests.shops.base import CREATED_TWICE, DRAFT, Buyer, PlacedOrder, ShopDriver, ShopOrder, ShopProduct
+from tests.shops.base import (
+    CREATED_TWICE,
+    DRAFT,
+    SHOPPER,
+    Buyer,
+    PlacedOrder,
+    ShopDriver,
+    ShopOrder,
+    ShopProduct,
+)
 
 WEBSHOP = 4711
 TOKEN = "abicart-token-e2e"
@@ -29,7 +38,7 @@ def customer_fields(buyer: Buyer) -> dict[str, Any]:
 class AbicartDriver(ShopDriver):
     platform = "abicart"
     tenant_prefix = "abi"
-    payment_methods = {"klarna": "klarna_checkout", "invoice": "invoice", "cod": "postforskott"}
+    payment_methods: ClassVar[dict[str, str]] = {"klarna": "klarna_checkout", "invoice": "invoice", "cod": "postforskott"}
     duplicate_skus = True  # Abicart does not insist on unique article numbers
     misbehaviours = frozenset({CREATED_TWICE, DRAFT})
 
@@ -102,7 +111,7 @@ class AbicartDriver(ShopDriver):
 
     # --- A shopper ----------------------------------------------------------------------------
 
-    async def place_order(self, items: list[tuple[str, int]], *, buyer: Buyer = Buyer(), payment: str = "klarna",
+    async def place_order(self, items: list[tuple[str, int]], *, buyer: Buyer = SHOPPER, payment: str = "klarna",
                           shipping_price: str = "49.00", draft: bool = False, created_twice: bool = False,
                           before_items: bool = False) -> PlacedOrder:
         assert not before_items, "the fake Abicart cannot announce an order before its items"

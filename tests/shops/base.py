@@ -41,6 +41,9 @@ class Buyer:
     country: str = "SE"
 
 
+SHOPPER = Buyer()  # who places orders unless a test says otherwise
+
+
 @dataclass(frozen=True)
 class ShopProduct:
     """A product or variant as the shop holds it. ``price`` is ex VAT; ``vat`` a percent."""
@@ -137,7 +140,7 @@ class ShopDriver(ABC):
     # --- A shopper ----------------------------------------------------------------------------
 
     @abstractmethod
-    async def place_order(self, items: list[tuple[str, int]], *, buyer: Buyer = Buyer(), payment: str = "klarna",
+    async def place_order(self, items: list[tuple[str, int]], *, buyer: Buyer = SHOPPER, payment: str = "klarna",
                           shipping_price: str = "49.00", draft: bool = False, created_twice: bool = False,
                           before_items: bool = False) -> PlacedOrder:
         """Check out ``items`` as (article number, quantity), paid with ``payment`` (reference

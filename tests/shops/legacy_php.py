@@ -12,12 +12,22 @@ import sqlite3
 import subprocess
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 import aiohttp
 
 from tests.conftest import free_port
-from tests.shops.base import BEFORE_ITEMS, CREATED_TWICE, DRAFT, Buyer, PlacedOrder, ShopDriver, ShopOrder, ShopProduct
+from tests.shops.base import (
+    BEFORE_ITEMS,
+    CREATED_TWICE,
+    DRAFT,
+    SHOPPER,
+    Buyer,
+    PlacedOrder,
+    ShopDriver,
+    ShopOrder,
+    ShopProduct,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PHP_DIR = ROOT / "adapters" / "legacy_php" / "php"
@@ -28,7 +38,7 @@ def ensure_php() -> None:
     """Install php-cli and pdo_sqlite when missing (scripts/ensure-services knows how)."""
     def ready() -> bool:
         return bool(shutil.which("php")) and "pdo_sqlite" in subprocess.run(
-            ["php", "-m"], capture_output=True, text=True).stdout.lower()
+            ["php", "-m"], capture_output=True, text=True, check=False).stdout.lower()
     if not ready():
         subprocess.run(["bash", str(ROOT / "scripts" / "ensure-services")], check=True)
     assert ready(), "php with pdo_sqlite is needed (scripts/ensure-services installs it)"
@@ -37,7 +47,7 @@ def ensure_php() -> None:
 class LegacyPhpDriver(ShopDriver):
     platform = "legacy_php"
     tenant_prefix = "php"
-    payment_methods = {"klarna": "klarna_payments", "invoice": "invoice", "cod": "cod"}
+    payment_methods: ClassVar[dict[str, str]] = {"klarna": "klarna_payments", "invoice": "invoice", "cod": "cod"}
     variants = False  # the example shop's products table has no variants
     misbehaviours = frozenset({CREATED_TWICE, BEFORE_ITEMS, DRAFT})
 
@@ -52,7 +62,7 @@ class LegacyPhpDriver(ShopDriver):
         self.env = {**os.environ, "SPECTER_SHARED_SECRET": SECRET, "SPECTER_DSN": f"sqlite:{self.db}",
                     "PHP_CLI_SERVER_WORKERS": "4"}
         self.server: asyncio.subprocess.Process | None = None
-        self.log: IO[bytes] = open(self.dir / "php-server.log", "ab")
+        self.log: IO[bytes] = open(self.dir / "php-server.log", "ab")  # noqa: SIM115, ASYNC230 - closed in stop()
         await self.mend_shop()
 
     def connection(self) -> dict[str, Any]:
@@ -154,7 +164,7 @@ class LegacyPhpDriver(ShopDriver):
 
     # --- A shopper ----------------------------------------------------------------------------
 
-    async def place_order(self, items: list[tuple[str, int]], *, buyer: Buyer = Buyer(), payment: str = "klarna",
+    async def place_order(self, items: list[tuple[str, int]], *, buyer: Buyer = SHOPPER, payment: str = "klarna",
                           shipping_price: str = "49.00", draft: bool = False, created_twice: bool = False,
                           before_items: bool = False) -> PlacedOrder:
         products = []

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 
 from adapters.woocommerce.client import WooCommerceClient
 from adapters.woocommerce.fake_shop import RunningFakeShop, start_fake_woocommerce
-from tests.shops.base import BEFORE_ITEMS, CREATED_TWICE, DRAFT, Buyer, PlacedOrder, ShopDriver, ShopOrder, ShopProduct
+from tests.shops.base import (
+    BEFORE_ITEMS,
+    CREATED_TWICE,
+    DRAFT,
+    SHOPPER,
+    Buyer,
+    PlacedOrder,
+    ShopDriver,
+    ShopOrder,
+    ShopProduct,
+)
 
 # The fake shop's tax classes, as a Swedish WooCommerce is set up.
 TAX_RATES = {"": Decimal(25), "standard": Decimal(25), "reduced-rate": Decimal(12), "zero-rate": Decimal(0)}
@@ -33,7 +43,7 @@ def address(buyer: Buyer, with_email: bool) -> dict[str, str]:
 class WooCommerceDriver(ShopDriver):
     platform = "woocommerce"
     tenant_prefix = "woo"
-    payment_methods = {"klarna": "klarna_payments", "invoice": "invoice", "cod": "cod"}
+    payment_methods: ClassVar[dict[str, str]] = {"klarna": "klarna_payments", "invoice": "invoice", "cod": "cod"}
     misbehaviours = frozenset({CREATED_TWICE, BEFORE_ITEMS, DRAFT})
 
     fake: RunningFakeShop
@@ -94,7 +104,7 @@ class WooCommerceDriver(ShopDriver):
 
     # --- A shopper ----------------------------------------------------------------------------
 
-    async def place_order(self, items: list[tuple[str, int]], *, buyer: Buyer = Buyer(), payment: str = "klarna",
+    async def place_order(self, items: list[tuple[str, int]], *, buyer: Buyer = SHOPPER, payment: str = "klarna",
                           shipping_price: str = "49.00", draft: bool = False, created_twice: bool = False,
                           before_items: bool = False) -> PlacedOrder:
         lines = []
