@@ -34,13 +34,9 @@ async def send_articles(ctx: TenantContext, articles: list[Article], *, update_e
             webshop_id=settings.webshop_id, stock_site_id=settings.stock_site_id,
         )
         for article in chunk:
+            # With its parent: a deleted variable product names only itself.
             await ctx.remember("article", article.shop_id or article.article_no, article.article_no,
                                fingerprint(exported_fields(article)), article.parent_shop_id or "")
-            if article.parent_shop_id:
-                # A deleted variable product names only itself: remember its variations' numbers.
-                family = await ctx.mapping("product", article.parent_shop_id)
-                numbers = set(family.specter_id.split()) if family else set()
-                await ctx.remember("product", article.parent_shop_id, " ".join(sorted(numbers | {article.article_no})))
 
 
 async def ensure_articles(ctx: TenantContext, rows: list[ProductRow]) -> list[str]:
@@ -104,18 +100,12 @@ async def _delete(ctx: TenantContext, product_id: str) -> Outcome:
     if not ctx.settings.delete_from_specter:
         return Outcome(status="skipped", result={"reason": "delete from Specter is off"})
     store, tenant_id = ctx.gw.store, ctx.tenant.id
-    single, family = await ctx.mapping("article", product_id), await ctx.mapping("product", product_id)
-    # The variants are found by their parent too: the family record is written by the product's
-    # job and its variants' jobs at once, and one of them may have lost another's number.
-    variants = await store.mappings_by_parent(tenant_id, "article", product_id)
-    numbers = ([single.specter_id] if single else []) + (family.specter_id.split() if family else [])
-    numbers = list(dict.fromkeys(numbers + [v.specter_id for v in variants]))
-    if not numbers:
+    # The product itself, or (a variable product) its variants, found by their parent.
+    single = await ctx.mapping("article", product_id)
+    mappings = ([single] if single else []) + await store.mappings_by_parent(tenant_id, "article", product_id)
+    if not mappings:
         return Outcome(status="skipped", result={"reason": "Specter never got this product"})
-    for article_no in numbers:
-        await ctx.specter.delete_article(article_no)
-        variation = await ctx.mapping_by_specter_id("article", article_no)
-        if variation is not None:
-            await store.remove_mapping(tenant_id, "article", variation.shop_id)
-    await store.remove_mapping(tenant_id, "product", product_id)
-    return Outcome(result={"deleted": numbers})
+    for mapping in mappings:
+        await ctx.specter.delete_article(mapping.specter_id)
+        await store.remove_mapping(tenant_id, "article", mapping.shop_id)
+    return Outcome(result={"deleted": [m.specter_id for m in mappings]})

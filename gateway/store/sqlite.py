@@ -261,9 +261,10 @@ class SQLiteStore:
         return IdMapping(**dict(row)) if row else None
 
     async def mappings_by_parent(self, tenant_id: str, kind: str, parent_shop_id: str) -> list[IdMapping]:
-        """The mappings of a product's variants (rare: a variable product deleted)."""
+        """The mappings of a product's variants (a variable product deleted)."""
         rows = await self._read(
-            "SELECT * FROM id_mappings WHERE tenant_id = ? AND kind = ? AND parent_shop_id = ?",
+            "SELECT * FROM id_mappings INDEXED BY id_mappings_parent"
+            " WHERE tenant_id = ? AND kind = ? AND parent_shop_id = ? AND parent_shop_id != ''",
             (tenant_id, kind, parent_shop_id),
         )
         return [IdMapping(**dict(row)) for row in rows]

@@ -23,3 +23,4 @@ CREATE TABLE stock_pending (
 ) WITHOUT ROWID;
 
 ALTER TABLE id_mappings ADD COLUMN parent_shop_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX id_mappings_parent ON id_mappings (tenant_id, kind, parent_shop_id) WHERE parent_shop_id != '';
