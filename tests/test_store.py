@@ -442,3 +442,20 @@ async def test_ping_fails_once_closed(store: SQLiteStore):
     await store.close()
     with pytest.raises(RuntimeError):
         await store.ping()
+
+
+async def test_concurrent_callers_recording_the_same_key_get_one_event(store: SQLiteStore):
+    # Webhooks arriving together are inserted in one statement; a key repeated inside that
+    # batch, or recorded before it, still answers the first event to every caller.
+    await store.put_account(account())
+    await store.put_tenant(tenant())
+    before = await store.record_events([NewEvent(kind="shop.order", tenant_id="acme-woo", idempotency_key="k0")])
+    calls = [[NewEvent(kind="shop.order", tenant_id="acme-woo", idempotency_key=f"k{n % 10}")] for n in range(40)]
+    answers = await asyncio.gather(*(store.record_events(events) for events in calls))
+    by_key: dict[str, set[int]] = {}
+    for events, [(event_id, _)] in zip(calls, answers):
+        by_key.setdefault(events[0].idempotency_key, set()).add(event_id)
+    assert all(len(ids) == 1 for ids in by_key.values())  # one event per key
+    assert by_key["k0"] == {before[0][0]}
+    assert sum(created for [(_, created)] in answers) == 9  # k1..k9 new, k0 known
+    assert len({i for ids in by_key.values() for i in ids}) == 10

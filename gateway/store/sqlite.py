@@ -21,8 +21,9 @@ import asyncio
 import hashlib
 import hmac
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
@@ -79,6 +80,7 @@ class SQLiteStore:
         try:
             write_conn = _Connection(self.path, "sqlite-writer")
             self._writer = _Writer(write_conn)
+            self._records = _RecordBatcher(self._write)
             await write_conn.open()
             await write_conn.call(migrate, write_conn.conn, self._migrations_dir)
             self._writer.start()
@@ -294,29 +296,20 @@ class SQLiteStore:
             )
             for e in events
         ]
-        coalescing = [e.coalesce for e in events]
+        if not any(e.coalesce for e in events):
+            return await self._records.add(rows)
 
         def op(conn: sqlite3.Connection) -> list[tuple[int, bool]]:
             recorded = []
-            for row, coalesce in zip(rows, coalescing):
-                if coalesce:  # the same work already waiting to start: it will do this too
+            for row, event in zip(rows, events):
+                if event.coalesce:  # the same work already waiting to start: it will do this too
                     waiting = conn.execute(
                         "SELECT id FROM events WHERE scope = ? AND kind = ? AND subject = ? AND status = 'pending'"
                         " ORDER BY id LIMIT 1", (row[3], row[0], row[4])).fetchone()
                     if waiting is not None:
                         recorded.append((waiting[0], False))
                         continue
-                inserted = conn.execute(
-                    "INSERT INTO events (kind, tenant_id, account_id, scope, subject, idempotency_key, payload,"
-                    " status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
-                    " ON CONFLICT DO NOTHING RETURNING id",
-                    row,
-                ).fetchone()
-                if inserted is not None:
-                    recorded.append((inserted[0], True))
-                else:  # the key was recorded before: answer the first event
-                    first = conn.execute("SELECT id FROM events WHERE scope = ? AND idempotency_key = ?", (row[3], row[5]))
-                    recorded.append((first.fetchone()[0], False))
+                recorded += _insert_events(conn, [row])
             return recorded
 
         return await self._write(op)
@@ -644,6 +637,87 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")  # durable at each WAL checkpoint; no corruption risk
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+EVENT_COLUMNS_IN = "id, kind, tenant_id, account_id, scope, subject, idempotency_key, payload, status, next_attempt_at, created_at, updated_at"
+ROWS_PER_INSERT = 500  # 12 values a row, well under SQLite's 32,766 variables
+
+
+def _insert_events(conn: sqlite3.Connection, rows: list[tuple]) -> list[tuple[int, bool]]:
+    """Insert event rows with one multi-row INSERT per 500, answering (id, created) per row: an
+    idempotency key recorded before answers the first event's id.
+
+    Ids are given here rather than by SQLite, so that one statement can insert many rows and
+    still say which id is whose (inside BEGIN IMMEDIATE nobody else writes). Every statement
+    costs the writer thread a round trip for Python's GIL with the busy event loop, so a group
+    of webhooks becomes a few statements instead of a few per webhook."""
+    last = conn.execute(
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),"
+        " COALESCE((SELECT MAX(id) FROM events), 0))"
+    ).fetchone()[0]
+    ids = list(range(last + 1, last + 1 + len(rows)))
+    before = conn.total_changes
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start:start + ROWS_PER_INSERT]
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"] * len(chunk))
+        params = [v for event_id, row in zip(ids[start:], chunk) for v in (event_id, *row)]
+        conn.execute(f"INSERT INTO events ({EVENT_COLUMNS_IN}) VALUES {values} ON CONFLICT DO NOTHING", params)
+    if conn.total_changes - before == len(rows):
+        return [(event_id, True) for event_id in ids]
+    # Some keys were recorded before (or twice in this batch): find which rows went in.
+    inserted = {r[0] for r in conn.execute(
+        "SELECT id FROM events WHERE id BETWEEN ? AND ?", (ids[0], ids[-1])).fetchall()}
+    answers = []
+    for event_id, row in zip(ids, rows):
+        if event_id in inserted:
+            answers.append((event_id, True))
+        else:
+            first = conn.execute("SELECT id FROM events WHERE scope = ? AND idempotency_key = ?", (row[3], row[5]))
+            answers.append((first.fetchone()[0], False))
+    return answers
+
+
+class _RecordBatcher:
+    """Collects the events that many concurrent callers record and has the writer insert
+    them together in its next group commit (see :func:`_insert_events`)."""
+
+    def __init__(self, write: Callable[[Op], Awaitable[Any]]):
+        self._write = write
+        self._waiting: list[tuple[list[tuple], asyncio.Future]] = []
+        self._lock = threading.Lock()  # the writer thread takes what the event loop adds
+        self._flush_queued = False
+
+    async def add(self, rows: list[tuple]) -> list[tuple[int, bool]]:
+        future = asyncio.get_running_loop().create_future()
+        with self._lock:
+            self._waiting.append((rows, future))
+            start = not self._flush_queued
+            self._flush_queued = True
+        if start:
+            asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        taken: list[tuple[list[tuple], asyncio.Future]] = []
+
+        def op(conn: sqlite3.Connection) -> list[tuple[int, bool]]:
+            with self._lock:  # whatever arrived until the writer got here goes in too
+                taken.extend(self._waiting)
+                self._waiting.clear()
+                self._flush_queued = False
+            return _insert_events(conn, [row for rows, _ in taken for row in rows])
+
+        try:
+            answers = await self._write(op)
+        except Exception as exc:  # noqa: BLE001 - every caller of this batch gets the failure
+            for _, future in taken:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for rows, future in taken:
+            mine, answers = answers[:len(rows)], answers[len(rows):]
+            if not future.done():
+                future.set_result(mine)
 
 
 class _Writer:
