@@ -11,7 +11,7 @@ import pytest
 from gateway.engine.customers import as_sent
 from gateway.engine.order_rows import order_fields, order_rows
 from gateway.model import (
-    Address, CashOnDeliveryRow, Customer, DiscountRow, GiftCardRow, Order, Payment, PaymentFeeRow, ProductRow,
+    Address, CashOnDeliveryRow, Customer, GiftCardRow, Order, Payment, PaymentFeeRow, ProductRow,
     ShippingRow,
 )
 from gateway.settings import TenantSettings

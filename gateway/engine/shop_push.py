@@ -8,7 +8,6 @@ under way are sent again), in batches of 100, a few requests in flight per shop.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.products import exported_fields
