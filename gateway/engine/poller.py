@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from gateway.store.base import NewEvent
+from gateway.engine.specter_pull import pull_event
 
 log = logging.getLogger("gateway.poller")
 FLOWS = ("stock", "article", "order")
@@ -15,7 +15,7 @@ FLOWS = ("stock", "article", "order")
 
 async def poll_once(gw) -> int:
     events = [
-        NewEvent(kind=f"specter.{flow}", account_id=account.id, subject=f"pull:{flow}", coalesce=True)
+        pull_event(account.id, flow)
         for account in await gw.store.list_accounts()
         if await gw.store.list_tenants(account.id)
         for flow in FLOWS

@@ -11,6 +11,7 @@ import asyncio
 
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.products import exported_fields
+from gateway.engine.specter_pull import pull_event, push_event
 from gateway.errors import PermanentError, TransientError
 from gateway.jobs.execute import Outcome
 from gateway.model import Article, OrderStatusUpdate, StockLevel, convert
@@ -109,20 +110,12 @@ class _StockPusher:
 
 async def resync_stock(gw, event: Event) -> Outcome:
     """"Update stock now": send every level the gateway keeps for the account to this shop,
-    after reading what Specter has flagged since."""
-    from gateway.engine.specter_pull import push_event
-
+    and read what Specter has flagged since (that read's levels follow by the same push)."""
     tenant = await gw.tenant(event.tenant_id)
-    await gw.submit([_pull("stock", tenant)])
+    await gw.submit([pull_event(tenant.account_id, "stock")])
     pending = await gw.store.resend_all_stock(tenant.id, tenant.account_id)
     await gw.submit([push_event("stock.push", tenant, coalesce=True)])
     return Outcome(result={"articles": pending})
-
-
-def _pull(flow: str, tenant):
-    from gateway.store.base import NewEvent
-
-    return NewEvent(kind=f"specter.{flow}", account_id=tenant.account_id, subject=f"pull:{flow}", coalesce=True)
 
 
 # -- article data and the product import ------------------------------------------------------

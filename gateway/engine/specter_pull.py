@@ -34,6 +34,12 @@ async def _account_and_tenants(gw, event: Event) -> tuple[SpecterAccount, list[T
     return account, tenants
 
 
+def pull_event(account_id: str, flow: str) -> NewEvent:
+    """Work needed: read ``flow`` (stock, article, order) from Specter for an account. One such
+    event waiting is enough, so more coalesce with it."""
+    return NewEvent(kind=f"specter.{flow}", account_id=account_id, subject=f"pull:{flow}", coalesce=True)
+
+
 def push_event(kind: str, tenant: Tenant, payload: dict | None = None, *, coalesce: bool = False) -> NewEvent:
     return NewEvent(kind=kind, tenant_id=tenant.id, account_id=tenant.account_id, subject=kind,
                     payload=payload or {}, coalesce=coalesce)
