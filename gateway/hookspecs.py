@@ -20,6 +20,7 @@ failures worth retrying (timeouts, 5xx, 429, an HTML challenge page) and
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -92,6 +93,14 @@ def find_product(shop: Any, article_no: str) -> Awaitable[str | None]:
 @hookspec(firstresult=True)
 def fetch_customer(shop: Any, customer_id: str) -> Awaitable[Customer | None]:
     """Fetch a customer from the shop; ``None`` when it no longer exists."""
+
+
+@hookspec(firstresult=True)
+def changed_orders(shop: Any, since: datetime) -> Awaitable[list[ShopEvent]]:
+    """Orders changed in the shop since ``since`` (UTC), as order events with a dedupe key that
+    names the order and its modification time. The gateway asks every few minutes, so that an
+    order whose webhook was lost, or whose webhook the shop disabled, still reaches Specter. An
+    adapter that cannot tell leaves this hook out."""
 
 
 @hookspec(firstresult=True)

@@ -13,6 +13,8 @@ Where the domain has no WooCommerce counterpart the choices are:
 
 from __future__ import annotations
 
+import datetime as dt
+
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -157,6 +159,19 @@ async def fetch_product(shop: WooShop, product_id: str) -> list[Article]:
     if parent is not None:  # a variation fetched alone may be taxed "like its parent"
         return [decode.article(decode.product(data), decode.product(parent[0]), shop.tax_rates)]
     return decode.articles(data, variations, shop.tax_rates)
+
+
+@hookimpl
+async def changed_orders(shop: WooShop, since: dt.datetime) -> list[ShopEvent]:
+    params = {"modified_after": since.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+              "dates_are_gmt": "true", "orderby": "modified", "order": "asc"}
+    return [
+        ShopEvent(object="order", action="updated", object_id=str(order["id"]),
+                  payload={"status": order.get("status"), "found_by": "poll"},
+                  dedupe_key=f"poll:order:{order['id']}:{order.get('date_modified_gmt')}")
+        async for page in shop.client.pages("orders", params)
+        for order in page
+    ]
 
 
 @hookimpl

@@ -1,16 +1,25 @@
-"""Pull from Specter now and then without being called: Specter never repeats a callback that
-failed (the gateway was down, a firewall said no), but its flags stay set until acknowledged,
-so a pull at start-up and every few minutes brings whatever a lost callback announced."""
+"""Ask now and then instead of waiting to be told, since both sides lose their calls.
+
+Specter never repeats a callback that failed (the gateway was down, a firewall said no), but its
+flags stay set until acknowledged: a pull at start-up and every few minutes brings whatever a
+lost callback announced. A shop may lose a webhook too, or disable one after failures: the
+orders it changed since the last look are asked for and recorded like webhooks (repeats of what
+a webhook already brought come to nothing)."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
+from gateway.engine.intake import as_new_event
 from gateway.engine.specter_pull import pull_event
+from gateway.store.base import IdMapping, NewEvent
 
 log = logging.getLogger("gateway.poller")
 FLOWS = ("stock", "article", "order")
+OVERLAP = dt.timedelta(minutes=2)
+WHOLE_SECOND = dt.timedelta(seconds=1)  # shops keep modification times in whole seconds
 
 
 async def poll_once(gw) -> int:
@@ -20,9 +29,37 @@ async def poll_once(gw) -> int:
         if await gw.store.list_tenants(account.id)
         for flow in FLOWS
     ]
+    for tenant in await gw.store.list_tenants():
+        if tenant.enabled:
+            try:
+                events += await changed_shop_orders(gw, tenant)
+            except Exception as exc:  # noqa: BLE001 - one shop failing does not stop the others
+                log.warning("asking shop %s for changed orders failed: %s", tenant.id, exc)
     if events:
         await gw.submit(events)
     return len(events)
+
+
+async def changed_shop_orders(gw, tenant) -> list[NewEvent]:
+    """The tenant's orders changed since the last look, as events; the first look only notes
+    the time (orders from before the gateway are not its to send)."""
+    # The cursor keeps the last look (specter_id) and the first one (fingerprint).
+    cursor = await gw.store.mapping_by_shop_id(tenant.id, "cursor", "orders")
+    started = dt.datetime.now(dt.timezone.utc)
+    first = dt.datetime.fromisoformat(cursor.fingerprint) if cursor else started
+    events = []
+    if cursor is not None:
+        # A little overlap for shop clocks and whole-second timestamps (repeats are deduplicated),
+        # but never back past the first look.
+        since = max(dt.datetime.fromisoformat(cursor.specter_id) - OVERLAP, first - WHOLE_SECOND)
+        found = await gw.adapters.call(tenant.platform, "changed_orders", shop=await gw.shop(tenant), since=since)
+        if found is None:
+            return []  # the platform cannot tell
+        events = [as_new_event(tenant, event) for event in found]
+    await gw.store.put_mapping(IdMapping(tenant_id=tenant.id, kind="cursor", shop_id="orders",
+                                         specter_id=started.isoformat(), fingerprint=first.isoformat(),
+                                         updated_at=started.timestamp()))
+    return events
 
 
 async def poll_forever(gw, every: float) -> None:

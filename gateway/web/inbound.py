@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from gateway import operations
 from gateway.adapter import InboundRequest
+from gateway.engine.intake import as_new_event
 from gateway.errors import RejectedRequest
 from gateway.store.base import NewEvent
 from gateway.web.responses import error, from_exception
@@ -60,27 +61,9 @@ async def shop_events(request: Request) -> Response:
         events = gw.adapters.hook(tenant.platform, "decode_shop_request")(shop=shop, request=inbound)
     except Exception as exc:  # noqa: BLE001 - from_exception re-raises what is not the caller's fault
         return from_exception(exc)
-    recorded = await gw.submit([_recorded(tenant, e) for e in events])
+    recorded = await gw.submit([as_new_event(tenant, e) for e in events])
     new = sum(1 for _, created in recorded if created)
     return JSONResponse({"stored": new, "duplicates": len(recorded) - new})
-
-
-def _recorded(tenant, event) -> NewEvent:
-    """What a shop event becomes in the event log. A shop asking for a bulk export of its
-    products or customers (the legacy shop's export_products.php) becomes that export."""
-    if event.action == "export" and event.object in ("product", "customer"):
-        what = "products" if event.object == "product" else "customers"
-        return NewEvent(kind=f"export.{what}", tenant_id=tenant.id, account_id=tenant.account_id,
-                        subject=f"export:{what}", idempotency_key=event.dedupe_key,
-                        payload={"mode": event.payload.get("mode", "new")})
-    return NewEvent(
-        kind=f"shop.{event.object}",
-        tenant_id=tenant.id,
-        account_id=tenant.account_id,
-        subject=f"{event.object}:{event.object_id}",
-        idempotency_key=event.dedupe_key,
-        payload={"action": event.action, "object_id": event.object_id, "data": event.payload},
-    )
 
 
 async def specter_callback(request: Request) -> Response:
