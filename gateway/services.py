@@ -43,7 +43,7 @@ class Gateway:
         self.http: aiohttp.ClientSession | None = None
         self.handlers: dict[str, Handler] = {}
         self._shops: dict[str, tuple[int, Any, str, Tenant]] = {}  # id -> (version, shop, platform, tenant)
-        self._specter: dict[str, Any] = {}
+        self._specter: dict[str, tuple[int, Any]] = {}  # account id -> (version, client)
         self._background: list[asyncio.Task] = []
         self._due: list[tuple[int, float | None]] = []  # stored, not yet handed to the runner
         self._enqueuer: asyncio.Task | None = None
@@ -106,7 +106,7 @@ class Gateway:
         await self.runner.stop()
         for tenant_id in list(self._shops):
             await self.forget_shop(tenant_id)
-        for client in self._specter.values():
+        for _, client in self._specter.values():
             with contextlib.suppress(Exception):
                 await client.close()
         if self.http is not None:
@@ -119,10 +119,11 @@ class Gateway:
         """Record events durably, then enqueue the new ones. A queue that cannot be reached now
         loses nothing: the event is stored and the reconciler enqueues it later."""
         recorded = await self.store.record_events(events)
-        for (_, created), event in zip(recorded, events):
+        due = []
+        for (event_id, created), event in zip(recorded, events):
             if created:
                 metrics.event_received(event.tenant_id, event.kind)
-        due = [(event_id, event.not_before) for (event_id, created), event in zip(recorded, events) if created]
+                due.append((event_id, event.not_before))
         if due:
             # The events are durable now: answer the caller without waiting for the queue; one
             # task enqueues what many requests stored meanwhile, in batches.
@@ -184,7 +185,7 @@ class Gateway:
         return shop
 
     async def forget_shop(self, tenant_id: str) -> None:
-        """Drop a cached shop handle (after the tenant's settings changed)."""
+        """Drop and close a cached shop handle (a tenant removed, or one replaced by a change)."""
         cached = self._shops.pop(tenant_id, None)
         if cached is not None:
             _, shop, platform, _ = cached
@@ -200,14 +201,18 @@ class Gateway:
             if found is None:
                 raise ConfigError(f"unknown Specter account {account!r}")
             account = found
-        client = self._specter.get(account.id)
-        if client is None:
-            client = SpecterClient(account, self.http)
-            self._specter[account.id] = client
+        # Keyed by the account's contents, as shop handles are, so new keys set anywhere (the
+        # CLI, the admin API, another node) are used from the next call on.
+        version = hash(msgspec.json.encode(account))
+        cached = self._specter.get(account.id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        client = SpecterClient(account, self.http)
+        self._specter[account.id] = (version, client)
+        if cached is not None:
+            with contextlib.suppress(Exception):
+                await cached[1].close()
         return client
-
-    def forget_specter(self, account_id: str) -> None:
-        self._specter.pop(account_id, None)
 
 
 class _NoRunner:

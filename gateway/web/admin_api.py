@@ -87,7 +87,6 @@ async def account_detail(request: Request) -> Response:
         return Response(status_code=204)
     if request.method == "PATCH":
         account = await service.update_account(account_id, await _json(request))
-        request.app.state.gateway.forget_specter(account_id)
     else:
         account = await service.account(account_id)
     return JSONResponse(service.account_view(account))
@@ -121,8 +120,7 @@ async def tenant_detail(request: Request) -> Response:
         return Response(status_code=204)
     if request.method == "PATCH":
         tenant = await service.update_tenant(tenant_id, await _json(request))
-        request.app.state.gateway.forget_tenant(tenant_id)
-        await request.app.state.gateway.forget_shop(tenant_id)
+        request.app.state.gateway.forget_tenant(tenant_id)  # its shop handle follows by itself
     else:
         tenant = await service.tenant(tenant_id)
     view = service.tenant_view(tenant)

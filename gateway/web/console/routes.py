@@ -204,8 +204,7 @@ async def _save(request: Request, tenant: Tenant, patch_of: Callable[[FormData],
             context["shop_values"] |= _submitted(list(context["shop_fields"]), form)
             context |= {"tenant_name": str(form.get("name", "")), "tenant_enabled": "enabled" in form}
         return render(request, "tenant.html", context, 422)
-    gw.forget_tenant(tenant.id)
-    await gw.forget_shop(tenant.id)
+    gw.forget_tenant(tenant.id)  # its shop handle follows by itself
     return _redirect(f"/tenants/{quote(tenant.id)}", notice=which)
 
 
