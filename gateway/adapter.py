@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import msgspec
 import pluggy
@@ -43,12 +42,3 @@ class ItemResult(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-def connection_settings(platform: Platform, raw: dict[str, Any]) -> msgspec.Struct | dict[str, Any]:
-    """Validate a tenant's shop connection settings against the platform's Struct."""
-    if platform.connection is None:
-        return raw
-    from gateway.model import convert
-
-    return convert(raw, platform.connection)

@@ -16,7 +16,7 @@ from gateway.errors import ConfigError
 from gateway.model import InvalidInput, convert
 from gateway.plugins import Adapters
 from gateway.secrets import MASK, mask
-from gateway.settings import SpecterAccount, Tenant, TenantSettings
+from gateway.settings import SpecterAccount, Tenant
 from gateway.store.base import Store
 
 
@@ -158,7 +158,3 @@ def _check_account(account: SpecterAccount) -> None:
         raise InvalidInput("API version 2 accounts need api_user_id", "$.api_user_id")
     if not account.base_url.startswith(("http://", "https://")):
         raise InvalidInput("base_url must be an http(s) URL", "$.base_url")
-
-
-def default_settings() -> dict[str, Any]:
-    return msgspec.to_builtins(TenantSettings())

@@ -58,10 +58,6 @@ class InProcessRunner:
         self._queued.add(event_id)
         self._queue.put_nowait(event_id)
 
-    @property
-    def depth(self) -> int:
-        return self._queue.qsize()
-
     async def _work(self) -> None:
         while True:
             event_id = await self._queue.get()

@@ -578,10 +578,6 @@ class SQLiteStore:
 
         return await self._write(op)
 
-    async def count_pending_stock(self, tenant_id: str) -> int:
-        row = await self._read_one("SELECT COUNT(*) FROM stock_pending WHERE tenant_id = ?", (tenant_id,))
-        return row[0]
-
 
 # -- rows --------------------------------------------------------------------------------------
 
