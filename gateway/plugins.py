@@ -9,8 +9,8 @@ can be named in ``SPECTER_GATEWAY_PLUGINS`` (comma-separated module names), as D
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import entry_points
 from collections.abc import Awaitable, Callable, Iterable
+from importlib.metadata import entry_points
 from typing import Any
 
 import pluggy

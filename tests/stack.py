@@ -5,6 +5,7 @@ worker on the real Redis."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,7 +25,8 @@ from tests.shops import ShopDriver, new_driver
 SBM_ID = 1001
 ACCOUNT_SPEC = f"{SBM_ID}:api-user:user-key-1:integration-key-1"
 SERVICE_ARTICLES = ["FRAKT", "RABATT", "PRESENTKORT", "AVGIFT", "POSTFORSKOTT", "PRESENTINSLAG"]
-REDIS_TEST_URL = "redis://127.0.0.1:6379/9"
+# Each checkout running tests at once on one Redis gives its own database here.
+REDIS_TEST_URL = os.environ.get("SPECTER_GATEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 @dataclass

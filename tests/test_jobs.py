@@ -30,7 +30,7 @@ from gateway.store.sqlite import SQLiteStore
 
 # A Redis database of these tests' own: one of them flushes it. Queue names (and so job ids)
 # are unique per test besides.
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = os.environ.get("SPECTER_GATEWAY_TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/13")
 ROOT = Path(__file__).resolve().parents[1]
 FINAL = ("done", "dead", "skipped")
 

@@ -10,7 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.model import (
-    DiscountRow, InvalidInput, Order, ProductRow, ShippingRow, StockLevel, convert, decode, to_builtins,
+    DiscountRow,
+    InvalidInput,
+    Order,
+    ProductRow,
+    ShippingRow,
+    StockLevel,
+    convert,
+    decode,
+    to_builtins,
 )
 from gateway.settings import TenantSettings, article_no_problem
 

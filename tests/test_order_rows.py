@@ -11,7 +11,14 @@ import pytest
 from gateway.engine.customers import as_sent
 from gateway.engine.order_rows import order_fields, order_rows
 from gateway.model import (
-    Address, CashOnDeliveryRow, Customer, GiftCardRow, Order, Payment, PaymentFeeRow, ProductRow,
+    Address,
+    CashOnDeliveryRow,
+    Customer,
+    GiftCardRow,
+    Order,
+    Payment,
+    PaymentFeeRow,
+    ProductRow,
     ShippingRow,
 )
 from gateway.settings import TenantSettings
@@ -32,7 +39,7 @@ def make_order(**changes) -> Order:
             ShippingRow(name="PostNord", unit_price_ex_vat=D("49.00"), vat_percent=D(25), method_id="flat_rate:3"),
         ],
         payment=Payment(method="klarna_payments", transaction_id="kl-abc-123",
-                        paid_at=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)),
+                        paid_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC)),
         discount_codes=["HOST10"],
         customer_note="Lämna vid dörren",
     )

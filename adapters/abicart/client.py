@@ -69,7 +69,7 @@ class AbicartClient:
             async with self._http.post(self.url, params=query, data=body, timeout=self._timeout,
                                        headers={"Content-Type": "application/json"}) as resp:
                 status, raw = resp.status, await resp.read()
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise TransientError(f"{where}: timed out") from None
         except aiohttp.ClientError as exc:
             raise TransientError(self._redact(f"{where}: {type(exc).__name__}: {exc}")) from None

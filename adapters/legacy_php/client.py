@@ -8,7 +8,6 @@ JSON (a PHP fatal error, a host's error page) are :class:`TransientError`.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -50,7 +49,7 @@ class LegacyPhpClient:
             async with self._http.post(self.url, params={"action": action}, data=body, headers=headers,
                                        timeout=self._timeout) as resp:
                 status, raw = resp.status, await resp.read()
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise TransientError(f"{where}: timed out") from None
         except aiohttp.ClientError as exc:
             raise TransientError(f"{where}: {type(exc).__name__}: {exc}") from None

@@ -9,7 +9,6 @@ HTML pages from firewalls) or :class:`WooCommerceError` (a 4xx with WooCommerce'
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
@@ -110,7 +109,7 @@ class WooCommerceClient:
                                           timeout=self._timeout, allow_redirects=False) as resp:
                 raw = await resp.read()
                 status, answer_headers = resp.status, resp.headers
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise TransientError(f"{where}: timed out") from None
         except aiohttp.ClientError as exc:
             raise TransientError(self._redact(f"{where}: {type(exc).__name__}: {exc}")) from None

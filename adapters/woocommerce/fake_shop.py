@@ -395,7 +395,7 @@ class Shop:
                                            timeout=aiohttp.ClientTimeout(total=10)) as resp:
                 await resp.read()
                 return resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             return 0
 
     # --- Changes that fire webhooks ---

@@ -14,7 +14,6 @@ Where the domain has no WooCommerce counterpart the choices are:
 from __future__ import annotations
 
 import datetime as dt
-
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -163,7 +162,7 @@ async def fetch_product(shop: WooShop, product_id: str) -> list[Article]:
 
 @hookimpl
 async def changed_orders(shop: WooShop, since: dt.datetime) -> list[ShopEvent]:
-    params = {"modified_after": since.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+    params = {"modified_after": since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
               "dates_are_gmt": "true", "orderby": "modified", "order": "asc"}
     return [
         ShopEvent(object="order", action="updated", object_id=str(order["id"]),

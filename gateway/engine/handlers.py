@@ -9,7 +9,12 @@ from gateway.engine.orders import handle_order_event
 from gateway.engine.products import handle_product_event
 from gateway.engine.shop_push import push_articles, push_orders, push_stock, resync_stock
 from gateway.engine.specter_pull import (
-    import_products, invoice_created, order_removed, pull_articles, pull_orders, pull_stock,
+    import_products,
+    invoice_created,
+    order_removed,
+    pull_articles,
+    pull_orders,
+    pull_stock,
 )
 
 

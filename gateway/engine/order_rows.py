@@ -10,7 +10,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from gateway.engine.limits import shorten
 from gateway.model import (
-    CashOnDeliveryRow, DiscountRow, GiftCardRow, GiftWrapRow, Order, PaymentFeeRow, ProductRow, ShippingRow,
+    CashOnDeliveryRow,
+    DiscountRow,
+    GiftCardRow,
+    GiftWrapRow,
+    Order,
+    PaymentFeeRow,
+    ProductRow,
+    ShippingRow,
 )
 from gateway.settings import TenantSettings
 

@@ -45,7 +45,7 @@ async def changed_shop_orders(gw, tenant) -> list[NewEvent]:
     the time (orders from before the gateway are not its to send)."""
     # The cursor keeps the last look (specter_id) and the first one (fingerprint).
     cursor = await gw.store.mapping_by_shop_id(tenant.id, "cursor", "orders")
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     first = dt.datetime.fromisoformat(cursor.fingerprint) if cursor else started
     events = []
     if cursor is not None:

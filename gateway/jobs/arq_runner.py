@@ -11,7 +11,7 @@ Redis holds no truth: after a flush the reconciler re-enqueues every due event f
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from arq import create_pool
@@ -61,7 +61,7 @@ class ArqRunner:
 
     async def enqueue(self, event_id: int, revision: int = 0, at: float | None = None) -> None:
         # Round up to the next millisecond, so the job never starts before the event is due.
-        defer_until = None if at is None else datetime.fromtimestamp(at + ARQ_MS, tz=timezone.utc)
+        defer_until = None if at is None else datetime.fromtimestamp(at + ARQ_MS, tz=UTC)
         await self._connected().enqueue_job(
             "run_event",
             event_id,

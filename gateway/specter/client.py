@@ -11,7 +11,6 @@ what was read, acknowledge *that* batch, then read again with a fresh batch numb
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping
@@ -130,7 +129,7 @@ class SpecterClient:
                 return parse(answer, action.name)
         except SpecterError as exc:
             raise self._redact(exc, key)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             message = f"no answer within {self.timeout.total} s"
             raise SpecterTransientError("timeout", message, action=action.name) from None
         except aiohttp.ClientError as exc:

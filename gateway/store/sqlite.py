@@ -34,7 +34,14 @@ from gateway.errors import ConfigError
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
 from gateway.store.base import (
-    AdminSession, AdminUser, Batch, Event, EventFilter, EventStatus, IdMapping, NewEvent,
+    AdminSession,
+    AdminUser,
+    Batch,
+    Event,
+    EventFilter,
+    EventStatus,
+    IdMapping,
+    NewEvent,
 )
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
 

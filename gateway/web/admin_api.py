@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.model import InvalidInput
 from gateway import operations
+from gateway.model import InvalidInput
 from gateway.store.base import EventFilter
 from gateway.tenants import TenantService
 from gateway.web.responses import error, from_exception

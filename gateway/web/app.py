@@ -10,8 +10,8 @@ from starlette.routing import Mount, Route
 
 from gateway.config import GatewayConfig
 from gateway.engine.poller import poll_forever
-from gateway.services import Gateway
 from gateway.metrics import metrics
+from gateway.services import Gateway
 from gateway.web import admin_api, health, inbound, openapi
 from gateway.web.console import routes as console
 

@@ -95,6 +95,6 @@ class Callbacks:
             async with self._session.get(url) as response:
                 await response.read()
                 attempt = CallbackAttempt(sbm_id, trigger, url, response.status)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             attempt = CallbackAttempt(sbm_id, trigger, url, None, f"{type(exc).__name__}: {exc}")
         self.log.append(attempt)
