@@ -51,11 +51,11 @@ def test_each_variant_is_its_own_article_with_its_own_number_and_price():
 
 
 def test_a_product_package_is_marked_so_it_is_never_exported():
-    from gateway.engine.limits import article_problem
+    from gateway.engine.products import export_problem
 
     package = decode.article({**decode.loads(RAW_ARTICLE), "type": "package"}, "sv")
     assert package.is_package
-    assert "package" in article_problem(package)
+    assert "package" in export_problem(package)
 
 
 def _money(ex: str, rate: str = "0.25") -> dict:

@@ -1,4 +1,4 @@
-"""Every order setting in the seeds changes what Specter receives, row by row."""
+"""Every order setting changes what Specter receives, field by field and row by row."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from gateway.engine.customers import as_sent
-from gateway.engine.order_rows import order_fields, order_rows
+from gateway.engine.order_rows import order_rows, specter_order
 from gateway.model import (
     Address,
     CashOnDeliveryRow,
@@ -51,33 +51,33 @@ def settings(**changes) -> TenantSettings:
 
 
 def by_article(rows):
-    return {r["articleNo"]: r for r in rows}
+    return {r.article_no: r for r in rows}
 
 
 def test_product_shipping_and_order_discount_rows():
     rows = order_rows(make_order(), settings())
-    assert [r["articleNo"] for r in rows] == ["TS-1", "BOK-1", "RABATT", "FRAKT"]
+    assert [r.article_no for r in rows] == ["TS-1", "BOK-1", "RABATT", "FRAKT"]
     ts = rows[0]
-    assert (ts["priceExclVAT"], ts["noOfItems"], ts["vatPercent"]) == (D("100.00"), "2", D(25))
+    assert (ts.price_ex_vat, ts.quantity, ts.vat_percent) == (D("100.00"), D(2), D(25))
     discount = rows[2]
-    assert discount["priceExclVAT"] == D("-20.00") and discount["vatPercent"] == D(25)
-    assert discount["articleName"] == "Rabatt HOST10 5 %"  # 20 of 400 in goods
-    assert rows[3]["priceExclVAT"] == D("49.00")
+    assert discount.price_ex_vat == D("-20.00") and discount.vat_percent == D(25)
+    assert discount.name == "Rabatt HOST10 5 %"  # 20 of 400 in goods
+    assert rows[3].price_ex_vat == D("49.00")
 
 
 def test_discount_per_item_when_that_setting_is_on():
     rows = order_rows(make_order(), settings(discount_percent_per_item=True))
-    assert [r["articleNo"] for r in rows] == ["TS-1", "RABATT", "BOK-1", "FRAKT"]
+    assert [r.article_no for r in rows] == ["TS-1", "RABATT", "BOK-1", "FRAKT"]
     item_discount = rows[1]
-    assert item_discount["articleName"] == "Rabatt 10 % TS-1"
-    assert (item_discount["priceExclVAT"], item_discount["noOfItems"]) == (D("-10.00"), "2")
+    assert item_discount.name == "Rabatt 10 % TS-1"
+    assert (item_discount.price_ex_vat, item_discount.quantity) == (D("-10.00"), D(2))
 
 
 def test_order_discount_is_split_per_vat_rate():
     order = make_order()
     order.rows[1] = msgspec.structs.replace(order.rows[1], discount_ex_vat=D("10.00"))
-    discounts = [r for r in order_rows(order, settings()) if r["articleNo"] == "RABATT"]
-    assert [(r["vatPercent"], r["priceExclVAT"]) for r in discounts] == [(D(6), D("-10.00")), (D(25), D("-20.00"))]
+    discounts = [r for r in order_rows(order, settings()) if r.article_no == "RABATT"]
+    assert [(r.vat_percent, r.price_ex_vat) for r in discounts] == [(D(6), D("-10.00")), (D(25), D("-20.00"))]
 
 
 def test_configured_article_numbers_are_used():
@@ -88,7 +88,7 @@ def test_configured_article_numbers_are_used():
     rows = by_article(order_rows(order, settings(shipping_article_no="SHIP", payment_fee_article_no="FEE",
                                                   gift_card_article_no="GIFT", discount_article_no="DISC")))
     assert set(rows) == {"TS-1", "BOK-1", "DISC", "SHIP", "FEE", "GIFT"}
-    assert rows["GIFT"]["priceExclVAT"] == D("-150.00")  # a gift card pays: a negative row
+    assert rows["GIFT"].price_ex_vat == D("-150.00")  # a gift card pays: a negative row
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_zero_amount_rows_only_when_their_setting_is_on(setting, article_no, row
     order = make_order(rows=make_order().rows[:2] + [row], payment=Payment(method="cod"))
     assert article_no not in by_article(order_rows(order, settings()))
     sent = by_article(order_rows(order, settings(**{setting: True})))
-    assert sent[article_no]["priceExclVAT"] == D(0)
+    assert sent[article_no].price_ex_vat == D(0)
 
 
 def test_zero_cod_row_is_added_only_for_cash_on_delivery():
@@ -113,32 +113,49 @@ def test_zero_cod_row_is_added_only_for_cash_on_delivery():
 
 
 def test_payment_type_reference_delivery_key_and_mail_flags():
-    fields, notes = order_fields(make_order(), settings(send_order_mail=True, delivery_methods={"flat_rate:3": "PN-1"}), "C-9")
-    assert fields["customerId"] == "C-9"
-    assert fields["payTypeIdentifier"] == "K" and fields["payTypeReference"] == "kl-abc-123"
-    assert fields["isPrepayment"] == "1"
-    assert fields["externalDeliveryMethod"] == "PN-1"
-    assert fields["sendOrderMail"] == "1" and fields["sendOrderMailToUser"] == "0"
-    assert fields["externalOrderNo"] == "501"
-    assert fields["publishedComment"] == "Lämna vid dörren"
-    assert "internalComment" not in fields and notes == []
+    mapped = settings(send_order_mail=True, delivery_methods={"flat_rate:3": "PN-1"})
+    order, notes = specter_order(make_order(), mapped, "C-9")
+    assert order.customer_id == "C-9"
+    assert order.pay_type == "K" and order.payment_reference == "kl-abc-123"
+    assert order.prepaid
+    assert order.delivery_method == "PN-1"
+    assert order.send_order_mail and not order.send_order_mail_to_user
+    assert order.external_order_no == "501"
+    assert order.customer_reference == "501"  # the order number, when the customer gave no reference
+    assert order.published_comment == "Lämna vid dörren"
+    assert order.internal_comment == "" and notes == []
+    assert [r.article_no for r in order.rows] == ["TS-1", "BOK-1", "RABATT", "FRAKT"]
+
+
+def test_unpaid_order_is_not_prepaid_and_unmapped_payment_has_no_pay_type():
+    order, _ = specter_order(make_order(payment=Payment(method="bank_in_the_moon")), settings(), "C-9")
+    assert not order.prepaid and order.pay_type == "" and order.payment_reference == ""
 
 
 def test_unmapped_delivery_method_sends_the_shop_id_and_prefix_applies():
-    fields, _ = order_fields(make_order(), settings(external_order_prefix="W1-"), "C-9")
-    assert fields["externalDeliveryMethod"] == "flat_rate:3"
-    assert fields["externalOrderNo"] == "W1-501"
+    order, _ = specter_order(make_order(), settings(external_order_prefix="W1-"), "C-9")
+    assert order.delivery_method == "flat_rate:3"
+    assert order.external_order_no == "W1-501"
+
+
+def test_multishop_webshop_and_stock_site_and_language_come_from_settings():
+    order, _ = specter_order(make_order(), settings(webshop_id="2", stock_site_id="7", language="en"), "C-9")
+    assert (order.webshop_id, order.stock_site_id, order.language, order.currency) == ("2", "7", "en", "SEK")
 
 
 def test_custom_customer_fields_only_when_set():
-    fields, _ = order_fields(make_order(), settings(include_customer_fields=True), "C-9")
-    assert fields["internalComment"] == "Leveransinstruktion: Ring på"
+    order, _ = specter_order(make_order(), settings(include_customer_fields=True), "C-9")
+    assert order.internal_comment == "Leveransinstruktion: Ring på"
 
 
-def test_too_long_reference_is_shortened_and_noted():
-    fields, notes = order_fields(make_order(customer_reference="R" * 80), settings(), "C-9")
-    assert fields["customerOrderReference"] == "R" * 50
-    assert notes == ["customerOrderReference shortened from 80 to 50 characters"]
+def test_too_long_reference_and_delivery_method_are_shortened_and_noted():
+    long_method = settings(delivery_methods={"flat_rate:3": "M" * 120})
+    order, notes = specter_order(make_order(customer_reference="R" * 80), long_method, "C-9")
+    assert order.customer_reference == "R" * 50 and order.delivery_method == "M" * 100
+    assert notes == [
+        "customer reference shortened from 80 to 50 characters",
+        "delivery method shortened from 120 to 100 characters",
+    ]
 
 
 def test_company_name_in_address_line_1():

@@ -17,6 +17,7 @@ from gateway.model import Address, Article, Customer
 from gateway.settings import SpecterAccount
 from gateway.specter import client as client_module
 from gateway.specter.client import SpecterClient, read_with_recovery
+from gateway.specter.documents import SpecterOrder, SpecterOrderRow
 from gateway.specter.errors import AuthenticationError, DuplicateOrderError, OpenBatchError, SpecterTransientError
 from gateway.specter.signing import EncodingProblem, sign
 
@@ -106,18 +107,36 @@ def key_for(value: str) -> str:
     return sign(4711, USER_KEY, INTEGRATION_KEY, value)
 
 
+def make_order(**changes) -> SpecterOrder:
+    fields = dict(
+        customer_id="1001",
+        external_order_no="WC-55",
+        currency="SEK",
+        language="sv",
+        customer_reference="55",
+        send_order_mail=True,
+        send_order_mail_to_user=False,
+    )
+    return SpecterOrder(**(fields | changes))
+
+
+def row(article_no: str, name: str, price: str, quantity: str = "1", **changes) -> SpecterOrderRow:
+    return SpecterOrderRow(article_no=article_no, name=name, price_ex_vat=Decimal(price), quantity=Decimal(quantity),
+                           vat_percent=Decimal(25), **changes)
+
+
 # --- requests -------------------------------------------------------------------------------------
 
 
 async def test_order_is_posted_to_putinfo_signed_with_the_customer_id(specter, client):
     specter.answer("1;88123;50017")
-    receipt = await client.submit_order(
-        {"customerId": "1001", "externalOrderNo": "WC-55", "payTypeIdentifier": "K", "publishedComment": "Lämna vid dörren"},
-        [
-            {"articleNo": "MUG-1", "articleName": "Kaffemugg", "priceExclVAT": Decimal("79.2"), "noOfItems": Decimal(2), "vatPercent": Decimal(25)},
-            {"articleNo": "FRAKT", "priceExclVAT": Decimal("39"), "noOfItems": "1"},
-        ],
+    order = make_order(
+        pay_type="K",
+        prepaid=True,
+        published_comment="Lämna vid dörren",
+        rows=[row("MUG-1", "Kaffemugg", "79.2", "2", comment="Röd"), row("FRAKT", "", "39", "1.5")],
     )
+    receipt = await client.submit_order(order)
     assert (receipt.order_id, receipt.order_no) == ("88123", "50017")
     (seen,) = specter.seen
     assert (seen.method, seen.path) == ("POST", "/api/putInfo.asp")
@@ -130,20 +149,51 @@ async def test_order_is_posted_to_putinfo_signed_with_the_customer_id(specter, c
     }
     assert seen.content_type.startswith("application/x-www-form-urlencoded")
     assert "Lämna".encode("latin-1") not in seen.body and b"L%E4mna" in seen.body  # Latin-1, percent-encoded
+    # Empty optional fields (webshop, stock site, payment reference, ...) are left out; a row's
+    # article number and name are always sent.
     assert seen.form == {
         "customerId": "1001",
         "externalOrderNo": "WC-55",
+        "currency": "SEK",
+        "language": "sv",
+        "customerOrderReference": "55",
+        "sendOrderMail": "1",
+        "sendOrderMailToUser": "0",
         "payTypeIdentifier": "K",
+        "isPrepayment": "1",
         "publishedComment": "Lämna vid dörren",
         "articleNo_1": "MUG-1",
         "articleName_1": "Kaffemugg",
         "priceExclVAT_1": "79.200",
-        "noOfItems_1": "2.000",
+        "noOfItems_1": "2",
         "vatPercent_1": "25.000",
+        "articleComment_1": "Röd",
         "articleNo_2": "FRAKT",
+        "articleName_2": "",
         "priceExclVAT_2": "39.000",
-        "noOfItems_2": "1",
+        "noOfItems_2": "1.5",
+        "vatPercent_2": "25.000",
     }
+
+
+async def test_every_order_field_has_its_wire_name(specter, client):
+    specter.answer("1;88124")
+    await client.submit_order(
+        make_order(
+            webshop_id="2",
+            stock_site_id="7",
+            payment_reference="kl-abc-123",
+            delivery_method="PN-1",
+            internal_comment="Ring på",
+            send_order_mail=False,
+            rows=[row("MUG-1", "Mugg", "-10")],
+        )
+    )
+    form = specter.seen[0].form
+    assert (form["webshopId"], form["stocksiteid"], form["payTypeReference"]) == ("2", "7", "kl-abc-123")
+    assert (form["externalDeliveryMethod"], form["internalComment"]) == ("PN-1", "Ring på")
+    assert (form["sendOrderMail"], form["priceExclVAT_1"]) == ("0", "-10.000")
+    assert "isPrepayment" not in form and "payTypeIdentifier" not in form
 
 
 async def test_api_v1_account_sends_no_api_user(specter):
@@ -165,12 +215,12 @@ async def test_customer_fields_and_signature(specter, client):
         email="asa@oberg.se",
         phone="08-123",
         address=Address(line1="Storgatan 1", zip_code="111 22", city="Stockholm", country_code="SE"),
-        delivery_address=Address(line1="Lagervägen 9", city="Solna", country_code="SE", first_name="Per", last_name="Ek"),
+        delivery_address=Address(
+            line1="Lagervägen 9", city="Solna", country_code="SE", first_name="Per", last_name="Ek"
+        ),
         language="sv",
     )
-    customer_id = await client.submit_customer(
-        customer, ignore_control_email=True, ignore_control_org_no=False, extra={"customerGroupId": "2"}
-    )
+    customer_id = await client.submit_customer(customer, ignore_control_email=True, ignore_control_org_no=False)
     assert customer_id == "3001"
     seen = specter.seen[0]
     assert seen.query["action"] == "newCustomerSubmit"
@@ -178,18 +228,22 @@ async def test_customer_fields_and_signature(specter, client):
     form = seen.form
     assert form["name"] == "Öberg Trä AB" and form["customerOrganizationalForm"] == "C"
     assert (form["firstName"], form["surName"], form["contactPerson"]) == ("Åsa", "Öberg", "Åsa Öberg")
-    assert (form["address"], form["zipCodeEng"], form["city"], form["countryCode"]) == ("Storgatan 1", "111 22", "Stockholm", "SE")
-    assert (form["deliveryAddress"], form["deliveryCity"], form["deliveryAttention"]) == ("Lagervägen 9", "Solna", "Per Ek")
-    assert (form["emailAddress"], form["phoneNo"], form["currency"], form["language"]) == ("asa@oberg.se", "08-123", "SEK", "sv")
+    address = (form["address"], form["zipCodeEng"], form["city"], form["countryCode"])
+    assert address == ("Storgatan 1", "111 22", "Stockholm", "SE")
+    delivery = (form["deliveryAddress"], form["deliveryCity"], form["deliveryAttention"])
+    assert delivery == ("Lagervägen 9", "Solna", "Per Ek")
+    contact = (form["emailAddress"], form["phoneNo"], form["currency"], form["language"])
+    assert contact == ("asa@oberg.se", "08-123", "SEK", "sv")
     assert (form["ignoreControlEmail"], form["ignoreControlOrgNo"], form["forceCustomerUpdate"]) == ("1", "0", "0")
-    assert form["customerGroupId"] == "2"
     assert "mobileNo" not in form  # empty fields are left out
 
 
 async def test_person_customer_signed_with_first_and_last_name(specter, client):
     specter.answer("1;3002")
     await client.submit_customer(
-        Customer(first_name="Åsa", last_name="Öberg", email="a@b.se"), ignore_control_email=False, ignore_control_org_no=False
+        Customer(first_name="Åsa", last_name="Öberg", email="a@b.se"),
+        ignore_control_email=False,
+        ignore_control_org_no=False,
     )
     seen = specter.seen[0]
     assert seen.query["key"] == key_for("Åsa Öberg")
@@ -200,7 +254,8 @@ async def test_articles_are_indexed_and_stock_created_only_when_asked(specter, c
     specter.answer("1;0")
     specter.answer("1;0")
     articles = [
-        Article(article_no="MUG-1", name="Mugg", price_ex_vat=Decimal("80"), vat_percent=Decimal(25), weight_kg=Decimal("0.3"), stock=7),
+        Article(article_no="MUG-1", name="Mugg", price_ex_vat=Decimal("80"), vat_percent=Decimal(25),
+                weight_kg=Decimal("0.3"), stock=7),
         Article(article_no="MUG-2", name="Mugg röd", price_ex_vat=Decimal("80.5")),
     ]
     await client.submit_articles(articles, force_update=True, create_stock=True, webshop_id="2")
@@ -226,15 +281,39 @@ async def test_articles_are_indexed_and_stock_created_only_when_asked(specter, c
 
 async def test_more_than_100_articles_are_refused_before_sending(specter, client):
     with pytest.raises(ValueError, match="100"):
-        await client.submit_articles([Article(article_no=f"A{i}") for i in range(101)], force_update=False, create_stock=False)
+        too_many = [Article(article_no=f"A{i}") for i in range(101)]
+        await client.submit_articles(too_many, force_update=False, create_stock=False)
     assert specter.seen == []
 
 
-async def test_unencodable_article_name_names_the_field_and_sends_nothing(specter, client):
-    articles = [Article(article_no="A1", name="Mugg"), Article(article_no="A2", name="Tea"), Article(article_no="A3", name="Pris €")]
+async def test_unencodable_article_name_names_the_article_and_field_and_sends_nothing(specter, client):
+    articles = [Article(article_no="A1", name="Mugg"), Article(article_no="A2", name="Tea"),
+                Article(article_no="A3", name="Pris €")]
     with pytest.raises(EncodingProblem) as info:
         await client.submit_articles(articles, force_update=False, create_stock=False)
-    assert info.value.field == "name_3"
+    assert isinstance(info.value, PermanentError)
+    assert (info.value.subject, info.value.field) == ("article A3", "name")
+    assert str(info.value) == "article A3: name 'Pris €' has a character Specter cannot store (Latin-1): '€'"
+    assert specter.seen == []
+
+
+async def test_unencodable_customer_name_names_the_customer_and_field_not_the_signature(specter, client):
+    customer = Customer(shop_id="17", first_name="Åsa", last_name="Öberg 😀", email="asa@oberg.se")
+    with pytest.raises(EncodingProblem) as info:
+        await client.submit_customer(customer, ignore_control_email=False, ignore_control_org_no=False)
+    assert str(info.value) == "customer 17: last name 'Öberg 😀' has a character Specter cannot store (Latin-1): '😀'"
+    guest = Customer(company="Kaffe ☕ AB", email="kaffe@example.se")
+    with pytest.raises(EncodingProblem) as info:
+        await client.submit_customer(guest, ignore_control_email=False, ignore_control_org_no=False)
+    assert str(info.value).startswith("guest customer kaffe@example.se: company 'Kaffe ☕ AB' has a character")
+    assert specter.seen == []
+
+
+async def test_unencodable_order_row_name_names_the_order_row_and_field(specter, client):
+    order = make_order(rows=[row("MUG-1", "Mugg", "80"), row("TEA-1", "Tea 茶", "40")])
+    with pytest.raises(EncodingProblem) as info:
+        await client.submit_order(order)
+    assert str(info.value) == "order WC-55 row 2: name 'Tea 茶' has a character Specter cannot store (Latin-1): '茶'"
     assert specter.seen == []
 
 
@@ -259,7 +338,8 @@ async def test_batch_reads_are_gets_on_getinfo(specter, client):
 
 async def test_multi_site_stock_read_asks_for_xml_per_site(specter, client):
     specter.answer(
-        "<root><stockChanges><stock stockSiteId='1'><articles><article><articleNo>MUG-1</articleNo><noItemsAv>2</noItemsAv>"
+        "<root><stockChanges><stock stockSiteId='1'><articles><article><articleNo>MUG-1</articleNo>"
+        "<noItemsAv>2</noItemsAv>"
         "</article></articles></stock><stock stockSiteId='2'><articles><article><articleNo>MUG-1</articleNo>"
         "<noItemsAv>3</noItemsAv></article></articles></stock></stockChanges></root>"
     )
@@ -269,8 +349,13 @@ async def test_multi_site_stock_read_asks_for_xml_per_site(specter, client):
 
 
 async def test_article_infos_and_order_changes(specter, client):
-    specter.answer("<root><articles><article priceExclVat='10,50'><articleNo>A1</articleNo><name>Ost</name></article></articles><responseMaxLimit>1</responseMaxLimit></root>")
-    specter.answer("<root><orders><order orderNo='9'><orderstatus deliveryStatus='D' statusId='3'/></order></orders></root>")
+    specter.answer(
+        "<root><articles><article priceExclVat='10,50'><articleNo>A1</articleNo><name>Ost</name></article></articles>"
+        "<responseMaxLimit>1</responseMaxLimit></root>"
+    )
+    specter.answer(
+        "<root><orders><order orderNo='9'><orderstatus deliveryStatus='D' statusId='3'/></order></orders></root>"
+    )
     page = await client.read_article_infos("B3", limit=1)
     orders = await client.read_order_changes("B4")
     assert page.more and page.articles[0].price_ex_vat == Decimal("10.50")
@@ -301,8 +386,10 @@ async def test_deletes_and_delivery_and_invoice(specter, client):
     assert await client.submit_delivery("88123", {"trackingNo": "T1"}) == "77"
     assert await client.submit_invoice("88123", {}) == "77"
     art, order, delivery, invoice = specter.seen
-    assert (art.query["action"], art.form, art.query["key"]) == ("deleteArticle", {"articleNo": "MUG-1"}, key_for("MUG-1"))
-    assert (order.query["action"], order.form, order.query["key"]) == ("deleteOrder", {"externalOrderNo": "WC-55"}, key_for("WC-55"))
+    assert (art.query["action"], art.form) == ("deleteArticle", {"articleNo": "MUG-1"})
+    assert art.query["key"] == key_for("MUG-1")
+    assert (order.query["action"], order.form) == ("deleteOrder", {"externalOrderNo": "WC-55"})
+    assert order.query["key"] == key_for("WC-55")
     assert delivery.form == {"orderId": "88123", "trackingNo": "T1"} and delivery.query["key"] == key_for("88123")
     assert invoice.query["action"] == "newInvoiceSubmit" and invoice.method == "POST"
 
@@ -318,7 +405,9 @@ async def test_error_99_names_the_open_batch(specter, client):
 
 
 async def test_open_batch_recovery_reads_the_old_batch(specter, client):
-    specter.answer("<root><APIresponse><result>0</result><code>99</code><message>Open: 'OLD-3'</message></APIresponse></root>")
+    specter.answer(
+        "<root><APIresponse><result>0</result><code>99</code><message>Open: 'OLD-3'</message></APIresponse></root>"
+    )
     specter.answer("<root><orders><order orderNo='5'><orderstatus statusId='5'/></order></orders></root>")
     page, batch_no = await read_with_recovery(client.read_order_changes, "NEW-4")
     assert batch_no == "OLD-3"
@@ -329,8 +418,12 @@ async def test_open_batch_recovery_reads_the_old_batch(specter, client):
 
 async def test_recovery_works_for_multi_site_stock(specter, client):
     specter.answer("<root><APIresponse><result>0</result><code>99</code><message>'OLD'</message></APIresponse></root>")
-    specter.answer("<root><stockChanges><stock stockSiteId='1'><articles><article articleNo='X' noItemsAv='1'/></articles></stock></stockChanges></root>")
-    changes, batch_no = await read_with_recovery(functools.partial(client.read_stock_changes, multiple_sites=True), "NEW")
+    specter.answer(
+        "<root><stockChanges><stock stockSiteId='1'><articles><article articleNo='X' noItemsAv='1'/></articles>"
+        "</stock></stockChanges></root>"
+    )
+    per_site = functools.partial(client.read_stock_changes, multiple_sites=True)
+    changes, batch_no = await read_with_recovery(per_site, "NEW")
     assert batch_no == "OLD" and changes[0].article_no == "X"
 
 
@@ -386,7 +479,7 @@ async def test_result_0_is_permanent(specter, client):
 async def test_duplicate_order(specter, client):
     specter.answer("0;3;An order with externalOrderNo WC-55 already exists (orderId 88123)")
     with pytest.raises(DuplicateOrderError) as info:
-        await client.submit_order({"customerId": "1", "externalOrderNo": "WC-55"}, [])
+        await client.submit_order(make_order(customer_id="1"))
     assert info.value.existing_order_id == "88123"
     assert isinstance(info.value, PermanentError)
 

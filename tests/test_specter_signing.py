@@ -8,7 +8,7 @@ import pytest
 
 from gateway.model import Customer
 from gateway.specter.actions import ACTIONS, customer_name, find_action, signed_value
-from gateway.specter.client import customer_form
+from gateway.specter.forms import customer_form
 from gateway.specter.signing import EncodingProblem, latin1, sign
 
 SBM_ID = 4711
@@ -34,16 +34,20 @@ def test_an_order_is_signed_with_its_customer_id():
     assert sign(SBM_ID, USER_KEY, INTEGRATION_KEY, value) == by_hand(b"1001")
 
 
+def form_of(customer: Customer) -> dict[str, str]:
+    return customer_form(customer, ignore_control_email=False, ignore_control_org_no=False, force_update=False)
+
+
 def test_a_company_customer_is_signed_with_the_company_name():
     customer = Customer(first_name="Anna", last_name="Ek", company="Ek & Son AB", email="a@ek.se")
-    value = signed_value(ACTIONS["newCustomerSubmit"], customer_form(customer))
+    value = signed_value(ACTIONS["newCustomerSubmit"], form_of(customer))
     assert value == "Ek & Son AB"
     assert sign(SBM_ID, USER_KEY, INTEGRATION_KEY, value) == by_hand(b"Ek & Son AB")
 
 
 def test_a_person_is_signed_with_first_and_last_name():
     customer = Customer(first_name="Anna", last_name="Ek", email="a@ek.se")
-    value = signed_value(ACTIONS["newCustomerSubmit"], customer_form(customer))
+    value = signed_value(ACTIONS["newCustomerSubmit"], form_of(customer))
     assert value == "Anna Ek"
     assert sign(SBM_ID, USER_KEY, INTEGRATION_KEY, value) == by_hand(b"Anna Ek")
 

@@ -90,7 +90,16 @@ def test_named_formats():
     assert wire.format_weight(Decimal("0.25")) == "0.250"
 
 
-@pytest.mark.parametrize("text, expected", [("12,50", "12.50"), ("12.50", "12.50"), (" 1 234,5 ", "1234.5"), ("-3", "-3")])
+@pytest.mark.parametrize(
+    "quantity, expected", [("2", "2"), ("2.000", "2"), ("1.5", "1.5"), ("0.125", "0.125"), ("2.0004", "2")]
+)
+def test_quantities_are_whole_or_up_to_three_decimals(quantity, expected):
+    assert wire.format_quantity(Decimal(quantity)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected", [("12,50", "12.50"), ("12.50", "12.50"), (" 1 234,5 ", "1234.5"), ("-3", "-3")]
+)
 def test_numbers_from_specter_take_a_comma_or_a_dot(text, expected):
     assert wire.parse_decimal(text) == Decimal(expected)
 
@@ -159,7 +168,10 @@ def test_an_html_page_is_a_transient_bad_answer():
 
 
 def test_xml_error_answer_raises_with_the_open_batch():
-    body = b"<root><APIresponse><result>0</result><code>99</code><message>Open batch 'X9'</message></APIresponse></root>"
+    body = (
+        b"<root><APIresponse><result>0</result><code>99</code>"
+        b"<message>Open batch 'X9'</message></APIresponse></root>"
+    )
     with pytest.raises(OpenBatchError) as info:
         wire.parse_xml(body)
     assert info.value.open_batch_no == "X9"
@@ -269,7 +281,9 @@ def test_article_page_is_full_when_as_many_came_as_the_limit():
 ORDERS = b"""<root><APIresponse><result>1</result></APIresponse><orders>
 <order orderNo="5001"><externalOrderNo>WC-1</externalOrderNo>
   <orderstatus deliveryStatus="D" statusId="3"/>
-  <deliveries updated="1"><delivery trackingNo="TRK1"/><delivery trackingNo="TRK2"/><delivery trackingNo=""/></deliveries>
+  <deliveries updated="1">
+    <delivery trackingNo="TRK1"/><delivery trackingNo="TRK2"/><delivery trackingNo=""/>
+  </deliveries>
 </order>
 <order orderNo="5002"><orderstatus deliveryStatus="" statusId="5"/><deliveries/></order>
 <order orderNo="5003"><orderstatus deliveryStatus="P" statusId="2"/></order>

@@ -5,10 +5,10 @@ from __future__ import annotations
 import msgspec
 
 from gateway.engine.context import TenantContext, fingerprint
-from gateway.engine.limits import customer_problem
 from gateway.errors import PermanentError
 from gateway.jobs.execute import Outcome
 from gateway.model import Address, Customer
+from gateway.specter.limits import customer_problem
 from gateway.store.base import Event
 
 

@@ -1,9 +1,9 @@
-"""Bulk export of a shop's catalogue and customers to Specter (the seeds' "export all").
+"""Bulk export of a shop's catalogue and customers to Specter (the connectors' "export all").
 
 The catalogue is streamed page by page, so memory does not grow with it (beyond the set of
 article numbers seen, to refuse duplicates). ``new`` leaves articles Specter already has
 untouched; ``all`` updates them, but never their stock: Specter is master of stock, and takes
-``createArticleStock`` only for an article new to it.
+initial stock only for an article new to it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import msgspec
 
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.customers import customer_key, ensure_customer
-from gateway.engine.limits import article_problem
-from gateway.engine.products import BATCH, exported_fields
+from gateway.engine.products import BATCH, export_problem, exported_fields
 from gateway.errors import PermanentError
 from gateway.jobs.execute import Outcome
 from gateway.model import Article
@@ -49,7 +48,7 @@ async def export_products(ctx: TenantContext, mode: Mode, progress: Progress | N
     async for page in ctx.shop_call_iter("iter_products", page_size=BATCH):
         for article in page:
             report.seen += 1
-            reason = article_problem(article)
+            reason = export_problem(article)
             if reason is None and article.article_no in seen_numbers:
                 reason = f"article number {article.article_no!r} is also used by product {seen_numbers[article.article_no]}"
             if reason:

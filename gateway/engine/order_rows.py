@@ -1,4 +1,4 @@
-"""What Specter receives for a shop order: the order's fields and rows, by the tenant's settings.
+"""What Specter receives for a shop order: the order and its rows, by the tenant's settings.
 
 Pure functions over the domain model, so every setting's effect is easy to see and test.
 """
@@ -8,18 +8,20 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from gateway.engine.limits import shorten
 from gateway.model import (
     CashOnDeliveryRow,
     DiscountRow,
     GiftCardRow,
     GiftWrapRow,
     Order,
+    OrderRow,
     PaymentFeeRow,
     ProductRow,
     ShippingRow,
 )
 from gateway.settings import TenantSettings
+from gateway.specter.documents import SpecterOrder, SpecterOrderRow
+from gateway.specter.limits import shorten
 
 ZERO = Decimal(0)
 
@@ -29,34 +31,28 @@ def external_order_no(order: Order, settings: TenantSettings) -> str:
     return f"{settings.external_order_prefix}{order.number or order.shop_id}"
 
 
-def order_fields(order: Order, settings: TenantSettings, customer_id: str) -> tuple[dict[str, str], list[str]]:
-    """newOrderSubmit's header fields, and notes on what had to be shortened."""
+def specter_order(order: Order, settings: TenantSettings, customer_id: str) -> tuple[SpecterOrder, list[str]]:
+    """The order as Specter gets it, and notes on what had to be shortened to fit Specter."""
     payment = order.payment
-    fields = {
-        "customerId": customer_id,
-        "externalOrderNo": external_order_no(order, settings),
-        "currency": order.currency,
-        "language": settings.language,
-        "customerOrderReference": order.customer_reference or order.number,
-        "sendOrderMail": "1" if settings.send_order_mail else "0",
-        "sendOrderMailToUser": "1" if settings.send_order_mail_to_user else "0",
-    }
-    pay_type = settings.payment_types.get(payment.method, "")
-    optional = {
-        "webshopId": settings.webshop_id,
-        "stocksiteid": settings.stock_site_id,
-        "payTypeIdentifier": pay_type,
-        # The provider's transaction or reservation id: completing the order in Specter then
-        # captures the card payment or activates the Klarna/DIBS invoice.
-        "payTypeReference": payment.transaction_id,
-        "isPrepayment": "1" if payment.paid_at is not None else "",
-        "externalDeliveryMethod": _delivery_key(order, settings),
-        "publishedComment": order.customer_note,
-        "internalComment": _custom_fields(order) if settings.include_customer_fields else "",
-    }
-    fields |= {name: value for name, value in optional.items() if value}
-    notes = shorten(fields)
-    return fields, notes
+    whole = SpecterOrder(
+        customer_id=customer_id,
+        external_order_no=external_order_no(order, settings),
+        currency=order.currency,
+        language=settings.language,
+        customer_reference=order.customer_reference or order.number,
+        send_order_mail=settings.send_order_mail,
+        send_order_mail_to_user=settings.send_order_mail_to_user,
+        webshop_id=settings.webshop_id,
+        stock_site_id=settings.stock_site_id,
+        pay_type=settings.payment_types.get(payment.method, ""),
+        payment_reference=payment.transaction_id,
+        prepaid=payment.paid_at is not None,
+        delivery_method=_delivery_key(order, settings),
+        published_comment=order.customer_note,
+        internal_comment=_custom_fields(order) if settings.include_customer_fields else "",
+        rows=order_rows(order, settings),
+    )
+    return shorten(whole)
 
 
 def _delivery_key(order: Order, settings: TenantSettings) -> str:
@@ -69,13 +65,33 @@ def _custom_fields(order: Order) -> str:
     return "\n".join(f"{key}: {value}" for key, value in sorted(fields.items()))
 
 
-def order_rows(order: Order, settings: TenantSettings) -> list[dict[str, str | Decimal]]:
+# The name of a fee's row when the shop gave it none.
+DEFAULT_NAMES: dict[type[OrderRow], str] = {
+    ShippingRow: "Frakt",
+    PaymentFeeRow: "Avgift",
+    CashOnDeliveryRow: "Postförskott",
+    GiftWrapRow: "Presentinslag",
+    DiscountRow: "Rabatt",
+    GiftCardRow: "Presentkort",
+}
+
+
+def order_rows(order: Order, settings: TenantSettings) -> list[SpecterOrderRow]:
     """Every row Specter gets: products, their discounts, shipping, fees, gift cards."""
-    rows: list[dict[str, str | Decimal]] = []
+    rows: list[SpecterOrderRow] = []
     discounts_by_vat: dict[Decimal, Decimal] = defaultdict(Decimal)
     for row in order.rows:
         if isinstance(row, ProductRow):
-            rows.append(_row(row.article_no, row.name, row.unit_price_ex_vat, row.quantity, row.vat_percent, row.comment))
+            rows.append(
+                SpecterOrderRow(
+                    article_no=row.article_no,
+                    name=row.name,
+                    price_ex_vat=row.unit_price_ex_vat,
+                    quantity=row.quantity,
+                    vat_percent=row.vat_percent,
+                    comment=row.comment,
+                )
+            )
             if row.discount_ex_vat:
                 if settings.discount_percent_per_item:
                     rows.append(_item_discount(row, settings))
@@ -83,7 +99,7 @@ def order_rows(order: Order, settings: TenantSettings) -> list[dict[str, str | D
                     discounts_by_vat[row.vat_percent] += row.discount_ex_vat
     rows.extend(_order_discounts(order, discounts_by_vat, settings))
 
-    fees = {
+    fees: dict[type[OrderRow], tuple[str, bool]] = {
         ShippingRow: (settings.shipping_article_no, settings.include_zero_shipping),
         PaymentFeeRow: (settings.payment_fee_article_no, settings.include_zero_payment_fee),
         CashOnDeliveryRow: (settings.cod_fee_article_no, settings.include_zero_cod_fee),
@@ -97,30 +113,20 @@ def order_rows(order: Order, settings: TenantSettings) -> list[dict[str, str | D
         article_no, include_zero = fees[type(row)]
         if row.unit_price_ex_vat == ZERO and not include_zero:
             continue
+        # A discount or a gift card lowers what the customer pays, whichever sign the shop gave it.
         price = -abs(row.unit_price_ex_vat) if isinstance(row, (DiscountRow, GiftCardRow)) else row.unit_price_ex_vat
-        rows.append(_row(article_no, row.name or _default_name(row), price, row.quantity, row.vat_percent, row.comment))
+        rows.append(
+            SpecterOrderRow(
+                article_no=article_no,
+                name=row.name or DEFAULT_NAMES[type(row)],
+                price_ex_vat=price,
+                quantity=row.quantity,
+                vat_percent=row.vat_percent,
+                comment=row.comment,
+            )
+        )
     rows.extend(_zero_rows_for_missing_fees(order, settings))
     return rows
-
-
-def _row(article_no: str, name: str, price: Decimal, quantity: Decimal, vat: Decimal, comment: str = "") -> dict:
-    row: dict[str, str | Decimal] = {
-        "articleNo": article_no,
-        "articleName": name,
-        "priceExclVAT": price,
-        "noOfItems": _quantity(quantity),
-        "vatPercent": vat,
-    }
-    if comment:
-        row["articleComment"] = comment
-    return row
-
-
-def _quantity(value: Decimal) -> str:
-    """Whole quantities as "2", fractions (metres, kilos) with up to three decimals."""
-    if value == value.to_integral_value():
-        return str(int(value))
-    return str(value.quantize(Decimal("0.001")).normalize())
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
@@ -130,50 +136,48 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal:
     return pct.to_integral_value() if pct == pct.to_integral_value() else pct.normalize()
 
 
-def _item_discount(row: ProductRow, settings: TenantSettings) -> dict:
+def _item_discount(row: ProductRow, settings: TenantSettings) -> SpecterOrderRow:
     """The discount on one product row as its own negative row, named with its percentage."""
-    gross = row.unit_price_ex_vat * row.quantity
-    pct = _percent(row.discount_ex_vat, gross)
+    pct = _percent(row.discount_ex_vat, row.unit_price_ex_vat * row.quantity)
     per_unit = (row.discount_ex_vat / row.quantity) if row.quantity else row.discount_ex_vat
-    return _row(
-        settings.discount_article_no, f"Rabatt {pct} % {row.article_no}".strip(), -per_unit, row.quantity, row.vat_percent
+    return SpecterOrderRow(
+        article_no=settings.discount_article_no,
+        name=f"Rabatt {pct} % {row.article_no}".strip(),
+        price_ex_vat=-per_unit,
+        quantity=row.quantity,
+        vat_percent=row.vat_percent,
     )
 
 
-def _order_discounts(order: Order, by_vat: dict[Decimal, Decimal], settings: TenantSettings) -> list[dict]:
+def _order_discounts(
+    order: Order, by_vat: dict[Decimal, Decimal], settings: TenantSettings
+) -> list[SpecterOrderRow]:
     """The order's discount as negative rows, one per VAT rate (so Specter books VAT right),
     named with the codes and the percentage of the goods' value."""
     if not by_vat:
         return []
-    goods = sum(
-        (r.unit_price_ex_vat * r.quantity for r in order.rows if isinstance(r, ProductRow)), ZERO
-    )
+    goods = sum((r.unit_price_ex_vat * r.quantity for r in order.rows if isinstance(r, ProductRow)), ZERO)
     pct = _percent(sum(by_vat.values(), ZERO), goods)
     codes = ", ".join(order.discount_codes)
     name = f"Rabatt {codes} {pct} %".replace("  ", " ") if codes else f"Rabatt {pct} %"
     return [
-        _row(settings.discount_article_no, name, -amount, Decimal(1), vat)
+        SpecterOrderRow(
+            article_no=settings.discount_article_no,
+            name=name,
+            price_ex_vat=-amount,
+            quantity=Decimal(1),
+            vat_percent=vat,
+        )
         for vat, amount in sorted(by_vat.items())
         if amount
     ]
 
 
-def _default_name(row) -> str:
-    return {
-        ShippingRow: "Frakt",
-        PaymentFeeRow: "Avgift",
-        CashOnDeliveryRow: "Postförskott",
-        GiftWrapRow: "Presentinslag",
-        DiscountRow: "Rabatt",
-        GiftCardRow: "Presentkort",
-    }[type(row)]
-
-
-def _zero_rows_for_missing_fees(order: Order, settings: TenantSettings) -> list[dict]:
+def _zero_rows_for_missing_fees(order: Order, settings: TenantSettings) -> list[SpecterOrderRow]:
     """With an "include zero amount" setting on, a fee the order does not carry is still sent
     as a zero row (the COD row only when cash on delivery is the payment method)."""
     present = {type(r) for r in order.rows}
-    wanted = [
+    wanted: list[tuple[type[OrderRow], bool, str]] = [
         (ShippingRow, settings.include_zero_shipping, settings.shipping_article_no),
         (PaymentFeeRow, settings.include_zero_payment_fee, settings.payment_fee_article_no),
     ]
@@ -181,7 +185,9 @@ def _zero_rows_for_missing_fees(order: Order, settings: TenantSettings) -> list[
         wanted.append((CashOnDeliveryRow, settings.include_zero_cod_fee, settings.cod_fee_article_no))
     vat = next((r.vat_percent for r in order.rows if isinstance(r, ProductRow)), ZERO)
     return [
-        _row(article_no, _default_name(kind()), ZERO, Decimal(1), vat)
+        SpecterOrderRow(
+            article_no=article_no, name=DEFAULT_NAMES[kind], price_ex_vat=ZERO, quantity=Decimal(1), vat_percent=vat
+        )
         for kind, include, article_no in wanted
         if include and kind not in present
     ]

@@ -2,14 +2,15 @@
 
 Once per order: jobs on one order never overlap (the event's subject), the id map records
 Specter's order id before the number is written back, and Specter's own duplicate control on
-``externalOrderNo`` catches an order whose answer was lost (a timeout after Specter stored it).
+the external order number catches an order whose answer was lost (a timeout after Specter
+stored it).
 """
 
 from __future__ import annotations
 
 from gateway.engine.context import TenantContext
 from gateway.engine.customers import ensure_customer
-from gateway.engine.order_rows import order_fields, order_rows
+from gateway.engine.order_rows import specter_order
 from gateway.engine.products import ensure_articles
 from gateway.errors import TransientError
 from gateway.jobs.execute import Outcome
@@ -57,19 +58,19 @@ async def handle_order_event(gw, event: Event) -> Outcome:
 
     customer_id, _ = await ensure_customer(ctx, order.customer)
     exported_articles = await ensure_articles(ctx, products)
-    fields, notes = order_fields(order, ctx.settings, customer_id)
-    external_no = fields["externalOrderNo"]
+    sent, notes = specter_order(order, ctx.settings, customer_id)
+    external_no = sent.external_order_no
     order_no = ""
     try:
-        receipt = await ctx.specter.submit_order(fields, order_rows(order, ctx.settings))
+        receipt = await ctx.specter.submit_order(sent)
         specter_id, order_no = receipt.order_id, receipt.order_no
     except DuplicateOrderError as exc:
         if not exc.existing_order_id:
             raise
         specter_id = exc.existing_order_id  # stored by an earlier attempt whose answer was lost
         notes.append("Specter already had this order (an earlier attempt's answer was lost)")
-    # An order's fingerprint is the externalOrderNo it went with (needed to delete it later);
-    # Specter's status changes name it by externalOrderNo or by its orderNo.
+    # An order's fingerprint is the external order number it went with (needed to delete it
+    # later); Specter's status changes name it by that number or by Specter's own order number.
     await ctx.remember("order", order_id, specter_id, external_no)
     await ctx.remember("order_ext", order_id, external_no)
     if order_no:
@@ -78,7 +79,7 @@ async def handle_order_event(gw, event: Event) -> Outcome:
     return Outcome(
         result={
             "specter_order_id": specter_id,
-            "external_order_no": fields["externalOrderNo"],
+            "external_order_no": external_no,
             "specter_customer_id": customer_id,
             "articles_exported_first": exported_articles,
             "notes": notes,
@@ -92,7 +93,7 @@ async def _delete(ctx: TenantContext, order_id: str) -> Outcome:
     known = await ctx.mapping("order", order_id)
     if known is None:
         return Outcome(status="skipped", result={"reason": "Specter never got this order"})
-    number = known.fingerprint or order_id  # the externalOrderNo it was sent with
+    number = known.fingerprint or order_id  # the external order number it was sent with
     await ctx.specter.delete_order(number)
     await ctx.gw.store.remove_mapping(ctx.tenant.id, "order", order_id)
     return Outcome(result={"deleted": number})

@@ -1,20 +1,27 @@
 """Products, shop to Specter: on change, on delete, and before an order that needs them.
 
 Specter is master of stock: a product's stock goes to Specter only as the initial stock of an
-article new to Specter (Specter ignores ``createArticleStock`` for an article it has), and a
+article new to Specter (Specter ignores initial stock for an article it has), and a
 product change that is only the shop's echo of a stock update is never exported.
 """
 
 from __future__ import annotations
 
 from gateway.engine.context import TenantContext, fingerprint
-from gateway.engine.limits import article_problem
 from gateway.errors import PermanentError
 from gateway.jobs.execute import Outcome
 from gateway.model import Article, ProductRow
+from gateway.specter.limits import article_problem
 from gateway.store.base import Event
 
 BATCH = 100  # Specter integrations send at most 100 articles a request
+
+
+def export_problem(article: Article) -> str | None:
+    """Why this article is not sent to Specter, or None."""
+    if article.is_package:
+        return "is a product package, which the integration does not export"
+    return article_problem(article)
 
 
 def exported_fields(article: Article) -> list:
@@ -59,7 +66,7 @@ async def ensure_articles(ctx: TenantContext, rows: list[ProductRow]) -> list[st
         article = articles.get(article_no) or Article(
             article_no=article_no, name=row.name, price_ex_vat=row.unit_price_ex_vat, vat_percent=row.vat_percent
         )
-        problem = article_problem(article)
+        problem = export_problem(article)
         if problem:
             raise PermanentError(f"order row {row.name!r}: {problem}")
         to_send.append(article)
@@ -78,7 +85,7 @@ async def handle_product_event(gw, event: Event) -> Outcome:
     articles = await ctx.shop_call("fetch_product", product_id=product_id)
     if not articles:
         return Outcome(status="skipped", result={"reason": "the product no longer exists in the shop"})
-    refused = {a.shop_id or a.article_no or "?": p for a in articles if (p := article_problem(a))}
+    refused = {a.shop_id or a.article_no or "?": p for a in articles if (p := export_problem(a))}
     changed = []
     for article in articles:
         if (article.shop_id or article.article_no or "?") in refused:

@@ -195,7 +195,8 @@ async def push_orders(gw, event: Event) -> Outcome:
 
 
 async def _shop_order(ctx: TenantContext, update: OrderStatusUpdate) -> str | None:
-    """The shop order a Specter order change is about: by externalOrderNo, else orderNo."""
+    """The shop order a Specter order change is about: by the external order number the gateway
+    sent, else by Specter's order number."""
     for kind, key in (("order_ext", update.external_order_no), ("order_no", update.specter_order_no),
                       ("order", update.specter_order_no)):
         if key:

@@ -11,8 +11,10 @@ from typing import Literal
 
 import msgspec
 
-GET_INFO = "getInfo.asp"  # reads and batch acknowledgements, all parameters in the query
-PUT_INFO = "putInfo.asp"  # writes: header parameters in the query, data as a POST form body
+Endpoint = Literal["getInfo.asp", "putInfo.asp"]
+
+GET_INFO: Endpoint = "getInfo.asp"  # reads and batch acknowledgements, all parameters in the query
+PUT_INFO: Endpoint = "putInfo.asp"  # writes: header parameters in the query, data as a POST form body
 
 # Markers for signed values that are not one request parameter taken as is.
 CUSTOMER_NAME = "<customer name>"  # the name as sent: `name` (company), else "firstName surName"
@@ -20,7 +22,7 @@ CUSTOMER_NAME = "<customer name>"  # the name as sent: `name` (company), else "f
 
 class Action(msgspec.Struct, frozen=True):
     name: str
-    endpoint: Literal["getInfo.asp", "putInfo.asp"]
+    endpoint: Endpoint
     method: Literal["GET", "POST"]
     # The request parameter (query or form) whose value is signed, or CUSTOMER_NAME.
     signed_field: str

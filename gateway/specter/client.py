@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable, Mapping
-from decimal import Decimal
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 from urllib.parse import urljoin
 
@@ -25,8 +24,9 @@ import yarl
 from gateway import metrics
 from gateway.model import Article, Customer
 from gateway.settings import SpecterAccount
-from gateway.specter import wire
+from gateway.specter import forms, wire
 from gateway.specter.actions import ACTIONS, DELETE_ARTICLE_ACTION, DELETE_ORDER_ACTION
+from gateway.specter.documents import SpecterOrder
 from gateway.specter.errors import (
     OpenBatchError,
     SpecterError,
@@ -50,15 +50,6 @@ except Exception:  # no time zone database: the host's local date
 def today() -> str:
     """Today's date in Sweden, where Specter checks the date signature of checkAccountSettings."""
     return dt.datetime.now(_SPECTER_TZ).date().isoformat()
-
-
-def _flag(value: bool) -> str:
-    return "1" if value else "0"
-
-
-def _present(fields: Mapping[str, str | None]) -> dict[str, str]:
-    """Leave out empty values so that an update never blanks a field in Specter."""
-    return {name: value for name, value in fields.items() if value}
 
 
 class OrderReceipt(msgspec.Struct, frozen=True):
@@ -88,13 +79,12 @@ class SpecterClient:
 
     # -- transport ---------------------------------------------------------------------------
 
-    def _redact(self, exc: SpecterError, key: str) -> SpecterError:
+    def _redact(self, exc: SpecterError, key: str) -> None:
         """Blank the keys and the signature out of an error, in case Specter echoed them."""
         for secret in (self.account.user_key, self.account.integration_key, key):
             if secret:
                 exc.message = exc.message.replace(secret, "***")
                 exc.args = tuple(str(arg).replace(secret, "***") for arg in exc.args)
-        return exc
 
     async def _call(
         self,
@@ -128,7 +118,8 @@ class SpecterClient:
                         raise error_for_status(response.status, response.reason or "", action=action.name)
                 return parse(answer, action.name)
         except SpecterError as exc:
-            raise self._redact(exc, key)
+            self._redact(exc, key)
+            raise
         except TimeoutError:
             message = f"no answer within {self.timeout.total} s"
             raise SpecterTransientError("timeout", message, action=action.name) from None
@@ -177,19 +168,19 @@ class SpecterClient:
         ignore_control_email: bool,
         ignore_control_org_no: bool,
         force_update: bool = False,
-        extra: dict[str, str] | None = None,
     ) -> str:
         """Create or match the customer; returns Specter's customerId."""
-        form = customer_form(customer) | {
-            "forceCustomerUpdate": _flag(force_update),
-            "ignoreControlEmail": _flag(ignore_control_email),
-            "ignoreControlOrgNo": _flag(ignore_control_org_no),
-        }
-        return await self._id("newCustomerSubmit", form | (extra or {}), "customerId")
+        form = forms.customer_form(
+            customer,
+            ignore_control_email=ignore_control_email,
+            ignore_control_org_no=ignore_control_org_no,
+            force_update=force_update,
+        )
+        return await self._id("newCustomerSubmit", form, "customerId")
 
     async def submit_articles(
         self,
-        articles: list[Article],
+        articles: Sequence[Article],
         *,
         force_update: bool,
         create_stock: bool,
@@ -201,29 +192,25 @@ class SpecterClient:
             raise ValueError(
                 f"submit_articles takes 1 to {MAX_ARTICLES_PER_CALL} articles a call, not {len(articles)}"
             )
-        form = _present({"webshopId": webshop_id, "stocksiteid": stock_site_id})
-        if force_update:
-            form["forceArticleUpdate"] = "1"
-        for n, article in enumerate(articles, start=1):
-            form |= {f"{name}_{n}": value for name, value in article_fields(article, create_stock).items()}
+        form = forms.articles_form(
+            articles,
+            force_update=force_update,
+            create_stock=create_stock,
+            webshop_id=webshop_id,
+            stock_site_id=stock_site_id,
+        )
         return (await self._text("newArticleSubmit", form=form)).id
 
     async def delete_article(self, article_no: str) -> None:
         await self._text(DELETE_ARTICLE_ACTION, form={"articleNo": article_no})
 
-    async def submit_order(self, order_fields: dict[str, str], rows: list[Mapping[str, str | Decimal]]) -> OrderReceipt:
-        """Create an order from the engine's fields and rows; returns Specter's orderId.
+    async def submit_order(self, order: SpecterOrder) -> OrderReceipt:
+        """Create the order; returns Specter's orderId (and orderNo when it answers one).
 
-        Row keys (``articleNo``, ``articleName``, ``priceExclVAT``, ``noOfItems``,
-        ``vatPercent``, ``articleComment``, …) get the row's index; Decimals get 3 decimals.
         A duplicate externalOrderNo raises :class:`DuplicateOrderError`."""
-        if not order_fields.get("customerId"):
-            raise ValueError("submit_order needs order_fields['customerId'] (Specter signs it)")
-        form = dict(order_fields)
-        for n, row in enumerate(rows, start=1):
-            for name, value in row.items():
-                form[f"{name}_{n}"] = wire.format_row_number(value) if isinstance(value, Decimal) else value
-        answer = await self._text("newOrderSubmit", form=form)
+        if not order.customer_id:
+            raise ValueError("submit_order needs the order's customer_id (Specter signs it)")
+        answer = await self._text("newOrderSubmit", form=forms.order_form(order))
         if not answer.id:
             raise SpecterTransientError("bad answer", "success without an orderId", action="newOrderSubmit")
         # ``1;orderId;orderNo``: status changes and removals name the order by its orderNo.
@@ -284,68 +271,3 @@ async def read_with_recovery(read: Callable[[str], Awaitable[T]], batch_no: str)
         if not exc.open_batch_no or exc.open_batch_no == batch_no:
             raise
         return await read(exc.open_batch_no), exc.open_batch_no
-
-
-# --- Domain to wire -------------------------------------------------------------------------------
-
-
-def customer_form(customer: Customer) -> dict[str, str]:
-    """newCustomerSubmit's fields for a customer; empty values are left out."""
-    address = customer.address
-    delivery = customer.delivery_address
-    fields = {
-        "firstName": customer.first_name,
-        "surName": customer.last_name,
-        "name": customer.company,
-        "contactPerson": f"{customer.first_name} {customer.last_name}".strip() if customer.is_company else "",
-        "customerOrganizationalForm": "C" if customer.is_company else "P",
-        "orgNo": customer.org_no,
-        "vatNo": customer.vat_no,
-        "attention": address.attention,
-        "address": address.line1,
-        "addressRow2": address.line2,
-        "zipCodeEng": address.zip_code,
-        "city": address.city,
-        "countryCode": address.country_code,
-        "emailAddress": customer.email,
-        "phoneNo": customer.phone,
-        "mobileNo": customer.mobile,
-        "currency": customer.currency,
-        "language": customer.language,
-    }
-    if delivery is not None:
-        names = f"{delivery.first_name} {delivery.last_name}".strip()
-        fields |= {
-            "deliveryCompanyName": delivery.company,
-            "deliveryAttention": delivery.attention or names,
-            "deliveryAddress": delivery.line1,
-            "deliveryAddressRow2": delivery.line2,
-            "deliveryZipCodeEng": delivery.zip_code,
-            "deliveryCity": delivery.city,
-            "deliveryCountryCode": delivery.country_code,
-        }
-    return _present(fields)
-
-
-def article_fields(article: Article, create_stock: bool) -> dict[str, str]:
-    """newArticleSubmit's fields for one article, without the ``_n`` index."""
-    fields = _present(
-        {
-            "articleNo": article.article_no,
-            "name": article.name,
-            "barCode": article.barcode,
-        }
-    )
-    numbers = {
-        "priceExclVAT": (article.price_ex_vat, wire.PRICE_PLACES),
-        "vatPercent": (article.vat_percent, wire.PRICE_PLACES),
-        "productWeight": (article.weight_kg, wire.WEIGHT_PLACES),
-        "buyPrice": (article.buy_price, wire.PRICE_PLACES),
-    }
-    for name, (value, places) in numbers.items():
-        if value is not None:
-            fields[name] = wire.format_number(value, places)
-    if create_stock and article.stock is not None:
-        # Initial stock; Specter uses it only for an article new to it.
-        fields |= {"createArticleStock": "1", "noItemsInStock": str(article.stock)}
-    return fields

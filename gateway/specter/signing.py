@@ -13,21 +13,24 @@ from gateway.errors import PermanentError
 
 
 class EncodingProblem(PermanentError):
-    """A value holds a character that Latin-1 cannot, so Specter could not take it."""
+    """A value holds a character that Latin-1 cannot, so Specter could not store it.
 
-    def __init__(self, field: str, value: str, char: str):
-        super().__init__(
-            f"{field}: {value!r} holds {char!r} (U+{ord(char):04X}), which Specter's Latin-1 cannot hold"
-        )
+    ``subject`` names the object (``customer 17``) and ``field`` the field as the user knows it
+    (``last name``), or Specter's field name where no better one is known."""
+
+    def __init__(self, field: str, value: str, char: str, *, subject: str = ""):
+        where = f"{subject}: {field}" if subject else field
+        super().__init__(f"{where} {value!r} has a character Specter cannot store (Latin-1): {char!r}")
+        self.subject = subject
         self.field = field
 
 
-def latin1(value: str, field: str = "value") -> bytes:
+def latin1(value: str, field: str = "value", *, subject: str = "") -> bytes:
     """Encode for Specter; an unencodable character is a clear error, never a silent '?'."""
     try:
         return value.encode("latin-1")
     except UnicodeEncodeError as exc:
-        raise EncodingProblem(field, value, value[exc.start]) from None
+        raise EncodingProblem(field, value, value[exc.start], subject=subject) from None
 
 
 def md5_hex(data: bytes) -> str:

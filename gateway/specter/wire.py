@@ -88,6 +88,13 @@ def format_weight(value: Decimal | int) -> str:
     return format_number(value, WEIGHT_PLACES)
 
 
+def format_quantity(value: Decimal) -> str:
+    """Whole quantities as ``"2"``, fractions (metres, kilos) with up to three decimals."""
+    if value == value.to_integral_value():
+        return str(int(value))
+    return str(value.quantize(Decimal("0.001")).normalize())
+
+
 def parse_decimal(text: str, what: str = "number") -> Decimal:
     """Specter's numbers, with a decimal comma or dot: ``"12,50"`` is ``Decimal("12.50")``."""
     cleaned = text.strip().replace("\xa0", "").replace(" ", "").replace(",", ".")
@@ -200,7 +207,7 @@ def _get(el: ET.Element, *names: str) -> str | None:
     """The first of ``names`` found as an attribute or a child element of ``el``, stripped."""
     wanted = [n.lower() for n in names]
     attrs = {k.rsplit("}", 1)[-1].lower(): v for k, v in el.attrib.items()}
-    children = {}
+    children: dict[str, ET.Element] = {}
     for child in el:
         if isinstance(child.tag, str):
             children.setdefault(_local(child.tag), child)
