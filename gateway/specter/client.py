@@ -2,7 +2,9 @@
 
 Every call goes through :meth:`SpecterClient._call`, which signs it (see :mod:`.actions` for what
 each action signs), sends Latin-1, and turns every failure into a :class:`SpecterTransientError`
-or :class:`SpecterPermanentError` whose text holds neither the keys nor the signature.
+or :class:`SpecterPermanentError` whose text holds neither the keys nor the signature. The writes
+take the gateway's own types (:class:`~gateway.specter.documents.SpecterOrder`, the domain's
+customers and articles); :mod:`.forms` turns them into Specter's fields.
 
 Batch reads: when Specter answers error 99 (an earlier batch is still open), use
 :func:`read_with_recovery`, which re-reads the open batch and says which batch it read; store
