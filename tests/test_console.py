@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.cli import main as cli
 from gateway.secrets import Cipher
-from gateway.settings import TenantSettings
+from gateway.settings import GROUP_KEY, SETTING_GROUPS, TenantSettings
 from gateway.store.base import NewEvent
 from gateway.store.sqlite import SQLiteStore
 from gateway.web import admin_api
@@ -117,7 +117,15 @@ async def test_the_settings_form_has_every_setting_and_shows_errors_next_to_the_
     assert status == 200
     for field in msgspec.structs.fields(TenantSettings):
         assert f'name="{field.name}"' in page, field.name
-    assert [g.title for g in settings_groups()][:2] == ["Customer creation", "Orders are exported"]
+    assert [g.title for g in settings_groups()] == list(SETTING_GROUPS)
+    shown = html.unescape(page)
+    for group in settings_groups():
+        assert f"<legend>{group.title}</legend>" in shown
+        for f in group.fields:  # each setting with its label and help text
+            assert f.label in shown and f.hint in shown, f.name
+    prefix = next(f for g in settings_groups() for f in g.fields if f.name == "external_order_prefix")
+    assert prefix.label == "Order number prefix" and "shops sharing one account need different prefixes" in prefix.hint
+    assert re.search(r'data-field="external_order_prefix">.*?<small class="hint">[^<]*different prefixes', page, re.S)
     for secret in SECRETS:
         assert secret not in page
 
@@ -245,7 +253,9 @@ async def test_the_openapi_document_is_served(running_gateway, http):
     async with http.get(running_gateway.url + "/admin/api/openapi.json") as r:
         body = await r.json()
     assert r.status == 200 and body["openapi"].startswith("3.")
-    assert "order_export" in body["components"]["schemas"]["TenantSettings"]["properties"]
+    order_export = body["components"]["schemas"]["TenantSettings"]["properties"]["order_export"]
+    assert order_export["title"] == "Order export" and order_export[GROUP_KEY] == "Orders are exported"
+    assert order_export["description"].startswith("on_placement:")
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset], float]:
