@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 from starlette.requests import Request
@@ -40,7 +41,7 @@ def admin(endpoint: Endpoint) -> Endpoint:
     return wrapped
 
 
-async def _json(request: Request) -> dict:
+async def _json(request: Request) -> dict[str, Any]:
     body = await request.body()
     try:
         data = msgspec.json.decode(body or b"{}")
