@@ -9,6 +9,7 @@ import io
 import re
 import time
 
+import aiohttp
 import msgspec
 import pytest
 from cryptography.fernet import Fernet
@@ -79,6 +80,12 @@ async def test_a_post_without_the_csrf_token_is_refused(console, running_gateway
         status, _, _ = await Console(console.url, other).post(
             "/admin/signin", {"name": "vendor", "password": "correct horse battery", "csrf_token": "x"}, csrf=False)
         assert status == 403
+        # A token sent as a file upload is refused like any wrong one, not a server error.
+        await Console(console.url, other).get("/admin/signin")  # the sign-in cookie to compare with
+        upload = aiohttp.FormData({"name": "vendor", "password": "correct horse battery"})
+        upload.add_field("csrf_token", io.BytesIO(b"x"), filename="token.txt")
+        async with other.post(console.url + "/admin/signin", data=upload, allow_redirects=False) as r:
+            assert r.status == 403
 
 
 async def test_signing_out_ends_the_session_for_good(console):
