@@ -81,10 +81,10 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ignore_control_email: Annotated[bool, setting(
         CUSTOMER_CREATION, "Ignore e-mail when matching",
         "Specter matches an existing customer on the e-mail, then on the person or organisation number; "
-        "tick to match on the number only.")] = False
+        "when on, it matches on the number only.")] = False
     ignore_control_org_no: Annotated[bool, setting(
         CUSTOMER_CREATION, "Ignore person/organisation number when matching",
-        "Tick to match on the e-mail only. With both ticked, every order creates a new customer.")] = False
+        "When on, Specter matches on the e-mail only. With both on, every order creates a new customer.")] = False
 
     order_export: Annotated[OrderExport, setting(
         ORDER_EXPORT, "Order export",
