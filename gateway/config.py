@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -35,9 +37,9 @@ class GatewayConfig(msgspec.Struct, kw_only=True):
     console_session_seconds: float = 8 * 3600.0  # an admin console sign-in lasts this long
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> GatewayConfig:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> GatewayConfig:
         env = os.environ if env is None else env
-        values: dict = {}
+        values: dict[str, Any] = {}
         for field in msgspec.structs.fields(cls):
             raw = env.get(ENV_PREFIX + field.name.upper())
             if raw is None:
@@ -74,7 +76,7 @@ class GatewayConfig(msgspec.Struct, kw_only=True):
         return _file_secret(self.data_dir / "admin.token", lambda: secrets.token_urlsafe(32))
 
 
-def _file_secret(path: Path, make) -> str:
+def _file_secret(path: Path, make: Callable[[], str]) -> str:
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
-"""Tenants, Specter accounts and every per-tenant setting the seeds describe.
+"""Tenants, Specter accounts and every per-tenant setting of the connectors' settings pages.
 
 A *tenant* is one shop attached to the gateway; several tenants may share one *Specter account*
 (Specter's multishop), and everything Specter reports for that account reaches all of them.
-Defaults follow the seeds; where the seeds give none, the default is the cautious choice.
+Defaults follow the connectors; where they give none, the default is the cautious choice.
 """
 
 from __future__ import annotations
@@ -55,62 +55,146 @@ DEFAULT_PAYMENT_TYPES: dict[str, str] = {
 }
 
 
+# The groups of the connectors' settings pages, in their order there.
+CUSTOMER_CREATION = "Customer creation"
+ORDER_EXPORT = "Orders are exported"
+PRODUCT_EXPORT = "Product export"
+SPECTER_TO_SHOP = "Specter to shop"
+PRODUCT_IMPORT = "Product import"
+SHOP_BASICS = "Shop basics"
+SETTING_GROUPS = (CUSTOMER_CREATION, ORDER_EXPORT, PRODUCT_EXPORT, SPECTER_TO_SHOP, PRODUCT_IMPORT, SHOP_BASICS)
+
+# Where a setting's group goes in its JSON schema (an OpenAPI extension keyword).
+GROUP_KEY = "x-group"
+
+
+def setting(group: str, title: str, description: str) -> msgspec.Meta:
+    """A setting's group, label and help text, as the console's form and the OpenAPI schema show them."""
+    if group not in SETTING_GROUPS:
+        raise ValueError(f"{group!r} is not one of the settings groups")
+    return msgspec.Meta(title=title, description=description, extra_json_schema={GROUP_KEY: group})
+
+
 class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Every setting of one tenant, grouped as the seeds group them."""
+    """Every setting of one tenant; each field says its group, label and help text."""
 
-    # -- Customer creation: Specter matches on e-mail, then person/organisation number.
-    ignore_control_email: bool = False  # match on the number only
-    ignore_control_org_no: bool = False  # match on the e-mail only; both: always a new customer
+    ignore_control_email: Annotated[bool, setting(
+        CUSTOMER_CREATION, "Ignore e-mail when matching",
+        "Specter matches an existing customer on the e-mail, then on the person or organisation number; "
+        "when on, it matches on the number only.")] = False
+    ignore_control_org_no: Annotated[bool, setting(
+        CUSTOMER_CREATION, "Ignore person/organisation number when matching",
+        "When on, Specter matches on the e-mail only. With both on, every order creates a new customer.")] = False
 
-    # -- Orders are exported
-    order_export: OrderExport = "on_placement"
-    send_order_mail: bool = False  # order confirmation to the customer from Specter
-    send_order_mail_to_user: bool = False  # a copy to the shop's administrator in Specter
-    include_zero_shipping: bool = False
-    include_zero_payment_fee: bool = False
-    include_zero_cod_fee: bool = False
-    include_customer_fields: bool = False
-    discount_percent_per_item: bool = False
-    company_in_address_line1: bool = False
-    shipping_article_no: ArticleNo = "FRAKT"
-    discount_article_no: ArticleNo = "RABATT"
-    gift_card_article_no: ArticleNo = "PRESENTKORT"
-    payment_fee_article_no: ArticleNo = "AVGIFT"
-    cod_fee_article_no: ArticleNo = "POSTFORSKOTT"
-    gift_wrap_article_no: ArticleNo = "PRESENTINSLAG"
-    payment_types: dict[str, PayType] = msgspec.field(default_factory=lambda: dict(DEFAULT_PAYMENT_TYPES))
-    delivery_methods: dict[str, str] = {}  # shop method id -> Specter "External key"; unmapped: the id
-    delete_order: bool = False  # an order deleted in the shop is deleted in Specter
-    # Put before the shop's order number in externalOrderNo, which Specter keeps unique per
-    # account: shops sharing one account need different prefixes.
-    external_order_prefix: Annotated[str, msgspec.Meta(max_length=10, pattern=r"^[A-Za-z0-9_\-]*$")] = ""
-    cash_on_delivery_methods: list[str] = msgspec.field(default_factory=lambda: ["cod"])
+    order_export: Annotated[OrderExport, setting(
+        ORDER_EXPORT, "Order export",
+        "on_placement: each order is sent as it is placed; manual: only by \"Transfer order\"; "
+        "inactive: no order is sent.")] = "on_placement"
+    send_order_mail: Annotated[bool, setting(
+        ORDER_EXPORT, "Send order confirmation", "Specter e-mails its order confirmation to the customer.")] = False
+    send_order_mail_to_user: Annotated[bool, setting(
+        ORDER_EXPORT, "Send a copy to the administrator",
+        "Specter e-mails a copy of the order confirmation to the shop's administrator in Specter.")] = False
+    include_zero_shipping: Annotated[bool, setting(
+        ORDER_EXPORT, "Include zero-amount shipping", "Send the shipping row even when shipping is free.")] = False
+    include_zero_payment_fee: Annotated[bool, setting(
+        ORDER_EXPORT, "Include zero-amount payment fee",
+        "Send the payment fee row even when the payment method has no fee.")] = False
+    include_zero_cod_fee: Annotated[bool, setting(
+        ORDER_EXPORT, "Include zero-amount cash-on-delivery fee",
+        "Send the cash-on-delivery fee row even when there is no fee (on cash-on-delivery orders only).")] = False
+    include_customer_fields: Annotated[bool, setting(
+        ORDER_EXPORT, "Include custom fields",
+        "Put the order's and the customer's custom fields in the order's internal comment in Specter.")] = False
+    discount_percent_per_item: Annotated[bool, setting(
+        ORDER_EXPORT, "Discount per item",
+        "Send each product's discount as a row of its own below the product, instead of one discount row "
+        "per VAT rate.")] = False
+    company_in_address_line1: Annotated[bool, setting(
+        ORDER_EXPORT, "Company name in address line 1",
+        "For a company customer, the company name becomes address line 1 and the street moves down a line.")] = False
+    shipping_article_no: Annotated[ArticleNo, setting(
+        ORDER_EXPORT, "Shipping article number", "The Specter article number of shipping rows.")] = "FRAKT"
+    discount_article_no: Annotated[ArticleNo, setting(
+        ORDER_EXPORT, "Discount article number", "The Specter article number of discount rows.")] = "RABATT"
+    gift_card_article_no: Annotated[ArticleNo, setting(
+        ORDER_EXPORT, "Gift card article number",
+        "The Specter article number of gift card rows (what a gift card paid, off the order).")] = "PRESENTKORT"
+    payment_fee_article_no: Annotated[ArticleNo, setting(
+        ORDER_EXPORT, "Payment fee article number", "The Specter article number of payment fee rows.")] = "AVGIFT"
+    cod_fee_article_no: Annotated[ArticleNo, setting(
+        ORDER_EXPORT, "Cash-on-delivery fee article number",
+        "The Specter article number of cash-on-delivery fee rows.")] = "POSTFORSKOTT"
+    gift_wrap_article_no: Annotated[ArticleNo, setting(
+        ORDER_EXPORT, "Gift wrap article number", "The Specter article number of gift wrap rows.")] = "PRESENTINSLAG"
+    payment_types: Annotated[dict[str, PayType], setting(
+        ORDER_EXPORT, "Payment types",
+        "The shop's payment method id = Specter's pay type code (capital letters), one a line.")] = msgspec.field(
+        default_factory=lambda: dict(DEFAULT_PAYMENT_TYPES))
+    delivery_methods: Annotated[dict[str, str], setting(
+        ORDER_EXPORT, "Delivery methods",
+        "The shop's delivery method id = Specter's \"External key\" of the delivery method, one a line; "
+        "a method not listed is sent as its id.")] = {}
+    delete_order: Annotated[bool, setting(
+        ORDER_EXPORT, "Delete orders", "An order deleted in the shop is deleted in Specter.")] = False
+    external_order_prefix: Annotated[str, msgspec.Meta(max_length=10, pattern=r"^[A-Za-z0-9_\-]*$"), setting(
+        ORDER_EXPORT, "Order number prefix",
+        "Put before the shop's order number in Specter's external order number, which Specter keeps unique "
+        "per account: shops sharing one account need different prefixes.")] = ""
+    cash_on_delivery_methods: Annotated[list[str], setting(
+        ORDER_EXPORT, "Cash-on-delivery payment methods",
+        "The shop's payment method ids that mean cash on delivery.")] = msgspec.field(default_factory=lambda: ["cod"])
 
-    # -- Product export (shop to Specter)
-    export_product_on_change: bool = True
-    delete_from_specter: bool = True  # seed default: deleting in the shop deletes in Specter
-    webshop_id: str = ""  # Specter multishop webshop id
-    stock_site_id: str = ""  # Specter stock site orders and new stock are booked on; "": default
+    export_product_on_change: Annotated[bool, setting(
+        PRODUCT_EXPORT, "Export products on change",
+        "A product created or changed in the shop is sent to Specter.")] = True
+    delete_from_specter: Annotated[bool, setting(
+        PRODUCT_EXPORT, "Delete products from Specter",
+        "A product deleted in the shop is deleted in Specter.")] = True
+    webshop_id: Annotated[str, setting(
+        PRODUCT_EXPORT, "Webshop id", "The shop's webshop id in Specter (multishop); empty: none.")] = ""
+    stock_site_id: Annotated[str, setting(
+        PRODUCT_EXPORT, "Stock site id",
+        "The Specter stock site orders and new articles' stock are booked on; empty: Specter's default.")] = ""
 
-    # -- Specter to shop
-    stock_sync: bool = True
-    article_sync: bool = True
-    order_status_sync: bool = True
-    stock_sites: list[str] = []  # sites whose available stock feeds this shop; empty: all, summed
+    stock_sync: Annotated[bool, setting(
+        SPECTER_TO_SHOP, "Stock", "Stock levels changed in Specter are sent to the shop.")] = True
+    article_sync: Annotated[bool, setting(
+        SPECTER_TO_SHOP, "Article data",
+        "Article data changed in Specter (name, prices, VAT, weight, barcode, texts) is sent to the shop.")] = True
+    order_status_sync: Annotated[bool, setting(
+        SPECTER_TO_SHOP, "Order status",
+        "Orders delivered (with their tracking number), deleted or removed in Specter are updated in the "
+        "shop.")] = True
+    stock_sites: Annotated[list[str], setting(
+        SPECTER_TO_SHOP, "Stock sites",
+        "The Specter stock sites whose available stock feeds this shop, comma separated; empty: every site, "
+        "summed.")] = []
 
-    # -- Product import (the get_specter_articles pull)
-    import_products: bool = False
-    article_group_creates_category: bool = False
-    category_active: bool = True
-    move_product_to_group_category: bool = False
-    import_price_only: bool = False
-    tax_classes: dict[str, str] = {}  # VAT percent ("25") -> the shop's tax class
+    import_products: Annotated[bool, setting(
+        PRODUCT_IMPORT, "Import products",
+        "Articles changed in Specter that the shop lacks are created in the shop.")] = False
+    article_group_creates_category: Annotated[bool, setting(
+        PRODUCT_IMPORT, "Article groups as categories",
+        "An article's group in Specter becomes a category in the shop.")] = False
+    category_active: Annotated[bool, setting(
+        PRODUCT_IMPORT, "Categories active", "Categories created from article groups are visible in the shop.")] = True
+    move_product_to_group_category: Annotated[bool, setting(
+        PRODUCT_IMPORT, "Move products to their group's category",
+        "A product already in the shop is moved to its article group's category too, not only a new one.")] = False
+    import_price_only: Annotated[bool, setting(
+        PRODUCT_IMPORT, "Prices only", "Only prices are written to the shop's products; texts and categories "
+        "are left as they are.")] = False
+    tax_classes: Annotated[dict[str, str], setting(
+        PRODUCT_IMPORT, "Tax classes",
+        "VAT percent = the shop's tax class, one a line (e.g. 12=reduced-rate); a VAT rate not listed uses the "
+        "platform's default classes.")] = {}
 
-    # -- Shop basics
-    currency: str = "SEK"
-    language: str = "sv"
-    # Open for Specter API v2 price lists; no wire format is known yet.
-    price_list_id: str | None = None
+    currency: Annotated[str, setting(SHOP_BASICS, "Currency", "The shop's currency code.")] = "SEK"
+    language: Annotated[str, setting(
+        SHOP_BASICS, "Language", "The language code orders are sent to Specter with.")] = "sv"
+    price_list_id: Annotated[str | None, setting(
+        SHOP_BASICS, "Price list", "Reserved for Specter API version 2 price lists; not sent yet.")] = None
 
     def __post_init__(self) -> None:
         for pct in self.tax_classes:

@@ -75,7 +75,7 @@ class TenantService:
 
     @staticmethod
     def account_view(account: SpecterAccount) -> dict[str, Any]:
-        view = msgspec.to_builtins(account)
+        view: dict[str, Any] = msgspec.to_builtins(account)
         for field in SpecterAccount.SECRET_FIELDS:
             view[field] = mask(view[field])
         view["callback_token"] = mask(view["callback_token"])
@@ -127,7 +127,7 @@ class TenantService:
         await self.store.remove_tenant(tenant_id)
 
     def tenant_view(self, tenant: Tenant) -> dict[str, Any]:
-        view = msgspec.to_builtins(tenant)
+        view: dict[str, Any] = msgspec.to_builtins(tenant)
         try:
             secret_fields = self.adapters.platform(tenant.platform).secret_fields
         except ConfigError:

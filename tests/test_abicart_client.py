@@ -81,3 +81,16 @@ async def test_an_unreachable_shop_is_transient_without_the_token(http):
     with pytest.raises(TransientError) as caught:
         await client.count_articles()
     assert TOKEN not in str(caught.value)
+
+
+async def test_a_result_of_the_wrong_shape_is_a_clear_permanent_error(fake, http, monkeypatch):
+    client = AbicartClient(fake.url, 4711, TOKEN, http)
+
+    async def garbled(method: str, *params: object) -> object:
+        return {"Article.list": {"0": "A-1"}, "Article.get": ["A-1"]}[method]
+
+    monkeypatch.setattr(client, "call", garbled)
+    with pytest.raises(PermanentError, match="Article.list: answered dict where a list of objects belongs"):
+        await client.list_articles()
+    with pytest.raises(PermanentError, match="Article.get: answered list where an object belongs"):
+        await client.get_article("1")

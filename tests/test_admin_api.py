@@ -105,7 +105,8 @@ async def test_secrets_are_masked_and_kept_when_sent_back_masked(running_gateway
         ({"id": "Bad Id!"}, 422, ["$.id"]),
     ],
 )
-async def test_bad_tenant_is_refused_with_a_clear_error_and_nothing_stored(running_gateway, http, change, status, words):
+async def test_bad_tenant_is_refused_with_a_clear_error_and_nothing_stored(running_gateway, http, change, status,
+                                                                            words):
     gw = running_gateway
     await api(http, gw, "POST", "/accounts", ACCOUNT)
     got, body = await api(http, gw, "POST", "/tenants", TENANT | change)

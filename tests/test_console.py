@@ -9,6 +9,7 @@ import io
 import re
 import time
 
+import aiohttp
 import msgspec
 import pytest
 from cryptography.fernet import Fernet
@@ -16,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.cli import main as cli
 from gateway.secrets import Cipher
-from gateway.settings import TenantSettings
+from gateway.settings import GROUP_KEY, SETTING_GROUPS, TenantSettings
 from gateway.store.base import NewEvent
 from gateway.store.sqlite import SQLiteStore
 from gateway.web import admin_api
@@ -79,6 +80,12 @@ async def test_a_post_without_the_csrf_token_is_refused(console, running_gateway
         status, _, _ = await Console(console.url, other).post(
             "/admin/signin", {"name": "vendor", "password": "correct horse battery", "csrf_token": "x"}, csrf=False)
         assert status == 403
+        # A token sent as a file upload is refused like any wrong one, not a server error.
+        await Console(console.url, other).get("/admin/signin")  # the sign-in cookie to compare with
+        upload = aiohttp.FormData({"name": "vendor", "password": "correct horse battery"})
+        upload.add_field("csrf_token", io.BytesIO(b"x"), filename="token.txt")
+        async with other.post(console.url + "/admin/signin", data=upload, allow_redirects=False) as r:
+            assert r.status == 403
 
 
 async def test_signing_out_ends_the_session_for_good(console):
@@ -117,7 +124,15 @@ async def test_the_settings_form_has_every_setting_and_shows_errors_next_to_the_
     assert status == 200
     for field in msgspec.structs.fields(TenantSettings):
         assert f'name="{field.name}"' in page, field.name
-    assert [g.title for g in settings_groups()][:2] == ["Customer creation", "Orders are exported"]
+    assert [g.title for g in settings_groups()] == list(SETTING_GROUPS)
+    shown = html.unescape(page)
+    for group in settings_groups():
+        assert f"<legend>{group.title}</legend>" in shown
+        for f in group.fields:  # each setting with its label and help text
+            assert f.label in shown and f.hint in shown, f.name
+    prefix = next(f for g in settings_groups() for f in g.fields if f.name == "external_order_prefix")
+    assert prefix.label == "Order number prefix" and "shops sharing one account need different prefixes" in prefix.hint
+    assert re.search(r'data-field="external_order_prefix">.*?<small class="hint">[^<]*different prefixes', page, re.S)
     for secret in SECRETS:
         assert secret not in page
 
@@ -245,7 +260,9 @@ async def test_the_openapi_document_is_served(running_gateway, http):
     async with http.get(running_gateway.url + "/admin/api/openapi.json") as r:
         body = await r.json()
     assert r.status == 200 and body["openapi"].startswith("3.")
-    assert "order_export" in body["components"]["schemas"]["TenantSettings"]["properties"]
+    order_export = body["components"]["schemas"]["TenantSettings"]["properties"]["order_export"]
+    assert order_export["title"] == "Order export" and order_export[GROUP_KEY] == "Orders are exported"
+    assert order_export["description"].startswith("on_placement:")
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset], float]:

@@ -20,7 +20,7 @@ from gateway.model import (
     decode,
     to_builtins,
 )
-from gateway.settings import TenantSettings, article_no_problem
+from gateway.settings import GROUP_KEY, SETTING_GROUPS, TenantSettings, article_no_problem
 
 
 def test_order_rows_are_typed_and_money_is_exact():
@@ -73,7 +73,7 @@ def test_stock_level_needs_an_article_number():
     assert info.value.field == "$.article_no"
 
 
-def test_settings_defaults_follow_the_seeds():
+def test_settings_defaults_follow_the_connectors():
     s = TenantSettings()
     assert s.delete_from_specter is True  # "Delete from Specter" is true by default
     assert s.order_export == "on_placement"  # orders go to Specter when placed
@@ -81,6 +81,18 @@ def test_settings_defaults_follow_the_seeds():
     assert not s.include_zero_shipping and not s.include_zero_payment_fee and not s.include_zero_cod_fee
     assert not s.import_products and not s.import_price_only
     assert s.payment_types["klarna_payments"] == "K" and s.payment_types["dibs_easy"] == "DP"
+
+
+def test_every_setting_has_a_label_a_group_and_help_text():
+    properties = msgspec.json.schema(TenantSettings)["$defs"]["TenantSettings"]["properties"]
+    assert list(properties) == list(TenantSettings.__struct_fields__)
+    for name, schema in properties.items():
+        assert schema.get("title", "").strip(), name
+        assert schema.get("description", "").strip(), name
+        assert schema.get(GROUP_KEY) in SETTING_GROUPS, name
+    # Fields are declared group by group, in the groups' order.
+    groups = [schema[GROUP_KEY] for schema in properties.values()]
+    assert sorted(groups, key=SETTING_GROUPS.index) == groups
 
 
 def test_unknown_setting_is_refused():

@@ -278,3 +278,27 @@ async def test_over_https_the_client_uses_basic_auth_or_query_keys(fake, http, m
         monkeypatch.setattr(http, "_request", original)
     assert "oauth_signature" not in seen[0] and "consumer_secret" not in seen[0]
     assert "consumer_key=" in seen[1] and "oauth_signature" not in seen[1]
+
+
+async def test_an_answer_of_the_wrong_shape_is_a_clear_permanent_error(http):
+    """A plugin or proxy answering a list where an order belongs, or a string for a page of products."""
+    answers = {"/wp-json/wc/v3/orders/1": [], "/wp-json/wc/v3/products": "maintenance"}
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.json_response(answers[request.path])
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        host, port = runner.addresses[0][:2]
+        client = WooCommerceClient(f"http://{host}:{port}/", CK, CS, http)
+        with pytest.raises(PermanentError, match="GET orders/1: answered list where an object belongs"):
+            await client.get_order("1")
+        with pytest.raises(PermanentError, match="GET products: answered str where a list of objects belongs"):
+            await client.find_by_sku("KAFFE-0")
+    finally:
+        await runner.cleanup()

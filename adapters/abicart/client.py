@@ -44,6 +44,25 @@ class AbicartError(PermanentError):
         self.message = message
 
 
+def _object(result: Any, method: str) -> dict[str, Any]:
+    """A ``result`` that must be one object (an article, an order, …)."""
+    if not isinstance(result, dict):
+        raise PermanentError(f"Abicart {method}: answered {type(result).__name__} where an object belongs")
+    return result
+
+
+def _optional_object(result: Any, method: str) -> dict[str, Any] | None:
+    """A ``result`` that is one object, or ``null`` for a uid Abicart does not have."""
+    return None if result is None else _object(result, method)
+
+
+def _objects(result: Any, method: str) -> list[dict[str, Any]]:
+    """A ``result`` that must be a list of objects."""
+    if not isinstance(result, list) or not all(isinstance(item, dict) for item in result):
+        raise PermanentError(f"Abicart {method}: answered {type(result).__name__} where a list of objects belongs")
+    return result
+
+
 class AbicartClient:
     def __init__(self, url: str, webshop: int, auth_token: str, http: aiohttp.ClientSession, *,
                  timeout: float = 30.0):
@@ -92,24 +111,26 @@ class AbicartClient:
 
     async def get_article(self, uid: str) -> dict[str, Any] | None:
         """The article, or None: Abicart answers ``null`` for a uid it does not have."""
-        return await self.call("Article.get", int(uid), ARTICLE_FIELDS)
+        return _optional_object(await self.call("Article.get", int(uid), ARTICLE_FIELDS), "Article.get")
 
     async def list_articles(self, filters: dict[str, Any] | None = None, limit: int = 100,
                             offset: int = 0) -> list[dict[str, Any]]:
-        return await self.call("Article.list", ARTICLE_FIELDS,
-                               {"filters": filters or {}, "limit": limit, "offset": offset})
+        result = await self.call("Article.list", ARTICLE_FIELDS,
+                                 {"filters": filters or {}, "limit": limit, "offset": offset})
+        return _objects(result, "Article.list")
 
     async def count_articles(self, filters: dict[str, Any] | None = None) -> int:
         return int(await self.call("Article.count", {"filters": filters or {}}))
 
     async def create_article(self, patch: dict[str, Any]) -> dict[str, Any]:
-        return await self.call("Article.create", patch, ["uid", "articleNumber"])
+        return _object(await self.call("Article.create", patch, ["uid", "articleNumber"]), "Article.create")
 
     async def set_article(self, uid: str, patch: dict[str, Any]) -> None:
         await self.call("Article.set", int(uid), patch)
 
     async def list_variants(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
-        return await self.call("ArticleVariant.list", VARIANT_FIELDS, {"filters": filters})
+        return _objects(await self.call("ArticleVariant.list", VARIANT_FIELDS, {"filters": filters}),
+                        "ArticleVariant.list")
 
     async def set_variant(self, uid: str, patch: dict[str, Any]) -> None:
         await self.call("ArticleVariant.set", int(uid), patch)
@@ -125,34 +146,37 @@ class AbicartClient:
     # --- Article groups (categories) ---------------------------------------------------------
 
     async def list_groups(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return await self.call("Articlegroup.list", GROUP_FIELDS, {"filters": filters or {}})
+        return _objects(await self.call("Articlegroup.list", GROUP_FIELDS, {"filters": filters or {}}),
+                        "Articlegroup.list")
 
     async def create_group(self, patch: dict[str, Any]) -> dict[str, Any]:
-        return await self.call("Articlegroup.create", patch, GROUP_FIELDS)
+        return _object(await self.call("Articlegroup.create", patch, GROUP_FIELDS), "Articlegroup.create")
 
     # --- Orders and customers ------------------------------------------------------------------
 
     async def get_order(self, uid: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The order and its items as objects (an order may name its items by uid only)."""
-        data = await self.call("Order.get", int(uid), ORDER_FIELDS)
+        data = _optional_object(await self.call("Order.get", int(uid), ORDER_FIELDS), "Order.get")
         if data is None:
             return None
         items = data.get("items") or []
         uids = [i for i in items if not isinstance(i, dict)]
         fetched = await asyncio.gather(*(self.call("OrderItem.get", int(i), ITEM_FIELDS) for i in uids))
-        by_uid = {str(i["uid"]): i for i in fetched if i}
-        return data, [i if isinstance(i, dict) else by_uid[str(i)] for i in items if isinstance(i, dict) or str(i) in by_uid]
+        by_uid = {str(item["uid"]): item for i in fetched if (item := _optional_object(i, "OrderItem.get"))}
+        return data, [i if isinstance(i, dict) else by_uid[str(i)]
+                      for i in items if isinstance(i, dict) or str(i) in by_uid]
 
     async def set_order(self, uid: str, patch: dict[str, Any]) -> None:
         await self.call("Order.set", int(uid), patch)
 
     async def get_customer(self, uid: str) -> dict[str, Any] | None:
-        return await self.call("Customer.get", int(uid), CUSTOMER_FIELDS)
+        return _optional_object(await self.call("Customer.get", int(uid), CUSTOMER_FIELDS), "Customer.get")
 
     async def customer_pages(self, page_size: int) -> AsyncIterator[list[dict[str, Any]]]:
         offset = 0
         while True:
-            page = await self.call("Customer.list", CUSTOMER_FIELDS, {"limit": page_size, "offset": offset})
+            page = _objects(await self.call("Customer.list", CUSTOMER_FIELDS, {"limit": page_size, "offset": offset}),
+                            "Customer.list")
             if not page:
                 return
             yield page
@@ -163,8 +187,9 @@ class AbicartClient:
     # --- Event listeners -----------------------------------------------------------------------
 
     async def list_listeners(self) -> list[dict[str, Any]]:
-        return await self.call("EventListener.list", ["uid", "eventName", "url"])
+        return _objects(await self.call("EventListener.list", ["uid", "eventName", "url"]), "EventListener.list")
 
     async def create_listener(self, event_name: str, url: str) -> dict[str, Any]:
-        return await self.call("EventListener.create", {"authToken": self._token, "eventName": event_name,
-                                                        "url": url})
+        result = await self.call("EventListener.create", {"authToken": self._token, "eventName": event_name,
+                                                          "url": url})
+        return _object(result, "EventListener.create")

@@ -245,7 +245,7 @@ def order(data: dict[str, Any], items: list[dict[str, Any]], language: str, cod_
         rows.append(ShippingRow(name=text(delivery.get("name"), language) or "Frakt", unit_price_ex_vat=shipping,
                                 vat_percent=vat, method_id=method_id))
     payments = data.get("payments") or []
-    main = next((p for p in payments if p.get("method") not in GIFT_CARD_METHODS), {})
+    main: dict[str, Any] = next((p for p in payments if p.get("method") not in GIFT_CARD_METHODS), {})
     fee, fee_vat = ex_vat(costs.get("payment"), "$.costs.payment")
     method, title = str(main.get("method") or ""), text(main.get("title"), language)
     if fee or method:

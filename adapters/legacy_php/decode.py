@@ -25,14 +25,18 @@ from gateway.model import (
     PaymentFeeRow,
     ProductRow,
     ShippingRow,
+    ShopAction,
     ShopEvent,
+    ShopObject,
 )
 
 VERSION = 1
-OBJECT_EVENTS = {f"{o}.{a}" for o in ("order", "product") for a in ("created", "updated", "deleted")} | {
-    "customer.created", "customer.updated"}
+_CHANGES: tuple[ShopAction, ...] = ("created", "updated", "deleted")
+OBJECT_EVENTS: dict[str, tuple[ShopObject, ShopAction]] = {
+    **{f"{o}.{a}": (o, a) for o in ("order", "product") for a in _CHANGES},
+    "customer.created": ("customer", "created"), "customer.updated": ("customer", "updated")}
 # Bulk export asked for by the shop (export_products.php): an "export" action on "all".
-EXPORT_EVENTS = {"export.products": "product", "export.customers": "customer"}
+EXPORT_EVENTS: dict[str, ShopObject] = {"export.products": "product", "export.customers": "customer"}
 STATES = {"pending": "pending", "processing": "processing", "on_hold": "on_hold", "completed": "completed",
           "cancelled": "cancelled", "refunded": "refunded", "failed": "failed", "draft": "draft"}
 
@@ -65,20 +69,20 @@ def events(body: bytes) -> list[ShopEvent]:
     if data.get("version") != VERSION:
         raise RejectedRequest(400, f"unsupported contract version {data.get('version')!r}; this gateway speaks 1")
     name = str(data.get("event", ""))
-    extra = data.get("data") if isinstance(data.get("data"), dict) else {}
+    extra: dict[str, Any] = data["data"] if isinstance(data.get("data"), dict) else {}
     if name in EXPORT_EVENTS:
         mode = extra.get("mode", "new")
         if mode not in ("new", "all"):
             raise RejectedRequest(400, f"export mode must be 'new' or 'all', not {mode!r}")
-        return [ShopEvent(object=EXPORT_EVENTS[name], action="export", object_id="all",  # type: ignore[arg-type]
+        return [ShopEvent(object=EXPORT_EVENTS[name], action="export", object_id="all",
                           payload={"event": name, "mode": mode})]
     if name not in OBJECT_EVENTS:
         raise RejectedRequest(400, f"unknown event {name!r}")
     object_id = _s(data, "id").strip()
     if not object_id:
         raise RejectedRequest(400, f"event {name} has no id")
-    obj, action = name.split(".")
-    return [ShopEvent(object=obj, action=action, object_id=object_id,  # type: ignore[arg-type]
+    obj, action = OBJECT_EVENTS[name]
+    return [ShopEvent(object=obj, action=action, object_id=object_id,
                       payload={"event": name, **extra})]
 
 

@@ -45,7 +45,20 @@ class WooCommerceError(PermanentError):
 class Reply:
     status: int
     headers: CIMultiDictProxy[str]
-    data: Any
+    data: Any  # the decoded JSON, or the ``shape`` asked for
+    where: str  # "WooCommerce GET orders/42", for errors about the answer
+
+    def object(self) -> dict[str, Any]:
+        """The answer as the one JSON object it must be (an order, a product, a webhook, …)."""
+        if not isinstance(self.data, dict):
+            raise PermanentError(f"{self.where}: answered {type(self.data).__name__} where an object belongs")
+        return self.data
+
+    def objects(self) -> list[dict[str, Any]]:
+        """The answer as the list of JSON objects it must be (a page of a list)."""
+        if not isinstance(self.data, list) or not all(isinstance(item, dict) for item in self.data):
+            raise PermanentError(f"{self.where}: answered {type(self.data).__name__} where a list of objects belongs")
+        return self.data
 
 
 def _json_default(value: Any) -> str:
@@ -126,11 +139,11 @@ class WooCommerceClient:
                                    error.get("data") if isinstance(error.get("data"), dict) else None)
         if status >= 300:
             raise PermanentError(f"{where}: redirected ({status}); check the shop URL")
-        return Reply(status, answer_headers, answer)
+        return Reply(status, answer_headers, answer, where)
 
-    async def _get_or_none(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    async def _get_or_none(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
         try:
-            return (await self.request("GET", path, params)).data
+            return (await self.request("GET", path, params)).object()
         except WooCommerceError as exc:
             if exc.status == 404 or exc.code.endswith("_invalid_id"):
                 return None
@@ -145,7 +158,7 @@ class WooCommerceClient:
             total_pages = int(reply.headers.get("X-WP-TotalPages", "1") or 1)
             if not reply.data:
                 return
-            yield reply.data
+            yield reply.objects()
             page += 1
 
     async def _all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -169,7 +182,7 @@ class WooCommerceClient:
         return await self._get_or_none(f"orders/{order_id}")
 
     async def update_order(self, order_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        return (await self.request("PUT", f"orders/{order_id}", body=fields)).data
+        return (await self.request("PUT", f"orders/{order_id}", body=fields)).object()
 
     async def get_product(self, product_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """A product and, for a variable one, all its variations."""
@@ -193,31 +206,31 @@ class WooCommerceClient:
 
     async def find_by_sku(self, sku: str) -> dict[str, Any] | None:
         """The product or variation (``type: variation`` with ``parent_id``) with this SKU."""
-        found = (await self.request("GET", "products", {"sku": sku})).data
+        found = (await self.request("GET", "products", {"sku": sku})).objects()
         return next((p for p in found if p.get("sku") == sku), None)
 
     async def find_by_skus(self, skus: list[str]) -> list[dict[str, Any]]:
         """Products and variations with any of these SKUs (at most 100), in one request: the
         ``sku`` filter takes a comma-separated list."""
-        found = (await self.request("GET", "products", {"sku": ",".join(skus), "per_page": 100})).data
+        found = (await self.request("GET", "products", {"sku": ",".join(skus), "per_page": 100})).objects()
         wanted = set(skus)
         return [p for p in found if p.get("sku") in wanted]
 
     async def create_product(self, fields: dict[str, Any]) -> dict[str, Any]:
-        return (await self.request("POST", "products", body=fields)).data
+        return (await self.request("POST", "products", body=fields)).object()
 
     async def update_product(self, product_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        return (await self.request("PUT", f"products/{product_id}", body=fields)).data
+        return (await self.request("PUT", f"products/{product_id}", body=fields)).object()
 
     async def update_variation(self, parent_id: str, variation_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        return (await self.request("PUT", f"products/{parent_id}/variations/{variation_id}", body=fields)).data
+        return (await self.request("PUT", f"products/{parent_id}/variations/{variation_id}", body=fields)).object()
 
     async def upsert_category(self, name: str, parent: int = 0, **fields: Any) -> int:
         """Create a category, or find the one with this name under ``parent`` (WooCommerce
         answers 400 ``term_exists`` with its id)."""
         try:
             created = (await self.request("POST", "products/categories",
-                                          body={"name": name, "parent": parent, **fields})).data
+                                          body={"name": name, "parent": parent, **fields})).object()
         except WooCommerceError as exc:
             if exc.code == "term_exists" and exc.data.get("resource_id"):
                 return int(exc.data["resource_id"])
@@ -225,7 +238,7 @@ class WooCommerceClient:
         return int(created["id"])
 
     async def update_category(self, category_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        return (await self.request("PUT", f"products/categories/{category_id}", body=fields)).data
+        return (await self.request("PUT", f"products/categories/{category_id}", body=fields)).object()
 
     async def list_webhooks(self) -> list[dict[str, Any]]:
         return await self._all("webhooks")
@@ -233,10 +246,10 @@ class WooCommerceClient:
     async def create_webhook(self, topic: str, delivery_url: str, secret: str, name: str = "") -> dict[str, Any]:
         body = {"name": name or f"Specter Gateway {topic}", "topic": topic, "delivery_url": delivery_url,
                 "secret": secret, "status": "active"}
-        return (await self.request("POST", "webhooks", body=body)).data
+        return (await self.request("POST", "webhooks", body=body)).object()
 
     async def update_webhook(self, webhook_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        return (await self.request("PUT", f"webhooks/{webhook_id}", body=fields)).data
+        return (await self.request("PUT", f"webhooks/{webhook_id}", body=fields)).object()
 
 
 class _BatchItem(msgspec.Struct):

@@ -295,7 +295,8 @@ def article(
     if wire.type == "variation" and parent and not name.startswith(parent.name):
         # The variations endpoint names a variation by its options only ("S").
         name = f"{parent.name} - {name}"
-    category = wire.categories[0] if wire.categories else (parent.categories[0] if parent and parent.categories else None)
+    category = wire.categories[0] if wire.categories else (
+        parent.categories[0] if parent and parent.categories else None)
     return Article(
         article_no=(wire.sku or "").strip(),
         name=name,
@@ -417,7 +418,8 @@ def _unit(amount: Decimal, quantity: Decimal) -> Decimal:
 
 def _product_row(line: LineItem, index: int, rates: dict[int, Decimal]) -> ProductRow:
     if line.quantity <= 0:
-        raise InvalidInput(f"line item quantity must be positive, got {line.quantity}", f"$.line_items[{index}].quantity")
+        raise InvalidInput(f"line item quantity must be positive, got {line.quantity}",
+                           f"$.line_items[{index}].quantity")
     attributes = [f"{m.value}" for m in line.meta_data if not m.key.startswith("_") and isinstance(m.value, str)]
     return ProductRow(
         name=line.name,

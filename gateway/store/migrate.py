@@ -94,7 +94,7 @@ def _statements(sql: str) -> list[str]:
         if sqlite3.complete_statement(pending):
             statements.append(pending.strip())
             pending = ""
-    if pending.strip() and not all(_is_comment(l) for l in pending.splitlines()):
+    if pending.strip() and not all(_is_comment(line) for line in pending.splitlines()):
         raise ConfigError(f"migration ends inside a statement: {pending.strip()[:80]!r}")
     return statements
 

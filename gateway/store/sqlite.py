@@ -47,6 +47,9 @@ from gateway.store.migrate import MIGRATIONS_DIR, migrate
 
 T = TypeVar("T")
 Op = Callable[[sqlite3.Connection], Any]
+# An event as inserted: kind, tenant_id, account_id, scope, subject, idempotency_key, payload (JSON),
+# next_attempt_at, created_at, updated_at.
+EventRow = tuple[str, str | None, str | None, str, str, str | None, str, float, float, float]
 
 ALL_STATUSES: tuple[str, ...] = get_args(EventStatus)
 BUSY_TIMEOUT_MS = 10_000
@@ -115,7 +118,8 @@ class SQLiteStore:
         """Fail at start-up, with a clear ConfigError, when the secret key has changed."""
         row = conn.execute("SELECT value FROM meta WHERE key = 'cipher_check'").fetchone()
         if row is None:
-            conn.execute("INSERT INTO meta (key, value) VALUES ('cipher_check', ?)", (self._cipher.encrypt(CIPHER_CHECK),))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('cipher_check', ?)",
+                         (self._cipher.encrypt(CIPHER_CHECK),))
         else:
             self._cipher.decrypt(row[0])
 
@@ -151,7 +155,8 @@ class SQLiteStore:
     async def put_account(self, account: SpecterAccount) -> None:
         data = msgspec.to_builtins(account)
         secrets = {name: data.pop(name) for name in (*SpecterAccount.SECRET_FIELDS, "callback_token")}
-        row = (account.id, _encode(data).decode(), self._seal(secrets), _token_hash(account.callback_token), time.time())
+        row = (account.id, _encode(data).decode(), self._seal(secrets), _token_hash(account.callback_token),
+               time.time())
         await self._execute(
             "INSERT INTO accounts (id, data, secrets, callback_token_hash, updated_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET data = excluded.data, secrets = excluded.secrets,"
@@ -171,7 +176,8 @@ class SQLiteStore:
     async def account_by_callback_token(self, token: str) -> SpecterAccount | None:
         if not token:
             return None
-        rows = await self._read("SELECT data, secrets FROM accounts WHERE callback_token_hash = ?", (_token_hash(token),))
+        rows = await self._read("SELECT data, secrets FROM accounts WHERE callback_token_hash = ?",
+                                (_token_hash(token),))
         for row in rows:  # the hash found it; compare the token itself to be exact
             account = self._account(row)
             if hmac.compare_digest(account.callback_token, token):
@@ -183,7 +189,8 @@ class SQLiteStore:
 
     async def remove_account(self, account_id: str) -> bool:
         def op(conn: sqlite3.Connection) -> bool:
-            users = [r[0] for r in conn.execute("SELECT id FROM tenants WHERE account_id = ? ORDER BY id", (account_id,))]
+            users = [r[0] for r in conn.execute("SELECT id FROM tenants WHERE account_id = ? ORDER BY id",
+                                                (account_id,))]
             if users:
                 raise ConfigError(f"Specter account {account_id!r} is still used by tenant(s): {', '.join(users)}")
             conn.execute("DELETE FROM batches WHERE account_id = ?", (account_id,))
@@ -200,7 +207,8 @@ class SQLiteStore:
             data.pop(column)
         settings = data.pop("settings")
         secrets = {"shop": data.pop("shop"), "inbound_token": data.pop("inbound_token")}
-        row = (tenant.id, tenant.account_id, _encode(data).decode(), _encode(settings).decode(), self._seal(secrets), time.time())
+        row = (tenant.id, tenant.account_id, _encode(data).decode(), _encode(settings).decode(), self._seal(secrets),
+               time.time())
 
         def op(conn: sqlite3.Connection) -> None:
             if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (tenant.account_id,)).fetchone() is None:
@@ -264,7 +272,8 @@ class SQLiteStore:
 
     async def mapping_by_specter_id(self, tenant_id: str, kind: str, specter_id: str) -> IdMapping | None:
         row = await self._read_one(
-            "SELECT * FROM id_mappings INDEXED BY id_mappings_specter WHERE tenant_id = ? AND kind = ? AND specter_id = ? ORDER BY updated_at DESC",
+            "SELECT * FROM id_mappings INDEXED BY id_mappings_specter"
+            " WHERE tenant_id = ? AND kind = ? AND specter_id = ? ORDER BY updated_at DESC",
             (tenant_id, kind, specter_id),
         )
         return IdMapping(**dict(row)) if row else None
@@ -285,7 +294,8 @@ class SQLiteStore:
         for start in range(0, len(specter_ids), 500):
             chunk = specter_ids[start:start + 500]
             rows = await self._read(
-                f"SELECT * FROM id_mappings INDEXED BY id_mappings_specter WHERE tenant_id = ? AND kind = ? AND specter_id IN ({', '.join('?' * len(chunk))})",
+                "SELECT * FROM id_mappings INDEXED BY id_mappings_specter"
+                f" WHERE tenant_id = ? AND kind = ? AND specter_id IN ({', '.join('?' * len(chunk))})",
                 (tenant_id, kind, *chunk),
             )
             for row in rows:
@@ -296,7 +306,7 @@ class SQLiteStore:
 
     async def record_events(self, events: list[NewEvent]) -> list[tuple[int, bool]]:
         now = time.time()
-        rows = [
+        rows: list[EventRow] = [
             (
                 e.kind, e.tenant_id, e.account_id, _scope(e.tenant_id, e.account_id), e.subject,
                 e.idempotency_key, _encode(e.payload).decode(), e.not_before or now, now, now,
@@ -308,7 +318,7 @@ class SQLiteStore:
 
         def op(conn: sqlite3.Connection) -> list[tuple[int, bool]]:
             recorded = []
-            for row, event in zip(rows, events):
+            for row, event in zip(rows, events, strict=True):
                 if event.coalesce:  # the same work already waiting to start: it will do this too
                     waiting = conn.execute(
                         "SELECT id FROM events WHERE scope = ? AND kind = ? AND subject = ? AND status = 'pending'"
@@ -360,7 +370,8 @@ class SQLiteStore:
             params,
         )
 
-    async def retry_event(self, event_id: int, next_attempt_at: float, error: str, *, count_attempt: bool = True) -> None:
+    async def retry_event(self, event_id: int, next_attempt_at: float, error: str, *,
+                          count_attempt: bool = True) -> None:
         give_back = 0 if count_attempt else 1
         params = (next_attempt_at, error, give_back, time.time(), event_id)
         await self._execute(
@@ -371,7 +382,8 @@ class SQLiteStore:
         )
 
     async def due_events(self, now: float, limit: int) -> list[tuple[int, int]]:
-        rows = await self._read(f"SELECT id, revision FROM events WHERE {DUE} ORDER BY id LIMIT :limit", {"now": now, "limit": limit})
+        rows = await self._read(f"SELECT id, revision FROM events WHERE {DUE} ORDER BY id LIMIT :limit",
+                                {"now": now, "limit": limit})
         return [(row[0], row[1]) for row in rows]
 
     async def list_events(self, query: EventFilter) -> list[Event]:
@@ -391,7 +403,8 @@ class SQLiteStore:
         if tenant_id is None:
             rows = await self._read("SELECT status, count(*) FROM events GROUP BY status")
         else:
-            rows = await self._read("SELECT status, count(*) FROM events WHERE tenant_id = ? GROUP BY status", (tenant_id,))
+            rows = await self._read("SELECT status, count(*) FROM events WHERE tenant_id = ? GROUP BY status",
+                                    (tenant_id,))
         counts = dict.fromkeys(ALL_STATUSES, 0)
         counts.update({row[0]: row[1] for row in rows})
         return counts
@@ -413,7 +426,8 @@ class SQLiteStore:
 
         def op(conn: sqlite3.Connection) -> list[int]:
             rows = conn.execute(
-                f"SELECT id, status, attempts, last_error, result, history FROM events WHERE {where} ORDER BY id", params
+                f"SELECT id, status, attempts, last_error, result, history FROM events WHERE {where} ORDER BY id",
+                params,
             ).fetchall()
             for row in rows:
                 history = _decode(row["history"])
@@ -441,7 +455,8 @@ class SQLiteStore:
         row = (batch.account_id, batch.flow, batch.batch_no, batch.state, batch.created_at, batch.updated_at)
         await self._execute(
             "INSERT INTO batches (account_id, flow, batch_no, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (account_id, flow, batch_no) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            " ON CONFLICT (account_id, flow, batch_no)"
+            " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
             row,
         )
 
@@ -527,8 +542,8 @@ class SQLiteStore:
         now = time.time()
 
         def op(conn: sqlite3.Connection) -> int:
-            version = conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM stock_levels WHERE account_id = ?",
-                                   (account_id,)).fetchone()[0]
+            version: int = conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM stock_levels WHERE account_id = ?",
+                                        (account_id,)).fetchone()[0]
             articles = sorted({article_no for article_no, _, _ in levels})
             # A batch reports an article's every site (or its total): it replaces what was kept.
             conn.executemany("DELETE FROM stock_levels WHERE account_id = ? AND article_no = ?",
@@ -545,8 +560,10 @@ class SQLiteStore:
                     [(tenant_id, a, version) for a in articles],
                 )
             conn.execute(
-                "INSERT INTO batches (account_id, flow, batch_no, state, created_at, updated_at) VALUES (?, ?, ?, 'stored', ?, ?)"
-                " ON CONFLICT (account_id, flow, batch_no) DO UPDATE SET state = 'stored', updated_at = excluded.updated_at",
+                "INSERT INTO batches (account_id, flow, batch_no, state, created_at, updated_at)"
+                " VALUES (?, ?, ?, 'stored', ?, ?)"
+                " ON CONFLICT (account_id, flow, batch_no)"
+                " DO UPDATE SET state = 'stored', updated_at = excluded.updated_at",
                 (account_id, batch.flow, batch.batch_no, batch.created_at, now),
             )
             return version
@@ -617,17 +634,23 @@ class _Connection:
     def __init__(self, path: Path, name: str):
         self._path = path
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=name)
-        self.conn: sqlite3.Connection = None  # type: ignore[assignment]  # set by open()
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("the store is not open")
+        return self._conn
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def open(self) -> None:
-        self.conn = await self.call(_connect, self._path)
+        self._conn = await self.call(_connect, self._path)
 
     async def close(self) -> None:
-        if self.conn is not None:
-            await self.call(self.conn.close)
+        if self._conn is not None:
+            await self.call(self._conn.close)
         self._executor.shutdown(wait=False)
 
 
@@ -642,11 +665,12 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-EVENT_COLUMNS_IN = "id, kind, tenant_id, account_id, scope, subject, idempotency_key, payload, status, next_attempt_at, created_at, updated_at"
+EVENT_COLUMNS_IN = ("id, kind, tenant_id, account_id, scope, subject, idempotency_key, payload, status,"
+                    " next_attempt_at, created_at, updated_at")
 ROWS_PER_INSERT = 500  # 12 values a row, well under SQLite's 32,766 variables
 
 
-def _insert_events(conn: sqlite3.Connection, rows: list[tuple]) -> list[tuple[int, bool]]:
+def _insert_events(conn: sqlite3.Connection, rows: list[EventRow]) -> list[tuple[int, bool]]:
     """Insert event rows with one multi-row INSERT per 500, answering (id, created) per row: an
     idempotency key recorded before answers the first event's id.
 
@@ -654,7 +678,7 @@ def _insert_events(conn: sqlite3.Connection, rows: list[tuple]) -> list[tuple[in
     still say which id is whose (inside BEGIN IMMEDIATE nobody else writes). Every statement
     costs the writer thread a round trip for Python's GIL with the busy event loop, so a group
     of webhooks becomes a few statements instead of a few per webhook."""
-    last = conn.execute(
+    last: int = conn.execute(
         "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),"
         " COALESCE((SELECT MAX(id) FROM events), 0))"
     ).fetchone()[0]
@@ -663,15 +687,15 @@ def _insert_events(conn: sqlite3.Connection, rows: list[tuple]) -> list[tuple[in
     for start in range(0, len(rows), ROWS_PER_INSERT):
         chunk = rows[start:start + ROWS_PER_INSERT]
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"] * len(chunk))
-        params = [v for event_id, row in zip(ids[start:], chunk) for v in (event_id, *row)]
+        params = [v for event_id, row in zip(ids[start:], chunk, strict=False) for v in (event_id, *row)]
         conn.execute(f"INSERT INTO events ({EVENT_COLUMNS_IN}) VALUES {values} ON CONFLICT DO NOTHING", params)
     if conn.total_changes - before == len(rows):
         return [(event_id, True) for event_id in ids]
     # Some keys were recorded before (or twice in this batch): find which rows went in.
     inserted = {r[0] for r in conn.execute(
         "SELECT id FROM events WHERE id BETWEEN ? AND ?", (ids[0], ids[-1])).fetchall()}
-    answers = []
-    for event_id, row in zip(ids, rows):
+    answers: list[tuple[int, bool]] = []
+    for event_id, row in zip(ids, rows, strict=True):
         if event_id in inserted:
             answers.append((event_id, True))
         else:
@@ -680,28 +704,37 @@ def _insert_events(conn: sqlite3.Connection, rows: list[tuple]) -> list[tuple[in
     return answers
 
 
+# Event rows a caller records and the future that gets their (id, created) answers.
+_Waiting = tuple[list[EventRow], "asyncio.Future[list[tuple[int, bool]]]"]
+
+
 class _RecordBatcher:
     """Collects the events that many concurrent callers record and has the writer insert
     them together in its next group commit (see :func:`_insert_events`)."""
 
     def __init__(self, write: Callable[[Op], Awaitable[Any]]):
         self._write = write
-        self._waiting: list[tuple[list[tuple], asyncio.Future]] = []
+        self._waiting: list[_Waiting] = []
         self._lock = threading.Lock()  # the writer thread takes what the event loop adds
         self._flush_queued = False
+        # The event loop keeps only weak references to tasks: a flush nobody refers to could be
+        # collected half-way, leaving its callers waiting for ever.
+        self._flushes: set[asyncio.Task[None]] = set()
 
-    async def add(self, rows: list[tuple]) -> list[tuple[int, bool]]:
-        future = asyncio.get_running_loop().create_future()
+    async def add(self, rows: list[EventRow]) -> list[tuple[int, bool]]:
+        future: asyncio.Future[list[tuple[int, bool]]] = asyncio.get_running_loop().create_future()
         with self._lock:
             self._waiting.append((rows, future))
             start = not self._flush_queued
             self._flush_queued = True
         if start:
-            asyncio.create_task(self._flush())
+            flush = asyncio.create_task(self._flush(), name="sqlite-record-events")
+            self._flushes.add(flush)
+            flush.add_done_callback(self._flushes.discard)
         return await future
 
     async def _flush(self) -> None:
-        taken: list[tuple[list[tuple], asyncio.Future]] = []
+        taken: list[_Waiting] = []
 
         def op(conn: sqlite3.Connection) -> list[tuple[int, bool]]:
             with self._lock:  # whatever arrived until the writer got here goes in too
@@ -711,7 +744,7 @@ class _RecordBatcher:
             return _insert_events(conn, [row for rows, _ in taken for row in rows])
 
         try:
-            answers = await self._write(op)
+            answers: list[tuple[int, bool]] = await self._write(op)
         except Exception as exc:  # noqa: BLE001 - every caller of this batch gets the failure
             for _, future in taken:
                 if not future.done():
@@ -728,8 +761,8 @@ class _Writer:
 
     def __init__(self, connection: _Connection):
         self._connection = connection
-        self._queue: asyncio.Queue[tuple[Op, asyncio.Future] | None] = asyncio.Queue()
-        self._task: asyncio.Task | None = None
+        self._queue: asyncio.Queue[tuple[Op, asyncio.Future[Any]] | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def alive(self) -> bool:
@@ -741,13 +774,13 @@ class _Writer:
     async def write(self, op: Callable[[sqlite3.Connection], T]) -> T:
         if not self.alive:
             raise RuntimeError("the store is closed")
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((op, future))
         return await future
 
     async def stop(self) -> None:
         """Finish the writes queued so far, then close the connection."""
-        if self.alive:
+        if self._task is not None and not self._task.done():
             self._queue.put_nowait(None)
             await asyncio.shield(self._task)
         await self._connection.close()
@@ -760,7 +793,7 @@ class _Writer:
             writes = [item for item in group if item is not None]
             if writes:
                 outcomes = await self._connection.call(_commit_group, self._connection.conn, [op for op, _ in writes])
-                for (_, future), (ok, value) in zip(writes, outcomes):
+                for (_, future), (ok, value) in zip(writes, outcomes, strict=True):
                     if future.done():  # its caller was cancelled; the write stands
                         continue
                     if ok:

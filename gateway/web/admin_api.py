@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 from starlette.requests import Request
@@ -15,6 +16,7 @@ from gateway.model import InvalidInput
 from gateway.store.base import EventFilter
 from gateway.tenants import TenantService
 from gateway.web.responses import error, from_exception
+from gateway.web.state import gateway_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -40,7 +42,7 @@ def admin(endpoint: Endpoint) -> Endpoint:
     return wrapped
 
 
-async def _json(request: Request) -> dict:
+async def _json(request: Request) -> dict[str, Any]:
     body = await request.body()
     try:
         data = msgspec.json.decode(body or b"{}")
@@ -52,7 +54,7 @@ async def _json(request: Request) -> dict:
 
 
 def _service(request: Request) -> TenantService:
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     return TenantService(gw.store, gw.adapters)
 
 
@@ -61,7 +63,7 @@ def _service(request: Request) -> TenantService:
 
 @admin
 async def list_platforms(request: Request) -> Response:
-    adapters = request.app.state.gateway.adapters
+    adapters = gateway_of(request).adapters
     return JSONResponse([{"name": n, "title": adapters.platform(n).title} for n in adapters.names])
 
 
@@ -115,12 +117,12 @@ async def tenant_detail(request: Request) -> Response:
     tenant_id = request.path_params["tenant_id"]
     if request.method == "DELETE":
         await service.remove_tenant(tenant_id)
-        request.app.state.gateway.forget_tenant(tenant_id)
-        await request.app.state.gateway.forget_shop(tenant_id)
+        gateway_of(request).forget_tenant(tenant_id)
+        await gateway_of(request).forget_shop(tenant_id)
         return Response(status_code=204)
     if request.method == "PATCH":
         tenant = await service.update_tenant(tenant_id, await _json(request))
-        request.app.state.gateway.forget_tenant(tenant_id)  # its shop handle follows by itself
+        gateway_of(request).forget_tenant(tenant_id)  # its shop handle follows by itself
     else:
         tenant = await service.tenant(tenant_id)
     view = service.tenant_view(tenant)
@@ -157,7 +159,7 @@ async def list_events(request: Request) -> Response:
 @admin
 async def retry_events(request: Request) -> Response:
     """"Transfer again": one event (``event_id``) or every failed event of the tenant."""
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     service = _service(request)
     tenant_id = request.path_params["tenant_id"]
     await service.tenant(tenant_id)
@@ -175,7 +177,7 @@ async def connect(request: Request) -> Response:
     """Register the tenant's webhooks in its shop and the account's callbacks in Specter."""
     from gateway.connect import connect_tenant
 
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     tenant = await _service(request).tenant(request.path_params["tenant_id"])
     return JSONResponse(await connect_tenant(gw, tenant))
 
@@ -183,7 +185,7 @@ async def connect(request: Request) -> Response:
 @admin
 async def start_export(request: Request) -> Response:
     """Bulk export as a job: ``{"what": "products" | "customers", "mode": "new" | "all"}``."""
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     tenant = await _service(request).tenant(request.path_params["tenant_id"])
     body = await _json(request)
     event_id = await operations.start_export(gw, tenant, body.get("what", "products"), body.get("mode", "new"))
@@ -194,7 +196,7 @@ async def start_export(request: Request) -> Response:
 async def export_order(request: Request) -> Response:
     """The seeds' "Transfer order" / "Export" button: send one order now, whatever the export
     mode (a draft is still refused)."""
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     tenant = await _service(request).tenant(request.path_params["tenant_id"])
     event_id = await operations.export_order(gw, tenant, request.path_params["order_id"])
     return JSONResponse({"event_id": event_id}, status_code=202)
@@ -203,7 +205,7 @@ async def export_order(request: Request) -> Response:
 @admin
 async def import_products(request: Request) -> Response:
     """Import products from Specter into the shop (the get_specter_articles pull), as a job."""
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     tenant = await _service(request).tenant(request.path_params["tenant_id"])
     return JSONResponse({"event_id": await operations.import_products(gw, tenant)}, status_code=202)
 
@@ -211,14 +213,14 @@ async def import_products(request: Request) -> Response:
 @admin
 async def resync_stock(request: Request) -> Response:
     """"Update stock now": every article's stock from Specter to this shop, as a job."""
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     tenant = await _service(request).tenant(request.path_params["tenant_id"])
     return JSONResponse({"event_id": await operations.resync_stock(gw, tenant)}, status_code=202)
 
 
 @admin
 async def get_event(request: Request) -> Response:
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     event = await gw.store.get_event(request.path_params["event_id"])
     if event is None or event.tenant_id != request.path_params["tenant_id"]:
         return error(404, f"tenant {request.path_params['tenant_id']!r} has no event {request.path_params['event_id']}")

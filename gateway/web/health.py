@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from gateway.web.state import gateway_of
+
 
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
@@ -12,7 +14,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     """Ready when the store and, when configured, Redis answer."""
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     checks: dict[str, str] = {}
     for name, ping in (("store", gw.store.ping), ("queue", gw.runner.ping)):
         try:
@@ -21,4 +23,5 @@ async def readyz(request: Request) -> JSONResponse:
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             checks[name] = f"failing: {exc.__class__.__name__}: {exc}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                        status_code=200 if ready else 503)

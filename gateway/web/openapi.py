@@ -2,12 +2,15 @@
 
 The operations are written here by hand (tests check that every route of
 :mod:`gateway.web.admin_api` is in it); the schemas of tenants, settings, accounts and events
-are generated from the very msgspec Structs the API converts with, so they cannot drift.
+are generated from the very msgspec Structs the API converts with, so they cannot drift. Each
+setting's label, help text and group (``x-group``) come from its ``msgspec.Meta`` in
+:mod:`gateway.settings`, the same the admin console's settings form shows.
 """
 
 from __future__ import annotations
 
 import functools
+import typing
 from typing import Any
 
 import msgspec
@@ -46,7 +49,8 @@ ACCOUNT = _path_param("account_id", "The Specter account's id")
 EVENT = _path_param("event_id", "The event's id", "integer")
 REQUEUED = _json({"type": "object", "properties": {"requeued": {"type": "array", "items": {"type": "integer"}}}},
                  "The ids of the events queued again")
-ACCEPTED = _json({"type": "object", "properties": {"event_id": {"type": "integer"}}}, "Recorded as an event; a job runs it")
+ACCEPTED = _json({"type": "object", "properties": {"event_id": {"type": "integer"}}},
+                 "Recorded as an event; a job runs it")
 
 
 def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -59,7 +63,8 @@ PATHS: dict[str, dict[str, Any]] = {
             "type": "object", "properties": {"name": {"type": "string"}, "title": {"type": "string"}}}})}),
     },
     "/accounts": {
-        "get": _op("Every Specter account, secrets masked", {"200": _json({"type": "array", "items": _ref("SpecterAccount")})}),
+        "get": _op("Every Specter account, secrets masked",
+                   {"200": _json({"type": "array", "items": _ref("SpecterAccount")})}),
         "post": _op("Add a Specter account (the gateway sets its callback token)",
                     {"201": _json(_ref("SpecterAccount"), "Created"), "409": {"$ref": "#/components/responses/Error"}},
                     requestBody=_body(_ref("SpecterAccount"), "The account; keys in clear, answered masked")),
@@ -94,7 +99,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op("The tenant's event log, newest first", {"200": _json({"type": "array", "items": _ref("Event")})},
                    parameters=[
                        {"name": "kind", "in": "query", "schema": {"type": "string"}, "description": "e.g. shop.order"},
-                       {"name": "status", "in": "query", "schema": {"enum": list(EventStatus.__args__)}},
+                       {"name": "status", "in": "query", "schema": {"enum": list(typing.get_args(EventStatus))}},
                        {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100}},
                        {"name": "before", "in": "query", "schema": {"type": "integer"},
                         "description": "Paging: events with a smaller id"},
@@ -156,9 +161,11 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": schemas | {"Error": {"type": "object", "required": ["error"], "properties": {
                 "error": {"type": "string"},
-                "field": {"type": "string", "description": "JSON path of the offending field, e.g. $.settings.order_export"}}}},
-            "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer",
-                                               "description": "SPECTER_GATEWAY_ADMIN_TOKEN (default: data/admin.token)"}},
+                "field": {"type": "string",
+                          "description": "JSON path of the offending field, e.g. $.settings.order_export"}}}},
+            "securitySchemes": {"adminToken": {
+                "type": "http", "scheme": "bearer",
+                "description": "SPECTER_GATEWAY_ADMIN_TOKEN (default: data/admin.token)"}},
             "responses": {
                 "Error": _json(_ref("Error"), "The caller's mistake, said plainly"),
                 "Unauthorized": _json(_ref("Error"), "Missing or wrong admin token"),

@@ -10,7 +10,7 @@ from gateway.tenants import Conflict, NotFound
 
 
 def error(status: int, message: str, field: str | None = None) -> JSONResponse:
-    body: dict = {"error": message}
+    body: dict[str, str] = {"error": message}
     if field:
         body["field"] = field
     return JSONResponse(body, status_code=status)

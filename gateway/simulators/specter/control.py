@@ -45,6 +45,7 @@ from aiohttp import web
 
 from .api import CALLBACKS, FAULTS, STATE
 from .faults import FaultConfig
+from .flows import FlagFlow
 from .model import STATUS_DELETED, Article, Code, SpecterError
 from .state import AccountState
 
@@ -231,7 +232,8 @@ async def get_flags(request: web.Request) -> web.Response:
 
 async def get_batches(request: web.Request) -> web.Response:
     acc = _account(request)
-    flows = {"stock": acc.stock_flow, "articleInfo": acc.info_flow, "orders": acc.order_flow}
+    flows: dict[str, FlagFlow[str, Any]] = {"stock": acc.stock_flow, "articleInfo": acc.info_flow,
+                                            "orders": acc.order_flow}
     return _json({name: flow.open.batch_no if flow.open else None for name, flow in flows.items()})
 
 

@@ -24,6 +24,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from gateway.store.base import AdminSession, AdminUser
 from gateway.web.console.passwords import DUMMY_HASH, verify_password
+from gateway.web.state import gateway_of
 
 SESSION_COOKIE = "console_session"
 SIGNIN_COOKIE = "console_signin"  # the sign-in form's double-submit CSRF token
@@ -57,19 +58,19 @@ def token_hash(token: str) -> str:
 
 
 def _secure(request: Request) -> bool:
-    return request.app.state.gateway.config.public_url.startswith("https://")
+    return gateway_of(request).config.public_url.startswith("https://")
 
 
 async def authenticate(request: Request, name: str, password: str) -> AdminUser | None:
     """The user when the password is right; the hash runs in a thread (it takes ~50 ms)."""
-    user = await request.app.state.gateway.store.get_admin_user(name)
+    user = await gateway_of(request).store.get_admin_user(name)
     stored = user.password_hash if user is not None else DUMMY_HASH
     ok = await asyncio.to_thread(verify_password, password, stored)
     return user if ok and user is not None else None
 
 
 async def start_session(request: Request, user: AdminUser, response: Response) -> None:
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     token = secrets.token_urlsafe(32)
     now = time.time()
     await gw.store.put_admin_session(
@@ -83,7 +84,7 @@ async def start_session(request: Request, user: AdminUser, response: Response) -
 async def end_session(request: Request, response: Response) -> None:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await request.app.state.gateway.store.remove_admin_session(token_hash(token))
+        await gateway_of(request).store.remove_admin_session(token_hash(token))
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
 
 
@@ -91,7 +92,7 @@ async def current_viewer(request: Request) -> Viewer | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    store = request.app.state.gateway.store
+    store = gateway_of(request).store
     session = await store.get_admin_session(token_hash(token))
     if session is None:
         return None
@@ -116,10 +117,15 @@ def same_token(expected: str, given: str | None) -> bool:
     return bool(expected) and given is not None and hmac.compare_digest(expected.encode(), given.encode())
 
 
+def form_text(form: FormData, name: str) -> str | None:
+    """A text field of a posted form; None when it is missing or was sent as a file."""
+    value = form.get(name)
+    return value if isinstance(value, str) else None
+
+
 async def posted_csrf(request: Request) -> str | None:
     form: FormData = await request.form()  # cached: the endpoint reads the same form
-    value = form.get(CSRF_FIELD)
-    return value if isinstance(value, str) else None
+    return form_text(form, CSRF_FIELD)
 
 
 def signed_in(endpoint: Endpoint) -> Endpoint:

@@ -1,19 +1,18 @@
 """The tenant's forms: every TenantSettings field, and the platform's shop connection.
 
-The settings form is built from ``TenantSettings`` itself, grouped by the ``# -- Group``
-comments in gateway/settings.py and with each field's own comment as its hint, so a setting
-added there appears here without touching the console. Booleans are checkboxes, Literals
-selects, dicts ``key=value`` lines and lists comma lists; validation stays in TenantService.
+The settings form is built from ``TenantSettings`` itself: each field's ``msgspec.Meta`` gives
+its group, label and help text (the same the OpenAPI schema shows), so a setting added there
+appears here without touching the console. Booleans are checkboxes, Literals selects, dicts
+``key=value`` lines and lists comma lists; validation stays in TenantService.
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 import re
 import typing
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from starlette.datastructures import FormData
@@ -21,25 +20,19 @@ from starlette.datastructures import FormData
 from gateway.adapter import Platform
 from gateway.model import InvalidInput
 from gateway.secrets import MASK
-from gateway.settings import TenantSettings
+from gateway.settings import GROUP_KEY, SETTING_GROUPS, TenantSettings
 
 Kind = Literal["bool", "choice", "lines", "list", "text", "optional", "number", "secret"]
-
-_GROUP = re.compile(r"^\s{4}# -- (?P<title>[^:.]+)")
-_FIELD = re.compile(r"^\s{4}(?P<name>[a-z_]\w*): ")
-_COMMENT = re.compile(r"^\s{4}# (?P<text>.*)")
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
     kind: Kind
+    label: str
     hint: str = ""
     choices: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return self.name.replace("_", " ").capitalize()
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,65 +41,66 @@ class Group:
     fields: tuple[Field, ...]
 
 
-def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    origin = typing.get_origin(annotation)
-    if annotation is bool:
+def _described(annotation: Any) -> tuple[Any, dict[str, Any]]:
+    """A field's type without ``Annotated``, and the schema keywords its ``msgspec.Meta`` give
+    (``title``, ``description``, the group), the outermost Meta winning."""
+    if typing.get_origin(annotation) is not Annotated:
+        return annotation, {}
+    about: dict[str, Any] = {}
+    for meta in annotation.__metadata__:
+        if isinstance(meta, msgspec.Meta):
+            said = {"title": meta.title, "description": meta.description, **(meta.extra_json_schema or {})}
+            about |= {key: value for key, value in said.items() if value is not None}
+    return typing.get_args(annotation)[0], about
+
+
+def _kind(type_: Any) -> tuple[Kind, tuple[str, ...]]:
+    origin = typing.get_origin(type_)
+    if type_ is bool:
         return "bool", ()
-    if annotation is int:
+    if type_ is int:
         return "number", ()
     if origin is Literal:
-        return "choice", tuple(str(a) for a in typing.get_args(annotation))
+        return "choice", tuple(str(a) for a in typing.get_args(type_))
     if origin is dict:
         return "lines", ()
     if origin is list:
         return "list", ()
-    if type(None) in typing.get_args(annotation):
+    if type(None) in typing.get_args(type_):
         return "optional", ()
     return "text", ()
 
 
+def _form_fields(struct: type[msgspec.Struct], secret_fields: tuple[str, ...] = ()) -> tuple[Field, ...]:
+    """Each field of a Struct as a form field, labelled and explained as its Meta say."""
+    hints = typing.get_type_hints(struct, include_extras=True)
+    fields = []
+    for name in struct.__struct_fields__:
+        type_, about = _described(hints[name])
+        kind, choices = _kind(type_)
+        fields.append(Field(
+            name, "secret" if name in secret_fields else kind,
+            label=about.get("title") or name.replace("_", " ").capitalize(),
+            hint=about.get("description", ""), choices=choices, group=about.get(GROUP_KEY, "")))
+    return tuple(fields)
+
+
 @functools.cache
 def settings_groups() -> tuple[Group, ...]:
-    """TenantSettings' fields, grouped and hinted as its source comments say."""
-    hints = typing.get_type_hints(TenantSettings, include_extras=True)
-    names = [f.name for f in msgspec.structs.fields(TenantSettings)]
-    groups: list[tuple[str, list[Field]]] = []
-    placed: set[str] = set()
-    pending_comment: list[str] = []
-    for line in inspect.getsource(TenantSettings).splitlines():
-        if match := _GROUP.match(line):
-            groups.append((match["title"].strip(), []))
-            pending_comment = []
-        elif (match := _FIELD.match(line)) and match["name"] in hints and match["name"] in names:
-            name = match["name"]
-            inline = line.split("  # ", 1)[1].strip() if "  # " in line else ""
-            kind, choices = _kind(hints[name])
-            hint = " ".join([*pending_comment, inline]).strip()
-            if not groups:
-                groups.append(("Settings", []))
-            groups[-1][1].append(Field(name, kind, hint, choices))
-            placed.add(name)
-            pending_comment = []
-        elif match := _COMMENT.match(line):
-            pending_comment.append(match["text"].strip())
-    rest = [Field(n, *_kind(hints[n])) for n in names if n not in placed]  # a field without a group comment
-    if rest:
-        groups.append(("Other", rest))
-    return tuple(Group(title, tuple(fields)) for title, fields in groups)
+    """TenantSettings' fields in their groups, the groups in the connectors' order."""
+    grouped: dict[str, list[Field]] = {group: [] for group in SETTING_GROUPS}
+    for field in _form_fields(TenantSettings):
+        if field.group not in grouped:
+            raise TypeError(f"TenantSettings.{field.name} has no settings group: describe it with setting()")
+        grouped[field.group].append(field)
+    return tuple(Group(title, tuple(fields)) for title, fields in grouped.items() if fields)
 
 
 def shop_fields(platform: Platform) -> tuple[Field, ...]:
     """The platform's connection settings; secrets as password fields."""
     if platform.connection is None:
         return ()
-    hints = typing.get_type_hints(platform.connection, include_extras=True)
-    fields = []
-    for f in msgspec.structs.fields(platform.connection):
-        kind, choices = _kind(hints[f.name])
-        fields.append(Field(f.name, "secret" if f.name in platform.secret_fields else kind, "", choices))
-    return tuple(fields)
+    return _form_fields(platform.connection, platform.secret_fields)
 
 
 def shown_value(field: Field, value: Any) -> Any:

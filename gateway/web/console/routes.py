@@ -22,13 +22,15 @@ from starlette.templating import Jinja2Templates
 from gateway import operations
 from gateway.model import InvalidInput
 from gateway.secrets import MASK
+from gateway.services import Gateway
 from gateway.settings import Tenant
-from gateway.store.base import OPEN_STATUSES, EventFilter, EventStatus
+from gateway.store.base import OPEN_STATUSES, Event, EventFilter, EventStatus
 from gateway.tenants import TenantService
 from gateway.web.console import auth, forms
 from gateway.web.console.auth import signed_in
 from gateway.web.console.connection import check_shop, register
 from gateway.web.console.health import LONG_OPERATIONS, payload_summary, tenant_health
+from gateway.web.state import gateway_of
 
 HERE = Path(__file__).parent
 PREFIX = "/admin"
@@ -55,19 +57,20 @@ templates.env.globals.update(prefix=PREFIX, csrf_field=auth.CSRF_FIELD, notices=
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    context = {"viewer": getattr(request.state, "viewer", None), "notice": request.query_params.get("notice"), **context}
+    context = {"viewer": getattr(request.state, "viewer", None), "notice": request.query_params.get("notice"),
+               **context}
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"  # pages show settings; keep them out of caches
     return response
 
 
 def _service(request: Request) -> TenantService:
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     return TenantService(gw.store, gw.adapters)
 
 
 async def _tenant(request: Request) -> Tenant | None:
-    return await request.app.state.gateway.store.get_tenant(request.path_params["tenant_id"])
+    return await gateway_of(request).store.get_tenant(request.path_params["tenant_id"])
 
 
 def _not_found(what: str) -> Response:
@@ -104,7 +107,7 @@ def _signin_form(request: Request, error: str | None, status: int) -> Response:
 
 async def signin(request: Request) -> Response:
     form = await request.form()
-    if not auth.same_token(request.cookies.get(auth.SIGNIN_COOKIE, ""), form.get(auth.CSRF_FIELD)):
+    if not auth.same_token(request.cookies.get(auth.SIGNIN_COOKIE, ""), auth.form_text(form, auth.CSRF_FIELD)):
         return PlainTextResponse("refused: reload the sign-in page and try again", 403)
     user = await auth.authenticate(request, str(form.get("name", "")), str(form.get("password", "")))
     if user is None:
@@ -127,9 +130,9 @@ async def signout(request: Request) -> Response:
 @signed_in
 async def tenants_page(request: Request) -> Response:
     viewer: auth.Viewer = request.state.viewer
-    if not viewer.is_admin:
+    if viewer.user.tenant_id is not None:  # a tenant's user sees that tenant only
         return _redirect(f"/tenants/{quote(viewer.user.tenant_id)}")
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     q = request.query_params
     platform, account, failing = q.get("platform") or None, q.get("account") or None, q.get("failures") == "1"
     rows = []
@@ -147,7 +150,7 @@ async def tenants_page(request: Request) -> Response:
 
 
 async def _tenant_context(request: Request, tenant: Tenant) -> dict[str, Any]:
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     platform = gw.adapters.platform(tenant.platform)
     operations_ = []
     for kind in LONG_OPERATIONS:
@@ -159,7 +162,8 @@ async def _tenant_context(request: Request, tenant: Tenant) -> dict[str, Any]:
         "tenant": tenant,
         "platform": platform,
         "groups": forms.settings_groups(),
-        "values": {f.name: forms.shown_value(f, settings.get(f.name)) for g in forms.settings_groups() for f in g.fields},
+        "values": {f.name: forms.shown_value(f, settings.get(f.name))
+                   for g in forms.settings_groups() for f in g.fields},
         "shop_fields": shop_fields,
         "shop_values": {f.name: forms.shown_value(f, tenant.shop.get(f.name)) for f in shop_fields},
         "tenant_name": tenant.name,
@@ -188,8 +192,9 @@ def _submitted(fields: list[forms.Field], form: FormData) -> dict[str, Any]:
     return shown | {f.name: MASK for f in fields if f.kind == "secret" and shown[f.name]}
 
 
-async def _save(request: Request, tenant: Tenant, patch_of: Callable[[FormData], dict[str, Any]], which: str) -> Response:
-    gw = request.app.state.gateway
+async def _save(request: Request, tenant: Tenant, patch_of: Callable[[FormData], dict[str, Any]],
+                which: str) -> Response:
+    gw = gateway_of(request)
     form = await request.form()
     try:
         patch = patch_of(form)
@@ -221,7 +226,7 @@ async def save_shop(request: Request) -> Response:
     tenant = await _tenant(request)
     if tenant is None:
         return _not_found("tenant")
-    platform = request.app.state.gateway.adapters.platform(tenant.platform)
+    platform = gateway_of(request).adapters.platform(tenant.platform)
 
     def patch_of(form: FormData) -> dict[str, Any]:
         return {"name": str(form.get("name", "")).strip(), "enabled": "enabled" in form,
@@ -236,7 +241,7 @@ async def test_connection(request: Request) -> Response:
     if tenant is None:
         return _not_found("tenant")
     context = await _tenant_context(request, tenant)
-    context["shop_check"] = await check_shop(request.app.state.gateway, tenant)
+    context["shop_check"] = await check_shop(gateway_of(request), tenant)
     return render(request, "tenant.html", context)
 
 
@@ -245,7 +250,7 @@ async def register_connection(request: Request) -> Response:
     tenant = await _tenant(request)
     if tenant is None:
         return _not_found("tenant")
-    result = await register(request.app.state.gateway, tenant)
+    result = await register(gateway_of(request), tenant)
     return _redirect(f"/tenants/{quote(tenant.id)}", notice="registered" if result["ok"] else "register-failed")
 
 
@@ -255,7 +260,7 @@ async def start_operation(request: Request) -> Response:
     tenant = await _tenant(request)
     if tenant is None:
         return _not_found("tenant")
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     form = await request.form()
     operation = request.path_params["operation"]
     if operation == "export":
@@ -280,7 +285,7 @@ async def events_page(request: Request) -> Response:
     tenant = await _tenant(request)
     if tenant is None:
         return _not_found("tenant")
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     q = request.query_params
     kind = q.get("kind") or None
     status: EventStatus | None = q.get("status") if q.get("status") in STATUSES else None  # type: ignore[assignment]
@@ -296,13 +301,13 @@ async def events_page(request: Request) -> Response:
     })
 
 
-async def _kinds(gw, tenant: Tenant) -> set[str]:
+async def _kinds(gw: Gateway, tenant: Tenant) -> set[str]:
     recent = await gw.store.list_events(EventFilter(tenant_id=tenant.id, limit=500))
     return {e.kind for e in recent} | {"shop.order", "shop.customer", "shop.product", *LONG_OPERATIONS}
 
 
-async def _event(request: Request):
-    event = await request.app.state.gateway.store.get_event(request.path_params["event_id"])
+async def _event(request: Request) -> Event | None:
+    event = await gateway_of(request).store.get_event(request.path_params["event_id"])
     return event if event is not None and event.tenant_id == request.path_params["tenant_id"] else None
 
 
@@ -331,7 +336,7 @@ async def transfer_again(request: Request) -> Response:
     if tenant is None:
         return _not_found("tenant")
     event_id = request.path_params.get("event_id")
-    ids = await operations.transfer_again(request.app.state.gateway, tenant.id, event_id)
+    ids = await operations.transfer_again(gateway_of(request), tenant.id, event_id)
     back = str((await request.form()).get("back", ""))
     target = back if back.startswith(f"{PREFIX}/tenants/{tenant.id}/") else f"{PREFIX}/tenants/{tenant.id}/events"
     sep = "&" if "?" in target else "?"
