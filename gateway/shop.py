@@ -22,6 +22,8 @@ from gateway.settings import Tenant
 
 
 class Shop:
+    """One tenant's shop: typed calls to its platform's adapter, with the handle it opened."""
+
     def __init__(self, tenant_id: str, adapter: PlatformAdapter, handle: object):
         self.tenant_id = tenant_id
         self.adapter = adapter
@@ -29,6 +31,7 @@ class Shop:
 
     @classmethod
     def open(cls, tenant: Tenant, adapter: PlatformAdapter, http: aiohttp.ClientSession) -> Shop:
+        """Ask the tenant's adapter for its handle (``open_shop``); no I/O happens here."""
         return cls(tenant.id, adapter, adapter.operation("open_shop")(tenant=tenant, http=http))
 
     @property
