@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.errors import ConfigError
 from gateway.services import Gateway
 from gateway.settings import SpecterAccount, Tenant, TenantSettings
 
@@ -47,12 +48,12 @@ async def connect_tenant(gw: Gateway, tenant: Tenant) -> dict[str, Any]:
     platform = gw.adapters.platform(tenant.platform)
     topics = shop_topics(tenant.settings, platform.topics)
     shop = await gw.shop(tenant)
-    registered = await gw.adapters.call(
-        tenant.platform, "register_webhooks", shop=shop, url=shop_events_url(gw, tenant), topics=topics
-    )
+    registered = await shop.register_webhooks(shop_events_url(gw, tenant), topics)
     account = await gw.store.get_account(tenant.account_id)
+    if account is None:
+        raise ConfigError(f"tenant {tenant.id!r} names the unknown Specter account {tenant.account_id!r}")
     await register_callbacks(gw, account)
-    return {"webhooks": registered or [], "topics": topics, "callbacks": "registered"}
+    return {"webhooks": registered, "topics": topics, "callbacks": "registered"}
 
 
 async def register_callbacks(gw: Gateway, account: SpecterAccount) -> None:

@@ -4,24 +4,40 @@ An adapter is a module (or object) registered on the gateway's plugin manager, f
 ``specter_gateway.adapters`` entry-point group. It names its platform with :func:`shop_platform`;
 a tenant whose ``platform`` is that name is served by that adapter alone.
 
-How async code is reached: the sync engine calls the *shop operations* below through a hook
-caller restricted to the tenant's own adapter (see :mod:`gateway.plugins`), so exactly one
-implementation answers (``firstresult``). An operation may therefore be an ``async def``: the
-coroutine it returns is the answer, and the engine awaits it. An ``iter_*`` operation returns an
-async iterator of pages.
+Two kinds of hooks:
+
+- *Plugin hooks* (:data:`PLUGIN_HOOKS`): :func:`shop_platform`, which makes a plugin a platform
+  plugin, and :func:`register_event_handlers`, which any plugin may answer.
+- *Shop operations*: every other hook. The gateway calls them through
+  :class:`gateway.shop.Shop`, which reaches only the tenant's own adapter, so exactly one
+  implementation answers (``firstresult``).
+
+A platform plugin implements every hook except those in :data:`OPTIONAL_HOOKS`; each hook's
+docstring begins with "Required." or "Optional.". The gateway refuses to start when a platform
+lacks a required hook, or when a plugin implements a hook whose name is not here (a misspelt
+hook would never be called). What a platform leaves out is noted once at start-up, and the
+gateway does without it.
+
+An operation written ``async def`` here is an ``async def`` in the adapter too: the gateway
+awaits the coroutine it returns. An ``iter_*`` operation is an async generator of pages (an
+``async def`` that yields), which the gateway closes when it needs no more pages.
 
 Every operation receives ``shop``: the object the adapter itself returned from
-:func:`open_shop` for that tenant (its API client, settings and state), so adapters keep their
-platform's knowledge to themselves. Operations raise :class:`gateway.errors.TransientError` for
-failures worth retrying (timeouts, 5xx, 429, an HTML challenge page) and
-:class:`gateway.errors.PermanentError` for the rest.
+:func:`open_shop` for that tenant (its API client, settings and state). The gateway never looks
+inside it, so adapters keep their platform's knowledge to themselves and annotate ``shop`` with
+their own type. Operations raise :class:`gateway.errors.TransientError` for failures worth
+retrying (timeouts, 5xx, 429, an HTML challenge page) and :class:`gateway.errors.PermanentError`
+for the rest.
 """
+
+# mypy: disable-error-code="empty-body"
+# (The hooks below are signatures only: pluggy reads their names and parameters, never runs them.)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -34,123 +50,137 @@ if TYPE_CHECKING:  # pragma: no cover
 
 hookspec = pluggy.HookspecMarker("specter_gateway")
 
+# Hooks any plugin may answer; every other hook is a shop operation, answered by the tenant's
+# own platform alone.
+PLUGIN_HOOKS = frozenset({"shop_platform", "register_event_handlers"})
 
-# --- Registration ----------------------------------------------------------------------------
+# Hooks a platform plugin may leave out; it must implement every other one.
+OPTIONAL_HOOKS = frozenset({"register_event_handlers", "changed_orders", "close_shop"})
+
+
+# --- Plugin hooks -------------------------------------------------------------------------------
 
 
 @hookspec
 def shop_platform() -> Platform:
-    """Describe the platform this plugin adapts: its name (a tenant's ``platform``), the Struct
-    that validates a tenant's connection settings, which of those are secrets, and the shop
-    topics it can subscribe to. Every adapter answers; names must be unique."""
+    """Required. Describe the platform this plugin adapts: its name (a tenant's ``platform``),
+    the Struct that validates a tenant's connection settings, which of those are secrets, and
+    the shop topics it can subscribe to. Answering it makes a plugin a platform plugin, which
+    must then implement every required hook; platform names must be unique."""
 
 
 @hookspec
-def register_event_handlers(register: Callable[[str, Callable[..., Awaitable[Any]]], None]) -> None:
-    """Register job handlers for event kinds: ``register("kind", handler)``. The core engine
-    registers its flows here; a plugin may add kinds of its own. ``handler(ctx, event)`` must be
-    idempotent, since every queue delivers at least once."""
+def register_event_handlers(register: Callable[[str, Callable[..., Awaitable[object]]], None]) -> None:
+    """Optional, and open to any plugin. Register job handlers for event kinds:
+    ``register("kind", handler)``. The core engine registers its flows here; a plugin may add
+    kinds of its own. ``handler(gateway, event)`` must be idempotent, since every queue delivers
+    at least once."""
 
 
 # --- Shop operations (firstresult: only the tenant's own adapter answers) ------------------------
 
 
 @hookspec(firstresult=True)
-def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> Any:
-    """Return the per-tenant object passed as ``shop`` to every other operation (typically the
-    platform's API client configured from ``tenant.shop``). Called once per tenant and cached;
-    ``http`` is the gateway's shared session."""
+def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> object:
+    """Required. Return the per-tenant object passed as ``shop`` to every other operation
+    (typically the platform's API client configured from ``tenant.shop``). Called once per
+    tenant and cached, and only for the adapter's own tenants; ``http`` is the gateway's shared
+    session."""
 
 
 @hookspec(firstresult=True)
-def decode_shop_request(shop: Any, request: InboundRequest) -> list[ShopEvent]:
-    """Verify an inbound request from the shop (signature, token, replay window) and decode it
-    into domain events. Raise :class:`gateway.errors.RejectedRequest` with the HTTP status and a
-    message for a request that must be refused; return ``[]`` for one that needs an answer but
-    carries no event (a webhook ping). Must not do I/O: the gateway stores the events and
-    answers at once."""
+def decode_shop_request(shop: object, request: InboundRequest) -> list[ShopEvent]:
+    """Required. Verify an inbound request from the shop (signature, token, replay window) and
+    decode it into domain events. Raise :class:`gateway.errors.RejectedRequest` with the HTTP
+    status and a message for a request that must be refused; return ``[]`` for one that needs an
+    answer but carries no event (a webhook ping). A plain ``def`` that does no I/O: the gateway
+    stores the events and answers at once."""
 
 
 @hookspec(firstresult=True)
-def fetch_order(shop: Any, order_id: str) -> Awaitable[Order | None]:
-    """Fetch the current order from the shop (webhook bodies are only hints). ``None`` when the
-    order no longer exists."""
+async def fetch_order(shop: object, order_id: str) -> Order | None:
+    """Required. Fetch the current order from the shop (webhook bodies are only hints). ``None``
+    when the order no longer exists."""
 
 
 @hookspec(firstresult=True)
-def fetch_product(shop: Any, product_id: str) -> Awaitable[list[Article]]:
-    """Fetch a product as the sellable articles it stands for: a simple product is one Article,
-    a variable product one Article per variation (each with its own article number). ``[]``
-    when it no longer exists."""
+async def fetch_product(shop: object, product_id: str) -> list[Article]:
+    """Required. Fetch a product as the sellable articles it stands for: a simple product is one
+    Article, a variable product one Article per variation (each with its own article number).
+    ``[]`` when it no longer exists."""
 
 
 @hookspec(firstresult=True)
-def find_product(shop: Any, article_no: str) -> Awaitable[str | None]:
-    """The shop's id of the product or variant with this article number, or ``None`` when the
-    shop has none (the article-data flow updates only what exists, unless importing)."""
+async def find_product(shop: object, article_no: str) -> str | None:
+    """Required. The shop's id of the product or variant with this article number, or ``None``
+    when the shop has none (the article-data flow updates only what exists, unless importing)."""
 
 
 @hookspec(firstresult=True)
-def fetch_customer(shop: Any, customer_id: str) -> Awaitable[Customer | None]:
-    """Fetch a customer from the shop; ``None`` when it no longer exists."""
+async def fetch_customer(shop: object, customer_id: str) -> Customer | None:
+    """Required. Fetch a customer from the shop; ``None`` when it no longer exists."""
 
 
 @hookspec(firstresult=True)
-def changed_orders(shop: Any, since: datetime) -> Awaitable[list[ShopEvent]]:
-    """Orders changed in the shop since ``since`` (UTC), as order events with a dedupe key that
-    names the order and its modification time. The gateway asks every few minutes, so that an
-    order whose webhook was lost, or whose webhook the shop disabled, still reaches Specter. An
-    adapter that cannot tell leaves this hook out."""
+async def changed_orders(shop: object, since: datetime) -> list[ShopEvent]:
+    """Optional. Orders changed in the shop since ``since`` (UTC), as order events with a dedupe
+    key that names the order and its modification time. The gateway asks every few minutes, so
+    that an order whose webhook was lost, or whose webhook the shop disabled, still reaches
+    Specter. A platform that cannot tell leaves this hook out, and is not asked."""
 
 
 @hookspec(firstresult=True)
-def iter_products(shop: Any, page_size: int) -> AsyncIterator[list[Article]]:
-    """Stream the whole catalogue as pages of sellable articles, for the bulk export. Memory
-    must not grow with the catalogue: fetch page by page."""
+def iter_products(shop: object, page_size: int) -> AsyncGenerator[list[Article], None]:
+    """Required. Stream the whole catalogue as pages of sellable articles, for the bulk export
+    and the connection check. Memory must not grow with the catalogue: fetch page by page."""
 
 
 @hookspec(firstresult=True)
-def iter_customers(shop: Any, page_size: int) -> AsyncIterator[list[Customer]]:
-    """Stream every customer as pages, for the bulk export."""
+def iter_customers(shop: object, page_size: int) -> AsyncGenerator[list[Customer], None]:
+    """Required. Stream every customer as pages, for the bulk export."""
 
 
 @hookspec(firstresult=True)
-def update_stock(shop: Any, levels: list[StockLevel]) -> Awaitable[list[ItemResult]]:
-    """Set the available quantity of a batch (at most 100) of articles, found by article
-    number; a variant's stock is set on the variant. Answer one :class:`ItemResult` per level,
-    so one unknown article fails alone."""
+async def update_stock(shop: object, levels: list[StockLevel]) -> list[ItemResult]:
+    """Required. Set the available quantity of a batch (at most 100) of articles, found by
+    article number; a variant's stock is set on the variant. Answer one :class:`ItemResult` per
+    level, so one unknown article fails alone."""
 
 
 @hookspec(firstresult=True)
-def upsert_category(shop: Any, group: ArticleGroup, active: bool) -> Awaitable[str]:
-    """Create the category for a Specter article group, or find the existing one; return the
-    shop's category id. Running it twice creates nothing the second time."""
+async def upsert_category(shop: object, group: ArticleGroup, active: bool) -> str:
+    """Required. Create the category for a Specter article group, or find the existing one;
+    return the shop's category id. Running it twice creates nothing the second time."""
 
 
 @hookspec(firstresult=True)
-def upsert_product(shop: Any, article: Article, category_id: str | None, fields: frozenset[str]) -> Awaitable[str]:
-    """Create or update the shop product for ``article`` (found by article number), changing
-    only ``fields`` (names of :class:`Article` fields, e.g. just ``price_ex_vat`` for "import
-    price only") and placing it in ``category_id`` when given; return the shop's product id."""
+async def upsert_product(shop: object, article: Article, category_id: str | None, fields: frozenset[str]) -> str:
+    """Required. Create or update the shop product for ``article`` (found by article number),
+    changing only ``fields`` (names of :class:`Article` fields, e.g. just ``price_ex_vat`` for
+    "import price only") and placing it in ``category_id`` when given; return the shop's product
+    id."""
 
 
 @hookspec(firstresult=True)
-def set_order_status(shop: Any, order_id: str, update: OrderStatusUpdate) -> Awaitable[None]:
-    """Reflect an order change from Specter: delivered sets the order completed with its
-    tracking numbers; deleted cancels it."""
+async def set_order_status(shop: object, order_id: str, update: OrderStatusUpdate) -> None:
+    """Required. Reflect an order change from Specter: delivered sets the order completed with
+    its tracking numbers; deleted cancels it."""
 
 
 @hookspec(firstresult=True)
-def set_specter_order_no(shop: Any, order_id: str, specter_order_no: str) -> Awaitable[None]:
-    """Write Specter's order number back to the shop order."""
+async def set_specter_order_no(shop: object, order_id: str, specter_order_no: str) -> None:
+    """Required. Write Specter's order number back to the shop order."""
 
 
 @hookspec(firstresult=True)
-def register_webhooks(shop: Any, url: str, topics: list[str]) -> Awaitable[list[str]]:
-    """Make the shop call ``url`` for ``topics`` (creating or updating its webhooks or event
-    listeners); return what was registered, for the operator."""
+async def register_webhooks(shop: object, url: str, topics: list[str]) -> list[str]:
+    """Required. Make the shop call ``url`` for ``topics`` (creating or updating its webhooks or
+    event listeners); return what was registered, for the operator. A shop that is told the URL
+    some other way checks that it is reachable and says so."""
 
 
 @hookspec(firstresult=True)
-def close_shop(shop: Any) -> Awaitable[None] | None:
-    """Release what :func:`open_shop` acquired (called at shutdown)."""
+def close_shop(shop: object) -> Awaitable[None] | None:
+    """Optional. Release what :func:`open_shop` acquired, when the gateway stops or the tenant's
+    settings change (a plain or an ``async def``). A platform with nothing to release leaves it
+    out."""

@@ -1,7 +1,7 @@
 """The gateway's running parts, built once per process (web server or arq worker).
 
 ``Gateway`` holds the store, the plugin manager and adapters, the job runner, the shared HTTP
-session, and per-tenant shop handles and per-account Specter clients, created on first use.
+session, and per-tenant shops and per-account Specter clients, created on first use.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -23,6 +23,7 @@ from gateway.jobs.base import JobRunner
 from gateway.plugins import Adapters, make_plugin_manager
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
+from gateway.shop import Shop
 from gateway.store.base import Event, NewEvent, Store
 
 log = logging.getLogger("gateway")
@@ -42,11 +43,11 @@ class Gateway:
         self.runner: JobRunner = _NoRunner()
         self.http: aiohttp.ClientSession | None = None
         self.handlers: dict[str, Handler] = {}
-        self._shops: dict[str, tuple[int, Any, str, Tenant]] = {}  # id -> (version, shop, platform, tenant)
+        self._shops: dict[str, tuple[int, Shop, Tenant]] = {}  # tenant id -> (version, shop, tenant)
         self._specter: dict[str, tuple[int, Any]] = {}  # account id -> (version, client)
-        self._background: list[asyncio.Task] = []
+        self._background: list[asyncio.Task[None]] = []
         self._due: list[tuple[int, float | None]] = []  # stored, not yet handed to the runner
-        self._enqueuer: asyncio.Task | None = None
+        self._enqueuer: asyncio.Task[None] | None = None
         self._tenant_cache: dict[str, tuple[float, Tenant]] = {}
         self.pm.hook.register_event_handlers(register=self._register_handler)
 
@@ -63,10 +64,11 @@ class Gateway:
         "none" for a process that only enqueues, or "auto": arq when a Redis URL is set)."""
         from gateway.store.sqlite import SQLiteStore
 
+        adapters = Adapters(make_plugin_manager(config.plugins))  # first: a plugin error stops the start
         config.ensure_data_dir()
         store = SQLiteStore(config.database_path, Cipher(config.resolved_secret_key()))
         await store.open()
-        gw = cls(config, store, Adapters(make_plugin_manager(config.plugins)))
+        gw = cls(config, store, adapters)
         gw.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60, connect=10))
         if runner == "auto":
             runner = "arq" if config.redis_url else "inprocess"
@@ -92,7 +94,7 @@ class Gateway:
         await self.runner.start()
         self.spawn(reconcile_forever(self.store, self.runner, self.config.reconcile_seconds), "reconciler")
 
-    def spawn(self, coro, name: str) -> asyncio.Task:
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(coro, name=name)
         self._background.append(task)
         return task
@@ -120,7 +122,7 @@ class Gateway:
         loses nothing: the event is stored and the reconciler enqueues it later."""
         recorded = await self.store.record_events(events)
         due = []
-        for (event_id, created), event in zip(recorded, events):
+        for (event_id, created), event in zip(recorded, events, strict=True):
             if created:
                 metrics.event_received(event.tenant_id, event.kind)
                 due.append((event_id, event.not_before))
@@ -167,30 +169,30 @@ class Gateway:
             raise ConfigError(f"unknown tenant {tenant_id!r}")
         return tenant
 
-    async def shop(self, tenant: Tenant) -> Any:
-        """The adapter's handle for this tenant (from its ``open_shop``), cached."""
+    async def shop(self, tenant: Tenant) -> Shop:
+        """The tenant's shop, opened by its platform's adapter (``open_shop``) and cached."""
         # Keyed by the tenant's whole configuration, so a change made by another process (the
         # CLI, another gateway node) opens a fresh handle.
         cached = self._shops.get(tenant.id)
-        if cached is not None and cached[3] is tenant:  # the same cached Tenant: nothing changed
+        if cached is not None and cached[2] is tenant:  # the same cached Tenant: nothing changed
             return cached[1]
         version = hash(msgspec.json.encode(tenant))
         if cached is not None and cached[0] == version:
-            self._shops[tenant.id] = (version, cached[1], cached[2], tenant)
+            self._shops[tenant.id] = (version, cached[1], tenant)
             return cached[1]
         if cached is not None:
             await self.forget_shop(tenant.id)
-        shop = self.adapters.hook(tenant.platform, "open_shop")(tenant=tenant, http=self.http)
-        self._shops[tenant.id] = (version, shop, tenant.platform, tenant)
+        assert self.http is not None, "the gateway's HTTP session opens in Gateway.create"
+        shop = Shop.open(tenant, self.adapters.adapter(tenant.platform), self.http)
+        self._shops[tenant.id] = (version, shop, tenant)
         return shop
 
     async def forget_shop(self, tenant_id: str) -> None:
-        """Drop and close a cached shop handle (a tenant removed, or one replaced by a change)."""
+        """Drop and close a cached shop (a tenant removed, or one replaced by a change)."""
         cached = self._shops.pop(tenant_id, None)
         if cached is not None:
-            _, shop, platform, _ = cached
             with contextlib.suppress(Exception):
-                await self.adapters.call(platform, "close_shop", shop=shop)
+                await cached[1].close()
 
     async def specter(self, account: SpecterAccount | str) -> Any:
         """The Specter client for an account, cached."""

@@ -47,7 +47,7 @@ class PhpShop:
     async def hook(self, name: str, **kwargs):
         gw = self.stack.gw
         tenant = await gw.tenant(self.stack.tenant_id)
-        return await gw.adapters.call("legacy_php", name, shop=await gw.shop(tenant), **kwargs)
+        return await getattr(await gw.shop(tenant), name)(**kwargs)
 
 
 @asynccontextmanager

@@ -26,6 +26,6 @@ async def test_new_specter_keys_and_shop_settings_are_used_without_a_restart(gat
         shop = await gw.shop(tenant)
         assert await gw.shop(msgspec.structs.replace(tenant)) is shop  # an equal copy: the same handle
         moved = msgspec.structs.replace(tenant, shop=tenant.shop | {"url": "https://b.example/"})
-        assert (await gw.shop(moved)).connection.url == "https://b.example/"
+        assert (await gw.shop(moved)).handle.connection.url == "https://b.example/"
     finally:
         await gw.close()

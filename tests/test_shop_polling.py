@@ -1,11 +1,15 @@
 """A shop's lost or disabled webhooks: the gateway asks for changed orders now and then, so an
-order whose webhook never came still reaches Specter, once."""
+order whose webhook never came still reaches Specter, once; a platform that cannot tell is not
+asked."""
 
 from __future__ import annotations
 
 import asyncio
 
 from gateway.engine.poller import poll_once
+from gateway.services import Gateway
+from gateway.settings import SpecterAccount, Tenant
+from tests.plugins import memo_platform
 from tests.stack import order_payload, product, running_stack, shop_client
 
 
@@ -35,3 +39,20 @@ async def test_an_order_whose_webhook_never_came_is_found_by_polling(tmp_path):
         events = await stack.settle()
         assert len(stack.sim.orders) == 1
         assert [e.payload["data"]["found_by"] for e in events if e.kind == "shop.order"] == ["poll"]
+
+
+async def test_a_platform_that_cannot_list_changed_orders_is_not_asked(gateway_config, caplog):
+    gateway_config.plugins = ["tests.plugins.memo_platform"]  # memo leaves changed_orders out
+    gw = await Gateway.create(gateway_config, runner="none")
+    try:
+        await gw.store.put_account(SpecterAccount(id="acct", sbm_id=1, api_user_id="u", user_key="k",
+                                                  integration_key="i"))
+        await gw.store.put_tenant(Tenant(id="m1", platform="memo", account_id="acct"))
+        memo_platform.ASKED.clear()
+        for _ in range(2):  # the first look and a later one
+            assert await poll_once(gw) == 3  # Specter's three pulls, nothing from the shop
+        assert [operation for operation, _ in memo_platform.ASKED] == ["open_shop"]
+        assert await gw.store.mapping_by_shop_id("m1", "cursor", "orders") is None
+        assert "changed orders failed" not in caplog.text
+    finally:
+        await gw.close()

@@ -39,8 +39,7 @@ FLOW = textwrap.dedent('''
             await stack.settle()
             tenant = await stack.gw.tenant(stack.tenant_id)
             shop = await stack.gw.shop(tenant)
-            await stack.gw.adapters.call("demoshop", "update_stock", shop=shop,
-                                         levels=[StockLevel(article_no="DEMO-2", available=9)])
+            await shop.update_stock([StockLevel(article_no="DEMO-2", available=9)])
             print(json.dumps({
                 "refused": refused, "accepted": accepted, "export": status, "after_event": after_event,
                 "articles": {no: str(a.price_ex_vat) for no, a in stack.sim.articles.items()},

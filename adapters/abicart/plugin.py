@@ -20,7 +20,7 @@ Choices where the domain has no Abicart counterpart:
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -110,9 +110,7 @@ def shop_platform() -> Platform:
 
 
 @hookimpl
-def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> AbicartShop | None:
-    if tenant.platform != PLATFORM:
-        return None
+def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> AbicartShop:
     connection = convert(tenant.shop, AbicartConnection)
     return AbicartShop(tenant, AbicartClient(connection.url, connection.webshop, connection.auth_token, http))
 
@@ -178,7 +176,7 @@ async def fetch_customer(shop: AbicartShop, customer_id: str) -> Customer | None
 
 
 @hookimpl
-async def iter_products(shop: AbicartShop, page_size: int) -> AsyncIterator[list[Article]]:
+async def iter_products(shop: AbicartShop, page_size: int) -> AsyncGenerator[list[Article], None]:
     shop.check_currency()
     async for page in shop.client.article_pages(page_size):
         with_choices = [d["uid"] for d in page if d.get("choices")]
@@ -191,7 +189,7 @@ async def iter_products(shop: AbicartShop, page_size: int) -> AsyncIterator[list
 
 
 @hookimpl
-async def iter_customers(shop: AbicartShop, page_size: int) -> AsyncIterator[list[Customer]]:
+async def iter_customers(shop: AbicartShop, page_size: int) -> AsyncGenerator[list[Customer], None]:
     async for page in shop.client.customer_pages(page_size):
         yield [decode.customer(data, shop.language) for data in page]
 
@@ -206,7 +204,8 @@ async def update_stock(shop: AbicartShop, levels: list[StockLevel]) -> list[Item
     for level in levels:
         place = shop.locations.get(level.article_no)
         if place is None:
-            results.append(ItemResult(key=level.article_no, error=f"no article or variant with number {level.article_no}"))
+            results.append(ItemResult(key=level.article_no,
+                                      error=f"no article or variant with number {level.article_no}"))
             continue
         kind, uid = place
         try:
@@ -281,7 +280,8 @@ async def upsert_product(shop: AbicartShop, article: Article, category_id: str |
     await shop.locate([article.article_no])
     place = shop.locations.get(article.article_no)
     if place is None:
-        patch = {"articleNumber": article.article_no, **article_patch(shop, article, frozenset(Article.__struct_fields__))}
+        every = frozenset(Article.__struct_fields__)
+        patch = {"articleNumber": article.article_no, **article_patch(shop, article, every)}
         if category_id:
             patch["articlegroup"] = int(category_id)
         created = await shop.client.create_article(patch)

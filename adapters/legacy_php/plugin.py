@@ -9,7 +9,7 @@ echo to recognise.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -63,9 +63,7 @@ def shop_platform() -> Platform:
 
 
 @hookimpl
-def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> LegacyPhpShop | None:
-    if tenant.platform != PLATFORM:
-        return None
+def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> LegacyPhpShop:
     connection = convert(tenant.shop, LegacyPhpConnection)
     return LegacyPhpShop(tenant, LegacyPhpClient(connection.url, connection.shared_secret, http),
                          connection.shared_secret)
@@ -110,13 +108,13 @@ async def _pages(shop: LegacyPhpShop, action: str, page_size: int) -> AsyncItera
 
 
 @hookimpl
-async def iter_products(shop: LegacyPhpShop, page_size: int) -> AsyncIterator[list[Article]]:
+async def iter_products(shop: LegacyPhpShop, page_size: int) -> AsyncGenerator[list[Article], None]:
     async for items in _pages(shop, "list_products", page_size):
         yield [decode.article(item) for item in items]
 
 
 @hookimpl
-async def iter_customers(shop: LegacyPhpShop, page_size: int) -> AsyncIterator[list[Customer]]:
+async def iter_customers(shop: LegacyPhpShop, page_size: int) -> AsyncGenerator[list[Customer], None]:
     async for items in _pages(shop, "list_customers", page_size):
         yield [decode.customer(item) for item in items]
 
@@ -183,11 +181,6 @@ async def register_webhooks(shop: LegacyPhpShop, url: str, topics: list[str]) ->
     """Nothing to register: the shop's config.php names the gateway. Checks the endpoint answers."""
     await shop.client.call("ping")
     return [f"{topic}: sent by the shop's specter_event() calls" for topic in topics]
-
-
-@hookimpl
-def close_shop(shop: LegacyPhpShop) -> None:
-    return None
 
 
 __all__ = ["PLATFORM", "LegacyPhpConnection", "LegacyPhpError", "LegacyPhpShop"]

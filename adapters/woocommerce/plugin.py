@@ -14,7 +14,7 @@ Where the domain has no WooCommerce counterpart the choices are:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from decimal import Decimal
 from typing import Any
 
@@ -123,9 +123,7 @@ def shop_platform() -> Platform:
 
 
 @hookimpl
-def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> WooShop | None:
-    if tenant.platform != PLATFORM:
-        return None
+def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> WooShop:
     connection = convert(tenant.shop, WooCommerceConnection)
     return WooShop(tenant.id, connection, WooCommerceClient.from_connection(connection, http), tenant.settings)
 
@@ -180,7 +178,7 @@ async def fetch_customer(shop: WooShop, customer_id: str) -> Customer | None:
 
 
 @hookimpl
-async def iter_products(shop: WooShop, page_size: int) -> AsyncIterator[list[Article]]:
+async def iter_products(shop: WooShop, page_size: int) -> AsyncGenerator[list[Article], None]:
     async for page in shop.client.product_pages(page_size):
         found: list[Article] = []
         for data in page:
@@ -190,7 +188,7 @@ async def iter_products(shop: WooShop, page_size: int) -> AsyncIterator[list[Art
 
 
 @hookimpl
-async def iter_customers(shop: WooShop, page_size: int) -> AsyncIterator[list[Customer]]:
+async def iter_customers(shop: WooShop, page_size: int) -> AsyncGenerator[list[Customer], None]:
     async for page in shop.client.customer_pages(page_size):
         yield [decode.customer(data) for data in page]
 

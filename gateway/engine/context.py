@@ -1,4 +1,4 @@
-"""What a flow needs for one tenant: its settings, its shop adapter and its Specter client."""
+"""What a flow needs for one tenant: its settings, its shop and its Specter client."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Any
 
 import msgspec
 
+from gateway.errors import ConfigError
 from gateway.services import Gateway
-from gateway.settings import SpecterAccount, Tenant
+from gateway.settings import SpecterAccount, Tenant, TenantSettings
+from gateway.shop import Shop
 from gateway.store.base import IdMapping
 
 
@@ -19,26 +21,20 @@ class TenantContext:
     gw: Gateway
     tenant: Tenant
     account: SpecterAccount
-    shop: Any
+    shop: Shop
     specter: Any
 
     @classmethod
     async def load(cls, gw: Gateway, tenant_id: str) -> TenantContext:
         tenant = await gw.tenant(tenant_id)
         account = await gw.store.get_account(tenant.account_id)
+        if account is None:
+            raise ConfigError(f"tenant {tenant.id!r} names the unknown Specter account {tenant.account_id!r}")
         return cls(gw, tenant, account, await gw.shop(tenant), await gw.specter(account))
 
     @property
-    def settings(self):
+    def settings(self) -> TenantSettings:
         return self.tenant.settings
-
-    async def shop_call(self, hook: str, **kwargs: Any) -> Any:
-        """Call a shop operation on this tenant's own adapter."""
-        return await self.gw.adapters.call(self.tenant.platform, hook, shop=self.shop, **kwargs)
-
-    def shop_call_iter(self, hook: str, **kwargs: Any) -> Any:
-        """An ``iter_*`` shop operation: an async iterator of pages."""
-        return self.gw.adapters.hook(self.tenant.platform, hook)(shop=self.shop, **kwargs)
 
     async def mapping(self, kind: str, shop_id: str) -> IdMapping | None:
         return await self.gw.store.mapping_by_shop_id(self.tenant.id, kind, shop_id)

@@ -60,7 +60,7 @@ async def handle_customer_event(gw, event: Event) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
     if event.payload.get("action") == "deleted":
         return Outcome(status="skipped", result={"reason": "customers are never deleted in Specter"})
-    customer = await ctx.shop_call("fetch_customer", customer_id=event.payload["object_id"])
+    customer = await ctx.shop.fetch_customer(event.payload["object_id"])
     if customer is None:
         return Outcome(status="skipped", result={"reason": "the customer no longer exists in the shop"})
     customer_id, sent = await ensure_customer(ctx, customer)

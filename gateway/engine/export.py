@@ -45,7 +45,7 @@ async def export_products(ctx: TenantContext, mode: Mode, progress: Progress | N
     report = ExportReport(what="products", mode=mode)
     seen_numbers: dict[str, str] = {}
     pending: list[Article] = []
-    async for page in ctx.shop_call_iter("iter_products", page_size=BATCH):
+    async for page in ctx.shop.iter_products(BATCH):
         for article in page:
             report.seen += 1
             reason = export_problem(article)
@@ -89,7 +89,7 @@ async def _send(ctx: TenantContext, articles: list[Article], mode: Mode) -> None
 
 async def export_customers(ctx: TenantContext, progress: Progress | None = None) -> ExportReport:
     report = ExportReport(what="customers", mode="all")
-    async for page in ctx.shop_call_iter("iter_customers", page_size=BATCH):
+    async for page in ctx.shop.iter_customers(BATCH):
         for customer in page:
             report.seen += 1
             try:

@@ -42,10 +42,10 @@ async def handle_order_event(gw, event: Event) -> Outcome:
         return await _delete(ctx, order_id)
     known = await ctx.mapping("order", order_id)
     if known is not None:
-        await ctx.shop_call("set_specter_order_no", order_id=order_id, specter_order_no=known.specter_id)
+        await ctx.shop.set_specter_order_no(order_id, known.specter_id)
         return Outcome(status="skipped", result={"reason": "already in Specter", "specter_order_id": known.specter_id})
 
-    order = await ctx.shop_call("fetch_order", order_id=order_id)
+    order = await ctx.shop.fetch_order(order_id)
     if order is None:
         return Outcome(status="skipped", result={"reason": "the order no longer exists in the shop"})
     reason = why_not_exported(order, action, ctx.settings.order_export)
@@ -75,7 +75,7 @@ async def handle_order_event(gw, event: Event) -> Outcome:
     await ctx.remember("order_ext", order_id, external_no)
     if order_no:
         await ctx.remember("order_no", order_id, order_no)
-    await ctx.shop_call("set_specter_order_no", order_id=order_id, specter_order_no=specter_id)
+    await ctx.shop.set_specter_order_no(order_id, specter_id)
     return Outcome(
         result={
             "specter_order_id": specter_id,

@@ -11,10 +11,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 from gateway.engine.intake import as_new_event
 from gateway.engine.specter_pull import pull_event
+from gateway.settings import Tenant
+from gateway.shop import Shop
 from gateway.store.base import IdMapping, NewEvent
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gateway.services import Gateway
 
 log = logging.getLogger("gateway.poller")
 FLOWS = ("stock", "article", "order")
@@ -22,7 +28,7 @@ OVERLAP = dt.timedelta(minutes=2)
 WHOLE_SECOND = dt.timedelta(seconds=1)  # shops keep modification times in whole seconds
 
 
-async def poll_once(gw) -> int:
+async def poll_once(gw: Gateway) -> int:
     events = [
         pull_event(account.id, flow)
         for account in await gw.store.list_accounts()
@@ -30,39 +36,39 @@ async def poll_once(gw) -> int:
         for flow in FLOWS
     ]
     for tenant in await gw.store.list_tenants():
-        if tenant.enabled:
-            try:
-                events += await changed_shop_orders(gw, tenant)
-            except Exception as exc:  # noqa: BLE001 - one shop failing does not stop the others
-                log.warning("asking shop %s for changed orders failed: %s", tenant.id, exc)
+        if not tenant.enabled:
+            continue
+        try:
+            shop = await gw.shop(tenant)
+            if shop.can_list_changed_orders:
+                events += await changed_shop_orders(gw, tenant, shop)
+        except Exception as exc:  # noqa: BLE001 - one shop failing does not stop the others
+            log.warning("asking shop %s for changed orders failed: %s", tenant.id, exc)
     if events:
         await gw.submit(events)
     return len(events)
 
 
-async def changed_shop_orders(gw, tenant) -> list[NewEvent]:
+async def changed_shop_orders(gw: Gateway, tenant: Tenant, shop: Shop) -> list[NewEvent]:
     """The tenant's orders changed since the last look, as events; the first look only notes
     the time (orders from before the gateway are not its to send)."""
     # The cursor keeps the last look (specter_id) and the first one (fingerprint).
     cursor = await gw.store.mapping_by_shop_id(tenant.id, "cursor", "orders")
     started = dt.datetime.now(dt.UTC)
     first = dt.datetime.fromisoformat(cursor.fingerprint) if cursor else started
-    events = []
+    events: list[NewEvent] = []
     if cursor is not None:
         # A little overlap for shop clocks and whole-second timestamps (repeats are deduplicated),
         # but never back past the first look.
         since = max(dt.datetime.fromisoformat(cursor.specter_id) - OVERLAP, first - WHOLE_SECOND)
-        found = await gw.adapters.call(tenant.platform, "changed_orders", shop=await gw.shop(tenant), since=since)
-        if found is None:
-            return []  # the platform cannot tell
-        events = [as_new_event(tenant, event) for event in found]
+        events = [as_new_event(tenant, event) for event in await shop.changed_orders(since)]
     await gw.store.put_mapping(IdMapping(tenant_id=tenant.id, kind="cursor", shop_id="orders",
                                          specter_id=started.isoformat(), fingerprint=first.isoformat(),
                                          updated_at=started.timestamp()))
     return events
 
 
-async def poll_forever(gw, every: float) -> None:
+async def poll_forever(gw: Gateway, every: float) -> None:
     while True:
         try:
             await poll_once(gw)

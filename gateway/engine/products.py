@@ -59,7 +59,7 @@ async def ensure_articles(ctx: TenantContext, rows: list[ProductRow]) -> list[st
     articles: dict[str, Article] = {}
     for row in missing.values():
         if row.shop_product_id:
-            for article in await ctx.shop_call("fetch_product", product_id=row.shop_product_id):
+            for article in await ctx.shop.fetch_product(row.shop_product_id):
                 articles.setdefault(article.article_no, article)
     to_send = []
     for article_no, row in missing.items():
@@ -82,7 +82,7 @@ async def handle_product_event(gw, event: Event) -> Outcome:
         return await _delete(ctx, product_id)
     if not ctx.settings.export_product_on_change:
         return Outcome(status="skipped", result={"reason": "export product on change is off"})
-    articles = await ctx.shop_call("fetch_product", product_id=product_id)
+    articles = await ctx.shop.fetch_product(product_id)
     if not articles:
         return Outcome(status="skipped", result={"reason": "the product no longer exists in the shop"})
     refused = {a.shop_id or a.article_no or "?": p for a in articles if (p := export_problem(a))}

@@ -87,7 +87,7 @@ class _StockPusher:
             ]
             versions = {a: v for a, _, v in rows}
             try:
-                results = await ctx.shop_call("update_stock", levels=levels)
+                results = await ctx.shop.update_stock(levels)
             except PermanentError:
                 raise  # e.g. the shop refuses the API key: a person must look
             except Exception as exc:  # noqa: BLE001 - the shop failing now: try the pass again later
@@ -132,7 +132,7 @@ async def push_articles(gw, event: Event) -> Outcome:
         info = convert(raw, ArticleInfo)
         article = info.article
         wanted = fields | (TEXT_FIELDS if info.publish_in_webshop and not settings.import_price_only else frozenset())
-        shop_id = await ctx.shop_call("find_product", article_no=article.article_no)
+        shop_id = await ctx.shop.find_product(article.article_no)
         if shop_id is None and not importing:
             outcome["not_in_shop"].append(article.article_no)
             continue
@@ -140,8 +140,7 @@ async def push_articles(gw, event: Event) -> Outcome:
         if article.group is not None and settings.article_group_creates_category and not settings.import_price_only:
             code = article.group.code
             if code not in categories:
-                categories[code] = await ctx.shop_call("upsert_category", group=article.group,
-                                                       active=settings.category_active)
+                categories[code] = await ctx.shop.upsert_category(article.group, active=settings.category_active)
             if shop_id is None or settings.move_product_to_group_category:
                 category_id = categories[code]
         written = fingerprint([[getattr(article, f) for f in sorted(wanted)], category_id])
@@ -149,8 +148,8 @@ async def push_articles(gw, event: Event) -> Outcome:
         if shop_id is not None and known is not None and known.fingerprint == written:
             outcome["unchanged"].append(article.article_no)
             continue
-        new_id = await ctx.shop_call("upsert_product", article=article, category_id=category_id,
-                                     fields=wanted if shop_id else frozenset(Article.__struct_fields__))
+        new_id = await ctx.shop.upsert_product(article, category_id=category_id,
+                                               fields=wanted if shop_id else frozenset(Article.__struct_fields__))
         outcome["created" if shop_id is None else "updated"].append(article.article_no)
         await ctx.remember("imported", article.article_no, new_id, written)
         await _expect_echo(ctx, new_id, article.article_no)
@@ -162,7 +161,7 @@ async def push_articles(gw, event: Event) -> Outcome:
 async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> None:
     """The shop will announce the gateway's own write as a product change: remember the
     product as it is now, so that echo is not exported back to Specter."""
-    for article in await ctx.shop_call("fetch_product", product_id=shop_id):
+    for article in await ctx.shop.fetch_product(shop_id):
         if article.article_no == article_no:
             await ctx.remember("article", article.shop_id or shop_id, article_no,
                                fingerprint(exported_fields(article)), article.parent_shop_id or "")
@@ -180,7 +179,7 @@ async def push_orders(gw, event: Event) -> Outcome:
         if order_id is None:
             elsewhere += 1  # another shop's order on the same Specter account
             continue
-        await ctx.shop_call("set_order_status", order_id=order_id, update=update)
+        await ctx.shop.set_order_status(order_id, update)
         if update.deleted:
             # Gone from Specter: the shop's "order deleted" that cancelling may fire must not
             # send Specter a delete of its own.

@@ -57,8 +57,7 @@ async def shop_events(request: Request) -> Response:
             body=body,
             received_at=time.time(),
         )
-        shop = await gw.shop(tenant)
-        events = gw.adapters.hook(tenant.platform, "decode_shop_request")(shop=shop, request=inbound)
+        events = (await gw.shop(tenant)).decode_shop_request(inbound)
     except Exception as exc:  # noqa: BLE001 - from_exception re-raises what is not the caller's fault
         return from_exception(exc)
     recorded = await gw.submit([as_new_event(tenant, e) for e in events])

@@ -1,26 +1,39 @@
 """``demoshop``: a shop whose catalogue and customers live in one JSON file.
 
 The smallest complete adapter, as a third-party package would write one. The file looks like
-``{"products": {"ID": {"sku", "name", "price", "vat", "stock"}}, "customers": {"ID": {...}}}``
-with prices ex VAT as decimal strings. The shop tells the gateway about changes by POSTing
-``{"object": "product", "action": "updated", "id": "ID"}`` to the tenant's events URL with the
-tenant's inbound token as ``?token=``.
+``{"products": {"ID": {"sku", "name", "price", "vat", "stock", "category"}}, "customers": {"ID":
+{...}}, "categories": {"ID": {"name", "parent"}}}`` with prices ex VAT as decimal strings. The shop
+tells the gateway about changes by POSTing ``{"object": "product", "action": "updated", "id":
+"ID"}`` to the tenant's events URL with the tenant's inbound token as ``?token=``. It takes no
+orders, and leaves out the optional hooks (``changed_orders``, ``close_shop``).
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import msgspec
 
 from gateway.adapter import InboundRequest, ItemResult, Platform, hookimpl
 from gateway.errors import PermanentError, RejectedRequest
-from gateway.model import Address, Article, Customer, ShopEvent, StockLevel, convert
+from gateway.model import (
+    Address,
+    Article,
+    ArticleGroup,
+    Customer,
+    Order,
+    OrderStatusUpdate,
+    ShopEvent,
+    StockLevel,
+    convert,
+)
+from gateway.settings import Tenant
 
 PLATFORM = "demoshop"
 
@@ -39,15 +52,21 @@ class DemoShop:
 
     def load(self) -> dict[str, Any]:
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"), parse_float=Decimal)
+            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"), parse_float=Decimal)
         except FileNotFoundError:
             raise PermanentError(f"demoshop catalogue {self.path} does not exist") from None
+        return data
 
     def save(self, data: dict[str, Any]) -> None:
         self.path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 
     def token_matches(self, given: str) -> bool:
         return bool(self._token) and hmac.compare_digest(given.encode(), self._token.encode())
+
+    @staticmethod
+    def find(data: dict[str, Any], article_no: str) -> str | None:
+        """The id of the product with this article number (its ``sku``)."""
+        return next((shop_id for shop_id, p in data["products"].items() if p.get("sku") == article_no), None)
 
 
 def article(shop_id: str, data: dict[str, Any]) -> Article:
@@ -62,6 +81,9 @@ def customer(shop_id: str, data: dict[str, Any]) -> Customer:
                     email=data.get("email", ""), address=Address(city=data.get("city", ""), country_code="SE"))
 
 
+# --- Registration and inbound requests -----------------------------------------------------------
+
+
 @hookimpl
 def shop_platform() -> Platform:
     return Platform(name=PLATFORM, title="Demo shop (JSON file)", connection=DemoConnection,
@@ -70,9 +92,7 @@ def shop_platform() -> Platform:
 
 
 @hookimpl
-def open_shop(tenant, http) -> DemoShop | None:
-    if tenant.platform != PLATFORM:
-        return None  # another platform's tenant: its own adapter answers
+def open_shop(tenant: Tenant, http: aiohttp.ClientSession) -> DemoShop:
     return DemoShop(Path(convert(tenant.shop, DemoConnection).catalogue), tenant.inbound_token)
 
 
@@ -88,6 +108,19 @@ def decode_shop_request(shop: DemoShop, request: InboundRequest) -> list[ShopEve
 
 
 @hookimpl
+async def register_webhooks(shop: DemoShop, url: str, topics: list[str]) -> list[str]:
+    return [f"{topic}: the demo shop posts to the events URL itself" for topic in topics]
+
+
+# --- Shop to gateway -----------------------------------------------------------------------------
+
+
+@hookimpl
+async def fetch_order(shop: DemoShop, order_id: str) -> Order | None:
+    return None  # the demo shop takes no orders
+
+
+@hookimpl
 async def fetch_product(shop: DemoShop, product_id: str) -> list[Article]:
     found = shop.load()["products"].get(product_id)
     return [] if found is None else [article(product_id, found)]
@@ -100,22 +133,25 @@ async def fetch_customer(shop: DemoShop, customer_id: str) -> Customer | None:
 
 
 @hookimpl
-async def fetch_order(shop: DemoShop, order_id: str) -> None:
-    return None  # the demo shop takes no orders
-
-
-@hookimpl
-async def iter_products(shop: DemoShop, page_size: int) -> AsyncIterator[list[Article]]:
+async def iter_products(shop: DemoShop, page_size: int) -> AsyncGenerator[list[Article], None]:
     items = list(shop.load()["products"].items())
     for start in range(0, len(items), page_size):
         yield [article(shop_id, data) for shop_id, data in items[start:start + page_size]]
 
 
 @hookimpl
-async def iter_customers(shop: DemoShop, page_size: int) -> AsyncIterator[list[Customer]]:
+async def iter_customers(shop: DemoShop, page_size: int) -> AsyncGenerator[list[Customer], None]:
     items = list(shop.load().get("customers", {}).items())
     for start in range(0, len(items), page_size):
         yield [customer(shop_id, data) for shop_id, data in items[start:start + page_size]]
+
+
+# --- Specter to shop -----------------------------------------------------------------------------
+
+
+@hookimpl
+async def find_product(shop: DemoShop, article_no: str) -> str | None:
+    return shop.find(shop.load(), article_no)
 
 
 @hookimpl
@@ -135,5 +171,46 @@ async def update_stock(shop: DemoShop, levels: list[StockLevel]) -> list[ItemRes
 
 
 @hookimpl
-async def register_webhooks(shop: DemoShop, url: str, topics: list[str]) -> list[str]:
-    return [f"{topic}: the demo shop posts to the events URL itself" for topic in topics]
+async def upsert_category(shop: DemoShop, group: ArticleGroup, active: bool) -> str:
+    data = shop.load()
+    categories = data.setdefault("categories", {})
+    name = group.name or group.code
+    for category_id, category in categories.items():
+        if category["name"] == name and category.get("parent") == group.parent_code:
+            return str(category_id)
+    category_id = str(len(categories) + 1)
+    categories[category_id] = {"name": name, "parent": group.parent_code}
+    shop.save(data)
+    return category_id
+
+
+@hookimpl
+async def upsert_product(shop: DemoShop, article: Article, category_id: str | None, fields: frozenset[str]) -> str:
+    data = shop.load()
+    shop_id = shop.find(data, article.article_no)
+    if shop_id is None:  # a new product gets every field
+        shop_id, fields = str(len(data["products"]) + 1), frozenset(Article.__struct_fields__)
+        data["products"][shop_id] = {"sku": article.article_no}
+    product = data["products"][shop_id]
+    if "name" in fields and article.name:
+        product["name"] = article.name
+    if "price_ex_vat" in fields and article.price_ex_vat is not None:
+        product["price"] = str(article.price_ex_vat)
+    if "vat_percent" in fields and article.vat_percent is not None:
+        product["vat"] = str(article.vat_percent)
+    if "stock" in fields and article.stock is not None:
+        product["stock"] = article.stock
+    if category_id:
+        product["category"] = category_id
+    shop.save(data)
+    return shop_id
+
+
+@hookimpl
+async def set_order_status(shop: DemoShop, order_id: str, update: OrderStatusUpdate) -> None:
+    raise PermanentError(f"the demo shop takes no orders, so it has no order {order_id}")
+
+
+@hookimpl
+async def set_specter_order_no(shop: DemoShop, order_id: str, specter_order_no: str) -> None:
+    raise PermanentError(f"the demo shop takes no orders, so it has no order {order_id}")

@@ -33,8 +33,7 @@ def _problem(exc: BaseException) -> str:
 
 async def check_shop(gw: Gateway, tenant: Tenant) -> dict[str, Any]:
     try:
-        shop = await gw.shop(tenant)
-        pages = gw.adapters.hook(tenant.platform, "iter_products")(shop=shop, page_size=1)
+        pages = (await gw.shop(tenant)).iter_products(page_size=1)
         try:
             async with asyncio.timeout(SHOP_TIMEOUT_SECONDS):
                 await anext(pages, [])
