@@ -24,9 +24,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def shared_dir() -> Path:
-    beside = ROOT.parent / "shared"
-    return beside if beside.exists() else Path("/work/shared")
+CAPTURES = ROOT / "tests" / "fixtures" / "woocommerce"  # what a real WooCommerce sent
 
 
 def start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:

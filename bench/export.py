@@ -95,7 +95,8 @@ async def main() -> None:
     for r in (baseline, full):
         print(f"{r['products']:>7} products: {r['seconds']} s ({r['products_per_s']}/s), peak RSS {r['peak_rss_mb']} MB"
               f" -- {r['cli_summary']}")
-    print(f"peak RSS ratio {full['products']} vs {baseline['products']} products: {growth:.2f} (target: flat; < 200 MB)")
+    print(f"peak RSS ratio {full['products']} vs {baseline['products']} products: {growth:.2f} "
+          "(target: flat; < 200 MB)")
     path = write_result("export", {"benchmark": "export", "baseline": baseline, "full": full,
                                    "peak_rss_ratio": round(growth, 2),
                                    "target": {"peak_rss_mb_max": 200},

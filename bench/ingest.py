@@ -29,7 +29,7 @@ from cryptography.fernet import Fernet
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.woocommerce.webhooks import sign  # noqa: E402
-from bench.common import free_port, shared_dir, start, stop, summary_ms, wait_http, write_result  # noqa: E402
+from bench.common import CAPTURES, free_port, start, stop, summary_ms, wait_http, write_result  # noqa: E402
 
 SECRET = "bench-webhook-secret"
 ADMIN = "bench-admin-token"
@@ -38,7 +38,7 @@ REDIS_URL = "redis://127.0.0.1:6379/7"
 
 def webhook_bodies(count: int) -> list[tuple[bytes, dict[str, str]]]:
     """A captured real order.created delivery, each copy with its own order id and signature."""
-    capture = json.loads((shared_dir() / "woocommerce-captures/deliveries/017.json").read_text())
+    capture = json.loads((CAPTURES / "deliveries" / "017.json").read_text())
     raw: str = capture["body_raw"]
     prefix = '{"id":' + str(capture["body_json"]["id"])
     assert raw.startswith(prefix)
@@ -71,7 +71,8 @@ async def setup_tenant(env: dict[str, str]) -> None:
     await service.add_account({"id": "bench", "sbm_id": 1, "api_user_id": "u", "user_key": "k", "integration_key": "i"})
     await service.add_tenant({
         "id": "shop", "platform": "woocommerce", "account_id": "bench",
-        "shop": {"url": "http://127.0.0.1:9/", "consumer_key": "ck_x", "consumer_secret": "cs_x", "webhook_secret": SECRET},
+        "shop": {"url": "http://127.0.0.1:9/", "consumer_key": "ck_x", "consumer_secret": "cs_x",
+                 "webhook_secret": SECRET},
     })
     await gw.close()
 
@@ -191,10 +192,11 @@ async def main() -> None:
         "targets": {"throughput_ratio_min": 0.40, "p99_ms_max_at_300_per_s": 50},
         "met": {"throughput_ratio": ratio >= 0.40, "p99_at_rate": fixed["p99_ms"] < 50 and fixed["errors"] == 0},
     }
-    print(f"bare Starlette route : {bare_result['requests_per_s']:8.1f} req/s  p50 {bare_result['p50_ms']} ms  p99 {bare_result['p99_ms']} ms")
-    print(f"gateway (store+ack)  : {gw_result['requests_per_s']:8.1f} req/s  p50 {gw_result['p50_ms']} ms  p99 {gw_result['p99_ms']} ms")
+    for label, result in (("bare Starlette route", bare_result), ("gateway (store+ack) ", gw_result)):
+        print(f"{label} : {result['requests_per_s']:8.1f} req/s  p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms")
     print(f"ratio                : {ratio:.2f} (target >= 0.40)")
-    print(f"at {args.rate:.0f} req/s        : p50 {fixed['p50_ms']} ms  p99 {fixed['p99_ms']} ms  errors {fixed['errors']} (target p99 < 50 ms)")
+    print(f"at {args.rate:.0f} req/s        : p50 {fixed['p50_ms']} ms  p99 {fixed['p99_ms']} ms  "
+          f"errors {fixed['errors']} (target p99 < 50 ms)")
     print(f"events stored        : {stored}")
     print(f"written to {write_result('ingest', result)}")
 

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import Protocol
+
 import msgspec
 import pluggy
 
 hookimpl = pluggy.HookimplMarker("specter_gateway")
+
+
+class Simulator(Protocol):
+    """A platform's fake shop, served on its own for demos and benchmarks by
+    ``specter-gateway simulate PLATFORM [--host H] [--port N] [its own options]``."""
+
+    default_port: int
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Add its own options; ``--host`` and ``--port`` are always there."""
+
+    def run(self, host: str, port: int, options: argparse.Namespace) -> None:
+        """Serve until interrupted."""
 
 
 class Platform(msgspec.Struct, kw_only=True, frozen=True):
@@ -17,6 +33,7 @@ class Platform(msgspec.Struct, kw_only=True, frozen=True):
     connection: type[msgspec.Struct] | None = None
     secret_fields: tuple[str, ...] = ()  # stored encrypted, shown masked
     topics: tuple[str, ...] = ()  # what register_webhooks can subscribe to
+    simulator: Simulator | None = None  # its fake shop, if it has one
 
 
 class InboundRequest(msgspec.Struct, kw_only=True, frozen=True):

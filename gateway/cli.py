@@ -12,11 +12,15 @@ import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError
 from gateway.model import InvalidInput
+
+if TYPE_CHECKING:
+    from gateway.adapter import Simulator
+    from gateway.services import Gateway
 
 
 def _value(text: str) -> Any:
@@ -46,7 +50,7 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-async def _with_gateway(config: GatewayConfig, work: Callable[[Any], Awaitable[int | None]]) -> int:
+async def _with_gateway(config: GatewayConfig, work: Callable[[Gateway], Awaitable[int | None]]) -> int:
     from gateway.services import Gateway
 
     gw = await Gateway.create(config, runner="none")
@@ -80,23 +84,45 @@ def cmd_worker(args: argparse.Namespace, config: GatewayConfig) -> int:
     return 0
 
 
-def cmd_simulate(args: argparse.Namespace, config: GatewayConfig) -> int:
-    if args.system == "specter":
+class SpecterSimulator:
+    """The core's own simulator: Specter's webshop API, serving the accounts given."""
+
+    default_port = 8100
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--account", action="append", required=True, help="an account it serves (repeatable)",
+                            metavar="SBMID:APIUSERID:APIUSERKEY:INTEGRATIONKEY")
+
+    def run(self, host: str, port: int, options: argparse.Namespace) -> None:
         from gateway.simulators.specter.app import run
 
-        if not args.account:
-            raise InvalidInput("give at least one --account SBMID:APIUSERID:APIUSERKEY:INTEGRATIONKEY")
-        run(args.host, args.port, args.account)
-    elif args.system == "woocommerce":
-        from adapters.woocommerce.fake_shop import run
+        run(host, port, options.account)
 
-        run(args.host, args.port)
-    elif args.system == "abicart":
-        from adapters.abicart.fake_shop import run
 
-        run(args.host, args.port)
-    else:
-        raise InvalidInput(f"unknown system to simulate: {args.system!r}")
+def find_simulator(name: str, config: GatewayConfig) -> Simulator:
+    """Specter's simulator, or the fake shop an installed platform names in its ``Platform``."""
+    if name == "specter":
+        return SpecterSimulator()
+    from gateway.plugins import Adapters, make_plugin_manager
+
+    adapters = Adapters(make_plugin_manager(config.plugins))
+    with_one = ["specter", *(n for n in adapters.names if adapters.platform(n).simulator is not None)]
+    if name not in adapters.names:
+        raise ConfigError(f"nothing to simulate called {name!r} (simulators: {', '.join(with_one)})")
+    simulator = adapters.platform(name).simulator
+    if simulator is None:
+        raise ConfigError(f"the shop platform {name!r} has no simulator (simulators: {', '.join(with_one)})")
+    return simulator
+
+
+def cmd_simulate(args: argparse.Namespace, config: GatewayConfig) -> int:
+    simulator = find_simulator(args.platform, config)
+    parser = argparse.ArgumentParser(prog=f"specter-gateway simulate {args.platform}")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=simulator.default_port)
+    simulator.add_arguments(parser)
+    options = parser.parse_args(args.options)
+    simulator.run(options.host, options.port, options)
     return 0
 
 
@@ -112,7 +138,7 @@ def cmd_platforms(args: argparse.Namespace, config: GatewayConfig) -> int:
 def cmd_account(args: argparse.Namespace, config: GatewayConfig) -> int:
     from gateway.tenants import TenantService
 
-    async def work(gw) -> int:
+    async def work(gw: Gateway) -> int:
         service = TenantService(gw.store, gw.adapters)
         if args.action == "add":
             data = {"id": args.id, **_pairs(args.set, "--set")}
@@ -135,7 +161,7 @@ def cmd_account(args: argparse.Namespace, config: GatewayConfig) -> int:
 def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
     from gateway.tenants import TenantService
 
-    async def work(gw) -> int:
+    async def work(gw: Gateway) -> int:
         service = TenantService(gw.store, gw.adapters)
         if args.action == "add":
             data = {
@@ -185,17 +211,21 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 
 def cmd_events(args: argparse.Namespace, config: GatewayConfig) -> int:
-    from gateway.store.base import EventFilter
+    from gateway.store.base import EventFilter, EventStatus
     from gateway.tenants import TenantService
 
-    async def work(gw) -> int:
+    async def work(gw: Gateway) -> int:
         await TenantService(gw.store, gw.adapters).tenant(args.tenant)
         if args.retry is not None:
-            ids = await gw.store.requeue_events([args.retry]) if args.retry else await gw.store.requeue_events(tenant_id=args.tenant)
+            if args.retry:
+                ids = await gw.store.requeue_events([args.retry])
+            else:
+                ids = await gw.store.requeue_events(tenant_id=args.tenant)
             print(f"queued again: {', '.join(map(str, ids)) or 'nothing'}")
             return 0
-        status = "dead" if args.failed else args.status
-        events = await gw.store.list_events(EventFilter(tenant_id=args.tenant, status=status, kind=args.kind, limit=args.limit))
+        status: EventStatus | None = "dead" if args.failed else args.status
+        query = EventFilter(tenant_id=args.tenant, status=status, kind=args.kind, limit=args.limit)
+        events = await gw.store.list_events(query)
         for e in events:
             error = f"\t{e.last_error}" if e.last_error else ""
             print(f"{e.id}\t{e.kind}\t{e.subject}\t{e.status}\tattempts {e.attempts}{error}")
@@ -212,7 +242,7 @@ def cmd_export(args: argparse.Namespace, config: GatewayConfig) -> int:
     from gateway.engine.context import TenantContext
     from gateway.engine.export import export_customers, export_products
 
-    async def work(gw) -> int:
+    async def work(gw: Gateway) -> int:
         ctx = await TenantContext.load(gw, args.tenant)
         console = Console(stderr=True)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} read"),
@@ -236,7 +266,7 @@ def cmd_queue(args: argparse.Namespace, config: GatewayConfig) -> int:
     from gateway import operations
     from gateway.tenants import TenantService
 
-    async def work(gw) -> int:
+    async def work(gw: Gateway) -> int:
         tenant = await TenantService(gw.store, gw.adapters).tenant(args.tenant)
         start = {"import": operations.import_products, "stock-resync": operations.resync_stock}[args.command]
         event_id = await start(gw, tenant)
@@ -251,7 +281,7 @@ def cmd_user(args: argparse.Namespace, config: GatewayConfig) -> int:
     from gateway.store.base import AdminUser
     from gateway.web.console.passwords import hash_password, password_problem
 
-    async def work(gw) -> int:
+    async def work(gw: Gateway) -> int:
         if args.action == "add":
             if args.admin == bool(args.tenant):
                 raise InvalidInput("give either --admin or --tenant TENANT")
@@ -293,11 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run an arq worker (needs a Redis URL); start as many as you like")
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("simulate", help="run a simulator: specter, woocommerce or abicart")
-    p.add_argument("system", choices=["specter", "woocommerce", "abicart"])
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8100)
-    p.add_argument("--account", action="append", help="SBMID:APIUSERID:APIUSERKEY:INTEGRATIONKEY (repeatable)")
+    p = sub.add_parser("simulate", help="run Specter's simulator or a shop platform's fake shop, for demos")
+    p.add_argument("platform", help="specter, or an installed shop platform with a fake shop (woocommerce, abicart)")
+    p.add_argument("options", nargs=argparse.REMAINDER,
+                   help="--host, --port and the simulator's own options (PLATFORM --help lists them)")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("platforms", help="list the installed shop platforms")
@@ -364,8 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "user" and args.action != "list" and not args.name:
         parser.error(f"user {args.action} needs a name")
     config = GatewayConfig.from_env(data_dir=args.data_dir, redis_url=args.redis_url)
+    command: Callable[[argparse.Namespace, GatewayConfig], int] = args.func
     try:
-        return args.func(args, config)
+        return command(args, config)
     except InvalidInput as exc:
         where = f" (at {exc.field})" if exc.field and exc.field not in str(exc) else ""
         print(f"error: {exc}{where}", file=sys.stderr)

@@ -17,7 +17,8 @@ sys.path.insert(0, str(ROOT))  # the tests' stack lives in tests/
 
 from tests.browser import chromium, sign_in  # noqa: E402
 from tests.console_client import PASSWORD, add_user  # noqa: E402
-from tests.stack import order_payload, product, running_stack  # noqa: E402
+from tests.shops.woocommerce import order_payload, product_fields, woocommerce  # noqa: E402
+from tests.stack import running_stack  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
@@ -28,12 +29,13 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with running_stack(Path(tmp)) as stack, chromium() as browser:
             await stack.admin("PATCH", "/tenants/woo1", {"name": "Åsa's Garden Shop"})
-            ts = await stack.shop_control("POST", "products", product("TS-1"))
-            await stack.shop_control("POST", "products/bulk", {"count": 12, "prefix": "GARDEN-"})
-            await stack.place_order(order=order_payload([(ts["id"], 2)]))
+            shop = woocommerce(stack.driver)
+            ts = await shop.control("POST", "products", product_fields("TS-1"))
+            await shop.control("POST", "products/bulk", {"count": 12, "prefix": "GARDEN-"})
+            await shop.checkout(order_payload([(ts["id"], 2)]))
             await stack.settle()
             await stack.admin("PATCH", "/accounts/acct", {"integration_key": "a-wrong-key"})
-            await stack.place_order(order=order_payload([(ts["id"], 1)]))
+            await shop.checkout(order_payload([(ts["id"], 1)]))
             await stack.settle()
             await stack.admin("PATCH", "/accounts/acct", {"integration_key": "integration-key-1"})
             await stack.admin("POST", "/tenants/woo1/export", {"what": "products", "mode": "all"})

@@ -8,9 +8,9 @@ import aiohttp
 import pytest
 
 from adapters.abicart.client import AbicartClient, AbicartError
-from adapters.abicart.fake_shop import start_fake_abicart
+from adapters.abicart.fake_shop.app import start_fake_abicart
 from gateway.errors import PermanentError, TransientError
-from tests.conftest import free_port
+from tests.gateway_process import free_port
 
 TOKEN = "secret-abicart-token-42"
 

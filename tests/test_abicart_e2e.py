@@ -5,9 +5,9 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from decimal import Decimal
 
-from adapters.abicart.fake_shop import start_fake_abicart
+from adapters.abicart.fake_shop.app import start_fake_abicart
 from gateway.model import ArticleGroup, StockLevel
-from tests.platform_stack import platform_stack
+from tests.stack import running_stack
 
 TOKEN = "abicart-token-e2e"
 
@@ -17,7 +17,8 @@ async def abicart_stack(tmp_path, **settings):
     fake = await start_fake_abicart(auth_token=TOKEN)
     try:
         shop = {"webshop": 4711, "auth_token": TOKEN, "url": fake.url}
-        async with platform_stack(tmp_path, "abicart", shop, **settings) as stack:
+        async with running_stack(tmp_path, shops=0) as stack:
+            await stack.add_tenant("shop1", "abicart", shop, **settings)
             stack.fake = fake
             yield stack
     finally:

@@ -6,22 +6,30 @@ import json
 import os
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.gateway_process import free_port
+
 
 @pytest.fixture
-def cli(tmp_path):
-    env = os.environ | {
+def env(tmp_path) -> dict[str, str]:
+    """A user's environment, with the gateway's data in the test's directory."""
+    return os.environ | {
         "SPECTER_GATEWAY_DATA_DIR": str(tmp_path / "data"),
         "SPECTER_GATEWAY_SECRET_KEY": Fernet.generate_key().decode(),
     }
 
+
+@pytest.fixture
+def cli(env):
     def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "gateway.cli", *args], env=env, capture_output=True, text=True, input=input, timeout=60
-        )
+        return subprocess.run([sys.executable, "-m", "gateway.cli", *args], env=env, capture_output=True, text=True,
+                              input=input, timeout=60)
 
     return run
 
@@ -91,3 +99,55 @@ def test_platforms_come_from_entry_points(cli):
 def test_worker_without_redis_says_what_is_missing(cli):
     done = cli("worker")
     assert done.returncode == 2 and "SPECTER_GATEWAY_REDIS_URL" in done.stderr
+
+
+def _answer(request: urllib.request.Request, server: subprocess.Popen) -> tuple[int, bytes]:
+    """The simulator's answer, once it listens (within 20 s)."""
+    deadline = time.monotonic() + 20
+    while True:
+        assert server.poll() is None, server.communicate()[1]
+        try:
+            with urllib.request.urlopen(request, timeout=5) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.mark.parametrize("platform, options, path, body, answer", [
+    ("woocommerce", ["--consumer-key", "ck_demo"], "wp-json/wc/v3/products", None,
+     b'"code":"woocommerce_rest_cannot_view"'),  # its REST API, refusing the unauthenticated
+    ("woocommerce", [], "_control/state", None, b'"products": []'),
+    ("abicart", ["--webshop", "5", "--auth-token", "t0ken"], "backend/jsonrpc/v1/?webshop=5&auth=t0ken",
+     {"jsonrpc": "2.0", "id": 1, "method": "Article.list", "params": []}, b'"result":[]'),
+])
+def test_simulate_runs_a_platforms_fake_shop(env, platform, options, path, body, answer):
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gateway.cli", "simulate", platform, "--port", str(port),
+                               *options], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        data = None if body is None else json.dumps(body).encode()
+        status, text = _answer(urllib.request.Request(f"http://127.0.0.1:{port}/{path}", data=data), server)
+        assert status < 500 and answer in text, (status, text)
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+
+@pytest.mark.parametrize("platform, message", [
+    ("magento", "nothing to simulate called 'magento' (simulators: specter, abicart, woocommerce)"),
+    ("legacy_php", "the shop platform 'legacy_php' has no simulator"),
+])
+def test_simulate_names_what_it_can_run(cli, platform, message):
+    done = cli("simulate", platform)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_simulate_passes_on_a_simulators_own_options(cli):
+    done = cli("simulate", "abicart", "--help")
+    assert done.returncode == 0 and "--auth-token" in done.stdout and "--host" in done.stdout
+    done = cli("simulate", "specter")
+    assert done.returncode == 2 and "--account" in done.stderr

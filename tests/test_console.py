@@ -24,9 +24,10 @@ from gateway.web import admin_api
 from gateway.web.console.forms import settings_groups
 from gateway.web.console.passwords import hash_password, verify_password
 from gateway.web.openapi import document
-from tests.conftest import start_gateway
 from tests.console_client import Console, add_user, console_session, csrf_of
-from tests.stack import order_payload, product, running_stack, wait_for
+from tests.gateway_process import start_gateway
+from tests.shops.woocommerce import order_payload, product_fields, woocommerce
+from tests.stack import running_stack, wait_for
 from tests.test_admin_api import SECRETS, make_tenant
 
 TENANT = "acme-woo"
@@ -278,8 +279,8 @@ async def test_metrics_count_events_calls_and_the_queue(tmp_path):
     async with running_stack(tmp_path) as stack:
         async with stack.http.get(stack.gateway.url + "/metrics") as r:
             before = _samples(await r.text())
-        ts = await stack.shop_control("POST", "products", product("TS-1"))
-        await stack.place_order(order=order_payload([(ts["id"], 1)]))
+        ts = await woocommerce(stack.driver).control("POST", "products", product_fields("TS-1"))
+        await woocommerce(stack.driver).checkout(order_payload([(ts["id"], 1)]))
         await stack.settle()
         async with stack.http.get(stack.gateway.url + "/metrics") as r:
             assert r.status == 200

@@ -8,7 +8,8 @@ from playwright.async_api import Page, expect
 from gateway.simulators.specter.faults import FaultConfig
 from tests.browser import chromium, sign_in
 from tests.console_client import PASSWORD, add_user
-from tests.stack import order_payload, product, running_stack, wait_for
+from tests.shops.woocommerce import order_payload, product_fields, woocommerce
+from tests.stack import running_stack, wait_for
 
 WAIT_MS = 30_000  # how long a page may take to show what is awaited (not a measured duration)
 
@@ -37,8 +38,8 @@ async def test_a_setting_changed_in_the_console_takes_effect(tmp_path):
         await expect(page.get_by_role("status")).to_have_text("Settings saved.")
         await expect(page.locator("#settings-form select[name=order_export]")).to_have_value("inactive")
 
-        ts = await stack.shop_control("POST", "products", product("TS-1"))
-        await stack.place_order(order=order_payload([(ts["id"], 1)]))
+        ts = await woocommerce(stack.driver).control("POST", "products", product_fields("TS-1"))
+        await woocommerce(stack.driver).checkout(order_payload([(ts["id"], 1)]))
         await stack.settle()
         await _show_events(page, kind="shop.order")
         await expect(page.locator("tr.skipped .outcome").first).to_have_text("order export is inactive")
@@ -47,10 +48,10 @@ async def test_a_setting_changed_in_the_console_takes_effect(tmp_path):
 
 async def test_a_failed_order_shows_its_reason_and_transfer_again_sends_it(tmp_path):
     async with running_stack(tmp_path) as stack, chromium() as browser:
-        ts = await stack.shop_control("POST", "products", product("TS-1"))
+        ts = await woocommerce(stack.driver).control("POST", "products", product_fields("TS-1"))
         await stack.settle()
         await stack.admin("PATCH", "/accounts/acct", {"integration_key": "a-wrong-key"})
-        await stack.place_order(order=order_payload([(ts["id"], 1)]))
+        await woocommerce(stack.driver).checkout(order_payload([(ts["id"], 1)]))
         await stack.settle()
 
         page = await _signed_in_page(stack, browser)
@@ -78,7 +79,7 @@ async def _orders_in_specter(stack) -> bool:
 
 async def test_an_export_shows_its_progress_until_it_is_done(tmp_path):
     async with running_stack(tmp_path) as stack, chromium() as browser:
-        await stack.shop_control("POST", "products/bulk", {"count": 30, "prefix": "EXP-"})
+        await woocommerce(stack.driver).control("POST", "products/bulk", {"count": 30, "prefix": "EXP-"})
         page = await _signed_in_page(stack, browser)
         await page.goto(stack.gateway.url + "/admin/tenants/woo1")
         # Specter is down for a (simulated) minute: the export reads the shop, then waits to retry.
@@ -101,7 +102,7 @@ async def test_a_tenant_user_cannot_open_another_tenants_pages(tmp_path):
     async with running_stack(tmp_path) as stack, chromium() as browser:
         status, body = await stack.admin("POST", "/tenants", {
             "id": "other", "name": "Other shop", "platform": "woocommerce", "account_id": "acct",
-            "shop": {"url": stack.shop.url, "consumer_key": "ck_fake", "consumer_secret": "cs_fake"}})
+            "shop": {"url": stack.driver.fake.url, "consumer_key": "ck_fake", "consumer_secret": "cs_fake"}})
         assert status == 201, body
         page = await _signed_in_page(stack, browser, "owner", tenant_id="other")
         await expect(page.locator("h1")).to_contain_text("Other shop")  # signed in to its own tenant

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import ADMIN_TOKEN
+from tests.gateway_process import ADMIN_TOKEN
 from tests.shops import PLATFORMS, Buyer, platforms
 from tests.stack import running_stack
 

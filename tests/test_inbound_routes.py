@@ -4,16 +4,17 @@ A refused request stores nothing."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from adapters.woocommerce.webhooks import sign
 from gateway.store.base import EventFilter
-from tests.conftest import shared_dir
 
+CAPTURES = Path(__file__).resolve().parent / "fixtures" / "woocommerce"
 SECRET = "wooreal-webhook-secret-123"  # the captured shop's, so its real deliveries verify
 
 
 def captured(number: str) -> tuple[bytes, dict[str, str]]:
-    delivery = json.loads((shared_dir() / "woocommerce-captures" / "deliveries" / f"{number}.json").read_text())
+    delivery = json.loads((CAPTURES / "deliveries" / f"{number}.json").read_text())
     headers = {k: v for k, v in delivery["headers"] if k.lower() not in ("host", "content-length", "connection")}
     return delivery["body_raw"].encode(), headers
 

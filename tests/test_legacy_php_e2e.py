@@ -18,9 +18,9 @@ import pytest
 from adapters.legacy_php.client import LegacyPhpClient, LegacyPhpError
 from adapters.legacy_php.signing import sign, signed_headers
 from gateway.model import ArticleGroup, StockLevel
-from tests.conftest import free_port
-from tests.platform_stack import platform_stack
+from tests.gateway_process import free_port
 from tests.shops.legacy_php import PHP_DIR, SECRET, ensure_php
+from tests.stack import running_stack
 
 
 class PhpShop:
@@ -58,7 +58,8 @@ async def php_shop(tmp_path):
         conn.executescript((PHP_DIR / "schema.sql").read_text())
     port = free_port()
     url = f"http://127.0.0.1:{port}/gateway.php"
-    async with platform_stack(tmp_path, "legacy_php", {"url": url, "shared_secret": SECRET}, connect=False) as stack:
+    async with running_stack(tmp_path, shops=0) as stack:
+        await stack.add_tenant("shop1", "legacy_php", {"url": url, "shared_secret": SECRET}, connect=False)
         env = {**os.environ, "SPECTER_GATEWAY_URL": stack.gateway.url, "SPECTER_TENANT_ID": stack.tenant_id,
                "SPECTER_SHARED_SECRET": SECRET, "SPECTER_INBOUND_TOKEN": await stack.inbound_token(),
                "SPECTER_DSN": f"sqlite:{db}", "PHP_CLI_SERVER_WORKERS": "4"}

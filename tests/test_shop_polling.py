@@ -10,24 +10,26 @@ from gateway.engine.poller import poll_once
 from gateway.services import Gateway
 from gateway.settings import SpecterAccount, Tenant
 from tests.plugins import memo_platform
-from tests.stack import order_payload, product, running_stack, shop_client
+from tests.shops.woocommerce import order_payload, product_fields, woocommerce
+from tests.stack import running_stack
 
 
 async def test_an_order_whose_webhook_never_came_is_found_by_polling(tmp_path):
     async with running_stack(tmp_path) as stack:
-        ts = await stack.shop_control("POST", "products", product("TS-1"))
+        shop = woocommerce(stack.driver)
+        ts = await shop.control("POST", "products", product_fields("TS-1"))
         await stack.settle()
-        woo = shop_client(stack)
+        woo = shop.rest
         for hook in (await woo.request("GET", "webhooks")).data:  # WooCommerce disabled them
             await woo.request("PUT", f"webhooks/{hook['id']}", body={"status": "disabled"})
-        history = await stack.place_order(order=order_payload([(ts["id"], 1)]))
+        history = await shop.checkout(order_payload([(ts["id"], 1)]))
         await asyncio.sleep(2.1)  # the gateway is connected a while later (shops keep whole seconds)
 
         await poll_once(stack.gw)  # the first look only notes the time: earlier orders are not ours
         await stack.settle()
         assert stack.sim.orders == {}
 
-        order = await stack.place_order(order=order_payload([(ts["id"], 2)]))
+        order = await shop.checkout(order_payload([(ts["id"], 2)]))
         await stack.settle()
         assert stack.sim.orders == {}, "no webhook: nothing happened yet"
         await poll_once(stack.gw)

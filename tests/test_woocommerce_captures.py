@@ -1,4 +1,4 @@
-"""The adapter against what a real WooCommerce 9.2.5 answered and sent (../shared/woocommerce-captures).
+"""The adapter against what a real WooCommerce 9.2.5 answered and sent (tests/fixtures/woocommerce).
 
 Every captured product, variation, customer and order decodes into the domain model with exact
 money; every signed delivery passes the signature check; the OAuth signer reproduces every
@@ -23,8 +23,7 @@ from gateway.errors import RejectedRequest
 from gateway.model import CashOnDeliveryRow, GiftCardRow, InvalidInput, PaymentFeeRow, ProductRow
 from gateway.settings import TenantSettings
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CAPTURES = (SHARED if SHARED.exists() else Path("/work/shared")) / "woocommerce-captures"
+CAPTURES = Path(__file__).resolve().parent / "fixtures" / "woocommerce"
 WEBHOOK_SECRET = "wooreal-webhook-secret-123"
 CONSUMER_SECRET = "cs_a9829655964a340c43bef4a520b8729c464c709c"
 
@@ -48,7 +47,8 @@ def _captured_objects() -> list[Any]:
         if not isinstance(capture, dict) or not (capture.get("response") or {}).get("body_raw"):
             continue
         body = decode.loads(capture["response"]["body_raw"])
-        batch = [x for part in ("create", "update", "delete") for x in body.get(part, [])] if isinstance(body, dict) and "update" in body else None
+        is_batch = isinstance(body, dict) and "update" in body
+        batch = [x for part in ("create", "update", "delete") for x in body.get(part, [])] if is_batch else None
         for n, obj in enumerate(batch if batch is not None else body if isinstance(body, list) else [body]):
             if _kind(obj):
                 found.append(pytest.param(_kind(obj), obj, id=f"{path.stem}[{n}]"))
@@ -62,7 +62,8 @@ def _captured_objects() -> list[Any]:
 
 
 def _deliveries() -> list[Any]:
-    return [pytest.param(json.loads(p.read_text()), id=p.stem) for p in sorted((CAPTURES / "deliveries").glob("*.json"))]
+    paths = sorted((CAPTURES / "deliveries").glob("*.json"))
+    return [pytest.param(json.loads(p.read_text()), id=p.stem) for p in paths]
 
 
 def _inbound(delivery: dict[str, Any], body: bytes | None = None) -> InboundRequest:
@@ -191,7 +192,10 @@ def test_a_repeated_delivery_has_the_same_dedupe_key(shop: WooShop):
     # The same delivery sent again gets a new delivery id; it must still be recognised.
     first, again = (json.loads((CAPTURES / "deliveries" / f"{n}.json").read_text()) for n in ("017", "017"))
     again["headers"] = [[k, "0" * 32 if k == "X-WC-Webhook-Delivery-ID" else v] for k, v in again["headers"]]
-    assert decode_shop_request(shop, _inbound(first))[0].dedupe_key == decode_shop_request(shop, _inbound(again))[0].dedupe_key
+    def dedupe_key(delivery: dict[str, Any]) -> str:
+        return decode_shop_request(shop, _inbound(delivery))[0].dedupe_key
+
+    assert dedupe_key(first) == dedupe_key(again)
 
 
 def test_two_changes_within_one_second_are_two_events(shop: WooShop):
@@ -202,7 +206,8 @@ def test_two_changes_within_one_second_are_two_events(shop: WooShop):
     secret = "wooreal-webhook-secret-123"
     changed["headers"] = [[k, sign(changed["body_raw"].encode(), secret) if k == "X-WC-Webhook-Signature" else v]
                           for k, v in first["headers"]]
-    assert decode_shop_request(shop, _inbound(first))[0].dedupe_key != decode_shop_request(shop, _inbound(changed))[0].dedupe_key
+    first_key = decode_shop_request(shop, _inbound(first))[0].dedupe_key
+    assert first_key != decode_shop_request(shop, _inbound(changed))[0].dedupe_key
 
 
 def test_a_tampered_or_unsigned_delivery_is_refused(shop: WooShop):

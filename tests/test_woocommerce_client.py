@@ -13,7 +13,7 @@ from aiohttp import web
 
 from adapters.woocommerce import plugin
 from adapters.woocommerce.client import WooCommerceClient, WooCommerceError
-from adapters.woocommerce.fake_shop import RunningFakeShop, start_fake_woocommerce
+from adapters.woocommerce.fake_shop.app import RunningFakeShop, start_fake_woocommerce
 from gateway.adapter import InboundRequest
 from gateway.errors import PermanentError, TransientError
 from gateway.model import ArticleGroup, OrderStatusUpdate, StockLevel

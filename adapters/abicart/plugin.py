@@ -30,6 +30,7 @@ import msgspec
 
 from adapters.abicart import decode
 from adapters.abicart.client import AbicartClient, AbicartError
+from adapters.abicart.fake_shop import simulator
 from gateway.adapter import InboundRequest, ItemResult, Platform, hookimpl
 from gateway.errors import RejectedRequest
 from gateway.model import (
@@ -106,7 +107,8 @@ class AbicartShop:
 @hookimpl
 def shop_platform() -> Platform:
     return Platform(name=PLATFORM, title="Abicart (Textalk Webshop)", connection=AbicartConnection,
-                    secret_fields=("auth_token",), topics=tuple(EVENT_NAMES))
+                    secret_fields=("auth_token",), topics=tuple(EVENT_NAMES),
+                    simulator=simulator)
 
 
 @hookimpl

@@ -23,6 +23,7 @@ import msgspec
 
 from adapters.woocommerce import decode, webhooks
 from adapters.woocommerce.client import WooCommerceClient, WooCommerceError
+from adapters.woocommerce.fake_shop import simulator
 from gateway.adapter import InboundRequest, ItemResult, Platform, hookimpl
 from gateway.model import (
     Article,
@@ -119,6 +120,7 @@ def shop_platform() -> Platform:
         secret_fields=("consumer_secret", "webhook_secret"),
         topics=("order.created", "order.updated", "order.deleted", "product.created", "product.updated",
                 "product.deleted", "customer.created", "customer.updated"),
+        simulator=simulator,
     )
 
 

@@ -12,7 +12,7 @@ import aiohttp
 from adapters.abicart.client import AbicartClient
 from adapters.abicart.decode import state as order_state
 from adapters.abicart.decode import text
-from adapters.abicart.fake_shop import RunningFakeAbicart, start_fake_abicart
+from adapters.abicart.fake_shop.app import RunningFakeAbicart, start_fake_abicart
 from tests.shops.base import (
     CREATED_TWICE,
     DRAFT,
@@ -38,7 +38,8 @@ def customer_fields(buyer: Buyer) -> dict[str, Any]:
 class AbicartDriver(ShopDriver):
     platform = "abicart"
     tenant_prefix = "abi"
-    payment_methods: ClassVar[dict[str, str]] = {"klarna": "klarna_checkout", "invoice": "invoice", "cod": "postforskott"}
+    payment_methods: ClassVar[dict[str, str]] = {"klarna": "klarna_checkout", "invoice": "invoice",
+                                                 "cod": "postforskott"}
     duplicate_skus = True  # Abicart does not insist on unique article numbers
     misbehaviours = frozenset({CREATED_TWICE, DRAFT})
 
@@ -120,7 +121,8 @@ class AbicartDriver(ShopDriver):
             found = self._find(sku)
             assert found is not None, f"no article {sku} in the shop"
             article, variant = found
-            lines.append({"article": article["uid"], "quantity": qty} | ({"variant": variant["uid"]} if variant else {}))
+            line = {"article": article["uid"], "quantity": qty}
+            lines.append(line | ({"variant": variant["uid"]} if variant else {}))
         order = {"customer": customer_fields(buyer), "items": lines, "shipment": shipping_price, "draft": draft,
                  "payments": [{"method": self.payment_methods[payment], "title": {"sv": payment.title()},
                                "reference": "klarna-ref-1"}]}
@@ -152,7 +154,8 @@ class AbicartDriver(ShopDriver):
     async def order(self, order_id: str) -> ShopOrder:
         o = self.fake.state.orders[int(order_id)]
         return ShopOrder(id=str(o["uid"]), number=str(o["orderNumber"]), status=order_state(o),
-                         specter_order_no=str(o["externalOrderNumber"] or ""), tracking=str(o.get("trackingNumber") or ""))
+                         specter_order_no=str(o["externalOrderNumber"] or ""),
+                         tracking=str(o.get("trackingNumber") or ""))
 
     async def categories(self) -> list[str]:
         return sorted(text(g["name"], "sv") for g in self.fake.state.groups.values())

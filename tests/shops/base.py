@@ -98,8 +98,9 @@ class ShopDriver(ABC):
     def connection(self) -> dict[str, Any]:
         """The tenant's ``shop`` settings for this shop."""
 
-    async def attach(self, gateway_url: str, tenant_id: str, inbound_token: str) -> None:
-        """Learn where the gateway is and which tenant this shop is (before it is connected)."""
+    async def attach(self, gateway_url: str, tenant_id: str, inbound_token: str) -> None:  # noqa: B027 - optional
+        """Learn where the gateway is and which tenant this shop is (before it is connected);
+        a shop that never calls the gateway by itself needs nothing."""
 
     @abstractmethod
     async def stop(self) -> None: ...

@@ -16,7 +16,7 @@ from typing import IO, Any, ClassVar
 
 import aiohttp
 
-from tests.conftest import free_port
+from tests.gateway_process import free_port
 from tests.shops.base import (
     BEFORE_ITEMS,
     CREATED_TWICE,

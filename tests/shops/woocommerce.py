@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import aiohttp
 
 from adapters.woocommerce.client import WooCommerceClient
-from adapters.woocommerce.fake_shop import RunningFakeShop, start_fake_woocommerce
+from adapters.woocommerce.fake_shop.app import RunningFakeShop, start_fake_woocommerce
 from tests.shops.base import (
     BEFORE_ITEMS,
     CREATED_TWICE,
@@ -31,6 +31,30 @@ STATUSES = {"checkout-draft": "draft", "on-hold": "processing", "pending": "pend
 def product_fields(sku: str, price: str = "100.00", stock: int = 10, **fields: Any) -> dict[str, Any]:
     return {"name": f"Produkt {sku}", "sku": sku, "regular_price": price, "manage_stock": True,
             "stock_quantity": stock, "weight": "0.5", **fields}
+
+
+def order_payload(items: list[tuple[int, int]], **fields: Any) -> dict[str, Any]:
+    """A paid REST order shipped with PostNord: ``items`` as (product or variation id, quantity)."""
+    return {
+        "status": "processing",
+        "payment_method": "klarna_payments",
+        "payment_method_title": "Klarna",
+        "transaction_id": "klarna-ref-1",
+        "set_paid": True,
+        "billing": {"first_name": "Åsa", "last_name": "Öberg", "address_1": "Storgatan 1", "city": "Stockholm",
+                    "postcode": "11122", "country": "SE", "email": "asa@example.se", "phone": "0701234567"},
+        "shipping": {"first_name": "Åsa", "last_name": "Öberg", "address_1": "Storgatan 1", "city": "Stockholm",
+                     "postcode": "11122", "country": "SE"},
+        "line_items": [{"product_id": pid, "quantity": qty} for pid, qty in items],
+        "shipping_lines": [{"method_id": "flat_rate", "method_title": "PostNord", "total": "49.00"}],
+        **fields,
+    }
+
+
+def woocommerce(driver: ShopDriver) -> WooCommerceDriver:
+    """The driver as the WooCommerce one, for tests that use the fake shop's own API."""
+    assert isinstance(driver, WooCommerceDriver), f"a WooCommerce shop is needed, not {driver.platform}"
+    return driver
 
 
 def address(buyer: Buyer, with_email: bool) -> dict[str, str]:
@@ -64,6 +88,11 @@ class WooCommerceDriver(ShopDriver):
         async with self.http.request(method, self.fake.url + "_control/" + path, json=json) as r:
             assert r.status < 400, await r.text()
             return await r.json(content_type=None)
+
+    async def checkout(self, order: dict[str, Any], **misbehaviour: bool) -> Any:
+        """A shopper checks out a REST order (see :func:`order_payload`); webhooks fire as
+        WooCommerce fires them, oddly when asked (``created_twice``, ``created_before_items``)."""
+        return await self.control("POST", "orders", {"order": order, **misbehaviour})
 
     # --- The admin ----------------------------------------------------------------------------
 

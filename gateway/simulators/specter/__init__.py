@@ -2,7 +2,7 @@
 change flags, pull-and-acknowledge batches, callbacks, a JSON control API (see
 :mod:`.control`) and fault injection (see :mod:`.faults`).
 
-It is an independent implementation of what ``/work/shared/specter-api.md`` describes, so that
+It is an independent implementation of Specter's documented webshop API, so that
 the gateway's client is tested against Specter's wire format rather than against itself.
 
 Choices where Specter's behaviour is not public:

@@ -1,4 +1,4 @@
-"""A fake Abicart (Textalk Webshop) admin API: JSON-RPC 2.0 over aiohttp.web, for tests and demos.
+"""The fake Abicart (Textalk Webshop) admin API: JSON-RPC 2.0 over aiohttp.web, for tests and demos.
 
 ``POST /backend/jsonrpc/v1/?webshop=ID&auth=TOKEN`` answers the calls the adapter makes, with the
 shapes :mod:`adapters.abicart.decode` describes (money as ``{incVat, exVat, vat, vatRate}``,
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -67,8 +68,8 @@ class FakeState:
     fired: list[tuple[str, int, int]] = field(default_factory=list)  # (event, uid, HTTP status)
     fault_status: int = 0
     fault_count: int = 0
-    uids: itertools.count = field(default_factory=lambda: itertools.count(101))
-    order_numbers: itertools.count = field(default_factory=lambda: itertools.count(1001))
+    uids: itertools.count[int] = field(default_factory=lambda: itertools.count(101))
+    order_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     # --- Objects ------------------------------------------------------------------------------
 
@@ -78,7 +79,8 @@ class FakeState:
         rate = body.get("vatRate") or (given_price.get("vatRate") if isinstance(given_price, dict) else None) or "0.25"
         article = {
             "uid": uid, "articleNumber": body.get("articleNumber", ""), "name": _text(body.get("name", "")),
-            "description": _text(body.get("description", "")), "introductionText": _text(body.get("introductionText", "")),
+            "description": _text(body.get("description", "")),
+            "introductionText": _text(body.get("introductionText", "")),
             "price": _price(body.get("price", "0"), rate), "campaignPrice": _price(body.get("campaignPrice"), rate),
             "weight": body.get("weight"), "stock": body.get("stock"), "articlegroup": body.get("articlegroup"),
             "choices": [], "type": body.get("type", "article"), "hidden": False, "draft": False,
@@ -384,7 +386,7 @@ def build_app(webshop: int = 4711, auth_token: str = "abicart-token") -> web.App
     app = web.Application()
     app[STATE] = FakeState(webshop, auth_token)
 
-    async def session(app: web.Application):
+    async def session(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as http:
             app[FAKE] = FakeAbicart(app[STATE], http)
             yield

@@ -1,0 +1,63 @@
+"""What the fake shop holds: its resources as WooCommerce's JSON, its webhooks, and what tests
+inspect (deliveries, batch sizes, injected faults)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .wire import now
+
+VAT = Decimal(25)  # the captured shop's one rate, "Moms" 25 %, also on shipping
+BATCH_LIMIT = 100
+ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
+                  "checkout-draft", "trash")
+STOCK_REDUCING = ("processing", "on-hold", "completed")
+Events = list[tuple[str, int]]  # (topic, resource id): the webhooks a change fires, in order
+
+
+@dataclass
+class Webhook:
+    id: int
+    name: str
+    topic: str
+    delivery_url: str
+    secret: str
+    status: str = "active"
+    failures: int = 0
+    pending_delivery: bool = True
+    created: str = field(default_factory=now)
+    modified: str | None = None
+
+
+@dataclass
+class FakeState:
+    consumer_key: str
+    consumer_secret: str
+    webhook_secret: str
+    site: str = ""  # with a trailing slash, set when served
+    next_id: int = 10
+    products: dict[int, dict[str, Any]] = field(default_factory=dict)
+    categories: dict[int, dict[str, Any]] = field(default_factory=dict)
+    customers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    orders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    webhooks: dict[int, Webhook] = field(default_factory=dict)
+    coupons: dict[str, Decimal] = field(default_factory=lambda: {"rabatt10": Decimal(10)})
+    nonces: set[str] = field(default_factory=set)
+    faults: dict[str, int] = field(default_factory=dict)  # "rate_limit" | "html" | "error500" -> count
+    deliveries: list[dict[str, Any]] = field(default_factory=list)  # every delivery and ping sent
+    batch_sizes: list[int] = field(default_factory=list)  # items per accepted batch request
+    sku_index: dict[str, int] = field(default_factory=dict)  # sku -> product id, as a database index
+    latency_ms: int = 0
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def by_sku(self, sku: str) -> dict[str, Any] | None:
+        # The index is kept by apply_product, the only writer of "sku"; an entry whose product
+        # is gone or renumbered since is simply not found.
+        p = self.products.get(self.sku_index.get(sku, -1)) if sku else None
+        return p if p is not None and p["sku"] == sku else None
+

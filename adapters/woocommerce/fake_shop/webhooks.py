@@ -1,0 +1,98 @@
+"""Webhook deliveries in WooCommerce's "sync mode": sent before the REST answer returns, with the
+captured headers and signature; a delivery that fails seven times in a row disables the webhook,
+and a saved webhook is pinged (``webhook_id=N``) until a ping gets 200."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+import aiohttp
+
+from .state import Events, FakeState, Webhook
+from .wire import now, php_json
+
+
+class Webhooks:
+    """Sends the fake's webhook deliveries and pings, and keeps each webhook's failure count."""
+
+    def __init__(self, state: FakeState):
+        self.state = state
+        self.http: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self.http is None or self.http.closed:
+            self.http = aiohttp.ClientSession()
+        return self.http
+
+    def body_for(self, topic: str, resource_id: int) -> dict[str, Any]:
+        resource, _, event = topic.partition(".")
+        if event == "deleted":
+            return {"id": resource_id}
+        source = {"order": self.state.orders, "product": self.state.products, "customer": self.state.customers}
+        return source[resource].get(resource_id, {"id": resource_id})
+
+    async def fire(self, events: Events, bodies: dict[tuple[str, int], Any] | None = None) -> None:
+        """Deliver each (topic, id) once per webhook, like ``WC_Webhook::$processed`` does
+        within one request; the body is built when it is sent."""
+        seen: set[tuple[int, str, int]] = set()
+        for topic, resource_id in events:
+            for hook in list(self.state.webhooks.values()):
+                if hook.topic != topic or hook.status != "active" or (hook.id, topic, resource_id) in seen:
+                    continue
+                seen.add((hook.id, topic, resource_id))
+                body = (bodies or {}).get((topic, resource_id)) or self.body_for(topic, resource_id)
+                await self.deliver(hook, topic, body)
+
+    async def deliver(self, hook: Webhook, topic: str, body: Any) -> int:
+        raw = php_json(body).encode()
+        signature = hmac.new(hook.secret.encode(), raw, hashlib.sha256).digest()
+        resource, _, event = topic.partition(".")
+        headers = {
+            "User-Agent": "WooCommerce/9.2.5 Hookshot (WordPress/6.6)",
+            "Content-Type": "application/json",
+            "X-WC-Webhook-Source": self.state.site,
+            "X-WC-Webhook-Topic": topic,
+            "X-WC-Webhook-Resource": resource,
+            "X-WC-Webhook-Event": event,
+            "X-WC-Webhook-Signature": base64.b64encode(signature).decode(),
+            "X-WC-Webhook-ID": str(hook.id),
+            "X-WC-Webhook-Delivery-ID": secrets.token_hex(16),
+        }
+        status = await self._post(hook.delivery_url, raw, headers)
+        self.state.deliveries.append({"webhook_id": hook.id, "topic": topic, "id": body.get("id"), "status": status})
+        if 200 <= status < 300 or status in (301, 302):
+            hook.failures = 0
+        else:
+            # WC_Webhook::failed_delivery: disabled once failures > 5, and saving re-pings.
+            if hook.failures > 5:
+                hook.status = "disabled"
+            else:
+                hook.failures += 1
+            await self.save_webhook(hook)
+        return status
+
+    async def save_webhook(self, hook: Webhook) -> None:
+        hook.modified = now()
+        if hook.pending_delivery:
+            status = await self._post(hook.delivery_url, f"webhook_id={hook.id}".encode(),
+                                      {"User-Agent": "WooCommerce/9.2.5 Hookshot (WordPress/6.6)",
+                                       "Content-Type": "application/x-www-form-urlencoded"})
+            self.state.deliveries.append({"webhook_id": hook.id, "topic": "ping", "id": hook.id, "status": status})
+            hook.pending_delivery = status != 200
+
+    async def _post(self, url: str, raw: bytes, headers: dict[str, str]) -> int:
+        try:
+            async with self.session().post(url, data=raw, headers=headers,
+                                           timeout=aiohttp.ClientTimeout(total=10)) as resp:
+                await resp.read()
+                return resp.status
+        except (TimeoutError, aiohttp.ClientError):
+            return 0
+
+    async def close(self) -> None:
+        if self.http is not None:
+            await self.http.close()
