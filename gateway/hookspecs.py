@@ -19,7 +19,7 @@ failures worth retrying (timeouts, 5xx, 429, an HTML challenge page) and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import aiohttp
 
     from gateway.adapter import InboundRequest, ItemResult, Platform
+    from gateway.jobs.registry import Register
     from gateway.model import Article, ArticleGroup, Customer, Order, OrderStatusUpdate, ShopEvent, StockLevel
     from gateway.settings import Tenant
 
@@ -46,10 +47,12 @@ def shop_platform() -> Platform:
 
 
 @hookspec
-def register_event_handlers(register: Callable[[str, Callable[..., Awaitable[Any]]], None]) -> None:
-    """Register job handlers for event kinds: ``register("kind", handler)``. The core engine
-    registers its flows here; a plugin may add kinds of its own. ``handler(ctx, event)`` must be
-    idempotent, since every queue delivers at least once."""
+def register_event_handlers(register: Register) -> None:
+    """Register job handlers for event kinds: ``register(EventClass, handler)``, where the class
+    (a :class:`gateway.events.TenantEvent` or :class:`gateway.events.AccountEvent`) names its
+    kind and types its payload. The core engine registers its flows here; a plugin may add kinds
+    of its own. ``handler(gw, event)`` receives the decoded event and must be idempotent, since
+    every queue delivers at least once."""
 
 
 # --- Shop operations (firstresult: only the tenant's own adapter answers) ------------------------
