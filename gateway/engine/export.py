@@ -123,7 +123,7 @@ def progress_writer(gw: Gateway, event_id: int) -> Progress:
     """A progress callback that writes the count read so far into the running event (for the
     admin console), at most every PROGRESS_SECONDS: a write per page would slow the export."""
     last = float("-inf")
-    writing: set = set()  # keeps the write tasks referenced until they finish
+    writing: set[asyncio.Task[None]] = set()  # keeps the write tasks referenced until they finish
 
     def step(seen: int) -> None:
         nonlocal last

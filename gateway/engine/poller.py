@@ -14,6 +14,8 @@ import logging
 
 from gateway.engine.intake import as_new_event
 from gateway.events import ArticlesChanged, OrdersChanged, StockChanged
+from gateway.services import Gateway
+from gateway.settings import Tenant
 from gateway.store.base import IdMapping, NewEvent
 
 log = logging.getLogger("gateway.poller")
@@ -22,7 +24,7 @@ OVERLAP = dt.timedelta(minutes=2)
 WHOLE_SECOND = dt.timedelta(seconds=1)  # shops keep modification times in whole seconds
 
 
-async def poll_once(gw) -> int:
+async def poll_once(gw: Gateway) -> int:
     events = [
         pull(account_id=account.id).to_new_event()
         for account in await gw.store.list_accounts()
@@ -40,7 +42,7 @@ async def poll_once(gw) -> int:
     return len(events)
 
 
-async def changed_shop_orders(gw, tenant) -> list[NewEvent]:
+async def changed_shop_orders(gw: Gateway, tenant: Tenant) -> list[NewEvent]:
     """The tenant's orders changed since the last look, as events; the first look only notes
     the time (orders from before the gateway are not its to send)."""
     # The cursor keeps the last look (specter_id) and the first one (fingerprint).
@@ -62,7 +64,7 @@ async def changed_shop_orders(gw, tenant) -> list[NewEvent]:
     return events
 
 
-async def poll_forever(gw, every: float) -> None:
+async def poll_forever(gw: Gateway, every: float) -> None:
     while True:
         try:
             await poll_once(gw)

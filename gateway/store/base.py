@@ -30,7 +30,9 @@ class NewEvent(msgspec.Struct, kw_only=True):
     """An event to record. ``idempotency_key`` makes a repeated delivery a no-op: recording the
     same key for the same scope twice returns the first event."""
 
-    kind: str  # e.g. "shop.order", "specter.stock", "export.products"
+    # An event class's kind (gateway.events builds NewEvents), e.g. "shop.order"; the store
+    # keeps it and the payload as they are, whatever the kind.
+    kind: str
     tenant_id: str | None = None  # None for account-level events (a Specter callback)
     account_id: str | None = None
     subject: str = ""  # the object it is about ("order:123"); jobs on one subject never overlap
