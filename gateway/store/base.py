@@ -142,7 +142,9 @@ class Store(Protocol):
     ) -> None:
         """Close a claimed event: done, skipped or dead (with the error)."""
 
-    async def retry_event(self, event_id: int, next_attempt_at: float, error: str, *, count_attempt: bool = True) -> None:
+    async def retry_event(
+        self, event_id: int, next_attempt_at: float, error: str, *, count_attempt: bool = True
+    ) -> None:
         """Put a claimed event back for a later run; ``count_attempt`` False for "busy"."""
 
     async def due_events(self, now: float, limit: int) -> list[tuple[int, int]]:
