@@ -35,7 +35,7 @@ for the rest.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import aiohttp
 
     from gateway.adapter import InboundRequest, ItemResult, Platform
+    from gateway.jobs.registry import Register
     from gateway.model import Article, ArticleGroup, Customer, Order, OrderStatusUpdate, ShopEvent, StockLevel
     from gateway.settings import Tenant
 
@@ -70,11 +71,12 @@ def shop_platform() -> Platform:
 
 
 @hookspec
-def register_event_handlers(register: Callable[[str, Callable[..., Awaitable[object]]], None]) -> None:
+def register_event_handlers(register: Register) -> None:
     """Optional, and open to any plugin. Register job handlers for event kinds:
-    ``register("kind", handler)``. The core engine registers its flows here; a plugin may add
-    kinds of its own. ``handler(gateway, event)`` must be idempotent, since every queue delivers
-    at least once."""
+    ``register(EventClass, handler)``, where the class (a :class:`gateway.events.TenantEvent` or
+    :class:`gateway.events.AccountEvent`) names its kind and types its payload. The core engine
+    registers its flows here; a plugin may add kinds of its own. ``handler(gw, event)`` receives
+    the decoded event and must be idempotent, since every queue delivers at least once."""
 
 
 # --- Shop operations (firstresult: only the tenant's own adapter answers) ------------------------

@@ -6,15 +6,10 @@ progress and outcome in the event log, and can be transferred again when it fail
 
 from __future__ import annotations
 
-from typing import Literal
-
+from gateway.events import ExportCustomers, ExportProducts, ProductImport, ShopOrder, StockResync, TenantEvent
 from gateway.model import InvalidInput
 from gateway.services import Gateway
 from gateway.settings import Tenant
-from gateway.store.base import NewEvent
-
-ExportWhat = Literal["products", "customers"]
-ExportMode = Literal["new", "all"]
 
 
 async def transfer_again(gw: Gateway, tenant_id: str, event_id: int | None = None) -> list[int]:
@@ -30,33 +25,34 @@ async def transfer_again(gw: Gateway, tenant_id: str, event_id: int | None = Non
     return ids
 
 
-async def _record(gw: Gateway, tenant: Tenant, kind: str, subject: str, payload: dict | None = None) -> int:
-    [(event_id, _)] = await gw.submit(
-        [NewEvent(kind=kind, tenant_id=tenant.id, account_id=tenant.account_id, subject=subject, payload=payload or {})]
-    )
+async def _record(gw: Gateway, event: TenantEvent) -> int:
+    [(event_id, _)] = await gw.submit([event.to_new_event()])
     return event_id
 
 
 async def start_export(gw: Gateway, tenant: Tenant, what: str, mode: str) -> int:
     """Bulk export of the shop's products (``new`` or ``all``) or customers to Specter."""
-    if what not in ("products", "customers"):
+    export = {"products": ExportProducts, "customers": ExportCustomers}.get(what)
+    if export is None:
         raise InvalidInput("what must be 'products' or 'customers'", "$.what")
     if mode not in ("new", "all"):
         raise InvalidInput("mode must be 'new' or 'all'", "$.mode")
-    return await _record(gw, tenant, f"export.{what}", f"export:{what}", {"mode": mode})
+    return await _record(gw, export(tenant_id=tenant.id, account_id=tenant.account_id,
+                                    mode="all" if mode == "all" else "new"))
 
 
 async def export_order(gw: Gateway, tenant: Tenant, order_id: str) -> int:
-    """The seeds' "Transfer order" button: send one order now, whatever the export mode (a
+    """The connectors' "Transfer order" button: send one order now, whatever the export mode (a
     draft is still refused)."""
-    return await _record(gw, tenant, "shop.order", f"order:{order_id}", {"action": "export", "object_id": order_id})
+    return await _record(gw, ShopOrder(tenant_id=tenant.id, account_id=tenant.account_id, action="export",
+                                       object_id=order_id))
 
 
 async def import_products(gw: Gateway, tenant: Tenant) -> int:
     """Import products from Specter into the shop, as the get_specter_articles URL does."""
-    return await _record(gw, tenant, "import.products", "import")
+    return await _record(gw, ProductImport(tenant_id=tenant.id, account_id=tenant.account_id))
 
 
 async def resync_stock(gw: Gateway, tenant: Tenant) -> int:
-    """The seeds' "Update Stock" button: set the shop's stock from Specter now."""
-    return await _record(gw, tenant, "stock.resync", "stock:resync")
+    """The connectors' "Update Stock" button: set the shop's stock from Specter now."""
+    return await _record(gw, StockResync(tenant_id=tenant.id, account_id=tenant.account_id))

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -20,6 +20,7 @@ from gateway import metrics
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.jobs.base import JobRunner
+from gateway.jobs.registry import HandlerRegistry
 from gateway.plugins import Adapters, make_plugin_manager
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
@@ -31,8 +32,6 @@ log = logging.getLogger("gateway")
 TENANT_TTL = 2.0  # seconds
 ENQUEUE_BATCH = 500
 
-Handler = Callable[["Gateway", Event], Awaitable[Any]]
-
 
 class Gateway:
     def __init__(self, config: GatewayConfig, store: Store, adapters: Adapters):
@@ -42,19 +41,14 @@ class Gateway:
         self.pm = adapters.pm
         self.runner: JobRunner = _NoRunner()
         self.http: aiohttp.ClientSession | None = None
-        self.handlers: dict[str, Handler] = {}
+        self.handlers = HandlerRegistry()
         self._shops: dict[str, tuple[int, Shop, Tenant]] = {}  # tenant id -> (version, shop, tenant)
         self._specter: dict[str, tuple[int, Any]] = {}  # account id -> (version, client)
         self._background: list[asyncio.Task[None]] = []
         self._due: list[tuple[int, float | None]] = []  # stored, not yet handed to the runner
         self._enqueuer: asyncio.Task[None] | None = None
         self._tenant_cache: dict[str, tuple[float, Tenant]] = {}
-        self.pm.hook.register_event_handlers(register=self._register_handler)
-
-    def _register_handler(self, kind: str, handler: Handler) -> None:
-        if kind in self.handlers:
-            raise ConfigError(f"two plugins handle the event kind {kind!r}")
-        self.handlers[kind] = handler
+        self.pm.hook.register_event_handlers(register=self.handlers.register)
 
     # -- life cycle --------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -27,6 +26,7 @@ from gateway.secrets import Cipher
 from gateway.services import Gateway
 from gateway.store.base import Event, NewEvent
 from gateway.store.sqlite import SQLiteStore
+from tests.plugins.probe_handlers import Probe, ProbeBroken, ProbeFlaky, ProbeOk, ProbeSlow
 
 # A Redis database of these tests' own: one of them flushes it. Queue names (and so job ids)
 # are unique per test besides.
@@ -99,7 +99,9 @@ async def running(config: GatewayConfig, runner: str) -> AsyncIterator[Running]:
         await gateway.close()
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, run: Running | None = None, timeout: float = 10.0) -> None:
+async def until(
+    check: Callable[[], Awaitable[bool]], what: str, run: Running | None = None, timeout: float = 10.0
+) -> None:
     """Wait, up to ``timeout`` seconds, for ``check`` to hold."""
     deadline = time.monotonic() + timeout
     while not await check():
@@ -125,14 +127,14 @@ def runs(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-def probe(kind: str, log: Path, subject: str = "", **payload) -> NewEvent:
-    return NewEvent(kind=kind, tenant_id="t1", subject=subject, payload={"log": str(log), **payload})
+def probe(kind: type[Probe], log: Path, not_before: float | None = None, **fields) -> NewEvent:
+    return kind(tenant_id="t1", account_id="a1", log=str(log), **fields).to_new_event(not_before=not_before)
 
 
 @both_runners
 async def test_an_event_runs_once_and_is_done(config, log, runner):
     async with running(config, runner) as run:
-        [(event_id, _)] = await run.gateway.submit([probe("probe.ok", log, echo="hello")])
+        [(event_id, _)] = await run.gateway.submit([probe(ProbeOk, log, echo="hello")])
         [event] = await settled(run, [event_id])
     assert (event.status, event.attempts, event.result) == ("done", 1, {"echo": "hello"})
     assert [r["id"] for r in runs(log)] == [event_id]
@@ -141,7 +143,7 @@ async def test_an_event_runs_once_and_is_done(config, log, runner):
 @both_runners
 async def test_a_flaky_event_is_retried_until_it_succeeds(config, log, runner):
     async with running(config, runner) as run:
-        [(event_id, _)] = await run.gateway.submit([probe("probe.flaky", log, succeed_on=3)])
+        [(event_id, _)] = await run.gateway.submit([probe(ProbeFlaky, log, succeed_on=3)])
         [event] = await settled(run, [event_id])
     assert (event.status, event.attempts, event.last_error) == ("done", 3, None)
     assert [r["attempt"] for r in runs(log)] == [1, 2, 3]
@@ -150,7 +152,7 @@ async def test_a_flaky_event_is_retried_until_it_succeeds(config, log, runner):
 @both_runners
 async def test_a_broken_event_is_dead_with_its_error(config, log, runner):
     async with running(config, runner) as run:
-        [(event_id, _)] = await run.gateway.submit([probe("probe.broken", log)])
+        [(event_id, _)] = await run.gateway.submit([probe(ProbeBroken, log)])
         [event] = await settled(run, [event_id])
     assert (event.status, event.attempts, event.last_error) == ("dead", 1, "the probe is broken for good")
     assert len(runs(log)) == 1
@@ -159,7 +161,7 @@ async def test_a_broken_event_is_dead_with_its_error(config, log, runner):
 @both_runners
 async def test_an_event_that_keeps_failing_is_given_up(config, log, runner):
     async with running(config, runner) as run:
-        [(event_id, _)] = await run.gateway.submit([probe("probe.flaky", log, succeed_on=0)])
+        [(event_id, _)] = await run.gateway.submit([probe(ProbeFlaky, log, succeed_on=0)])
         [event] = await settled(run, [event_id])
     assert event.status == "dead"
     assert event.last_error == "gave up after 4 attempts: flaky on attempt 4"
@@ -173,7 +175,7 @@ async def test_an_event_enqueued_twice_runs_once(config, log, runner):
     config = msgspec.structs.replace(config, workers=1, reconcile_seconds=3600)
     async with running(config, runner) as run:
         [(twice, _), (marker, _)] = await run.gateway.store.record_events(
-            [probe("probe.ok", log), probe("probe.ok", log, not_before=time.time() + 0.1)]
+            [probe(ProbeOk, log), probe(ProbeOk, log, not_before=time.time() + 0.1)]
         )
         await run.gateway.runner.enqueue(twice, 0)
         await run.gateway.runner.enqueue(twice, 0)
@@ -187,7 +189,7 @@ async def test_an_event_enqueued_twice_runs_once(config, log, runner):
 @both_runners
 async def test_events_of_one_subject_never_overlap(config, log, runner):
     async with running(config, runner) as run:
-        recorded = await run.gateway.submit([probe("probe.slow", log, subject="order:1", seconds=0.3) for _ in range(2)])
+        recorded = await run.gateway.submit([probe(ProbeSlow, log, about="order:1", seconds=0.3) for _ in range(2)])
         events = await settled(run, [event_id for event_id, _ in recorded])
     assert [e.status for e in events] == ["done", "done"]
     assert [e.attempts for e in events] == [1, 1]  # waiting for the subject costs no attempt
@@ -198,7 +200,7 @@ async def test_events_of_one_subject_never_overlap(config, log, runner):
 @both_runners
 async def test_a_run_cut_short_by_shutdown_runs_again_after_restart(config, log, runner):
     async with running(config, runner) as run:
-        [(event_id, _)] = await run.gateway.submit([probe("probe.slow", log, seconds=60)])
+        [(event_id, _)] = await run.gateway.submit([probe(ProbeSlow, log, seconds=60)])
 
         async def started() -> bool:
             return (await run.gateway.store.get_event(event_id)).status == "running"
@@ -222,7 +224,7 @@ async def test_work_survives_a_lost_queue(config, log, runner, redis):
     # Record events while no worker runs; then the queue loses everything (a Redis flush, or
     # the in-process queue dying with its process).
     producer = await Gateway.create(config, runner="arq" if runner == "arq" else "none")
-    recorded = await producer.submit([probe("probe.ok", log, n=n) for n in range(20)])
+    recorded = await producer.submit([probe(ProbeOk, log) for _ in range(20)])
     await producer.close()
     if runner == "arq":
         assert await redis.zcard(config.queue_name) == 20
@@ -247,14 +249,33 @@ async def test_a_worker_process_runs_jobs_and_stops_on_sigterm(config, log):
         "SPECTER_GATEWAY_RECONCILE_SECONDS": "0.2",
     }
     producer = await Gateway.create(config, runner="arq")
-    worker = subprocess.Popen([sys.executable, "-m", "gateway.jobs.arq_runner"], cwd=ROOT, env=env)
+    worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "gateway.jobs.arq_runner", cwd=ROOT, env=env)
     try:
-        [(event_id, _)] = await producer.submit([probe("probe.ok", log, echo="from a process")])
+        [(event_id, _)] = await producer.submit([probe(ProbeOk, log, echo="from a process")])
         run = Running(producer)
         [event] = await settled(run, [event_id])
         assert (event.status, event.result) == ("done", {"echo": "from a process"})
     finally:
         worker.send_signal(signal.SIGTERM)
-        code = await asyncio.to_thread(worker.wait, 30)
+        code = await asyncio.wait_for(worker.wait(), 30)
         await producer.close()
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("stored", "error"),
+    [
+        (NewEvent(kind="probe.flaky", tenant_id="t1", account_id="a1", payload={"succeed_on": 2}),
+         "a 'probe.flaky' event that does not decode: Object missing required field `log`"),
+        (NewEvent(kind="probe.flaky", tenant_id="t1", account_id="a1", payload={"log": "x", "succeed_on": "soon"}),
+         "a 'probe.flaky' event that does not decode: Expected `int`, got `str` - at `$.succeed_on`"),
+        (NewEvent(kind="probe.ok", account_id="a1", payload={"log": "x"}),  # a tenant's kind without its tenant
+         "a 'probe.ok' event that does not decode: Expected `str`, got `null` - at `$.tenant_id`"),
+    ],
+)
+async def test_a_payload_that_does_not_fit_its_kind_is_dead_before_its_handler_runs(config, log, stored, error):
+    async with running(config, "inprocess") as run:
+        [(event_id, _)] = await run.gateway.submit([stored])
+        [event] = await settled(run, [event_id])
+    assert (event.status, event.attempts, event.last_error) == ("dead", 1, error)
+    assert runs(log) == []

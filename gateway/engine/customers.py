@@ -6,10 +6,11 @@ import msgspec
 
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.errors import PermanentError
+from gateway.events import ShopCustomer
 from gateway.jobs.execute import Outcome
 from gateway.model import Address, Customer
+from gateway.services import Gateway
 from gateway.specter.limits import customer_problem
-from gateway.store.base import Event
 
 
 def as_sent(customer: Customer, company_in_address_line1: bool) -> Customer:
@@ -56,11 +57,11 @@ async def ensure_customer(ctx: TenantContext, customer: Customer) -> tuple[str, 
     return customer_id, True
 
 
-async def handle_customer_event(gw, event: Event) -> Outcome:
+async def handle_customer_event(gw: Gateway, event: ShopCustomer) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
-    if event.payload.get("action") == "deleted":
+    if event.action == "deleted":
         return Outcome(status="skipped", result={"reason": "customers are never deleted in Specter"})
-    customer = await ctx.shop.fetch_customer(event.payload["object_id"])
+    customer = await ctx.shop.fetch_customer(event.object_id)
     if customer is None:
         return Outcome(status="skipped", result={"reason": "the customer no longer exists in the shop"})
     customer_id, sent = await ensure_customer(ctx, customer)

@@ -19,9 +19,11 @@ from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.customers import customer_key, ensure_customer
 from gateway.engine.products import BATCH, export_problem, exported_fields
 from gateway.errors import PermanentError
+from gateway.events import Export, ExportProducts
 from gateway.jobs.execute import Outcome
 from gateway.model import Article
-from gateway.store.base import Event, IdMapping
+from gateway.services import Gateway
+from gateway.store.base import IdMapping
 
 Mode = Literal["new", "all"]
 Progress = Callable[[int], None]
@@ -103,11 +105,11 @@ async def export_customers(ctx: TenantContext, progress: Progress | None = None)
     return report
 
 
-async def handle_export_event(gw, event: Event) -> Outcome:
+async def handle_export_event(gw: Gateway, event: Export) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
     progress = progress_writer(gw, event.id)
-    if event.kind == "export.products":
-        report = await export_products(ctx, event.payload.get("mode", "new"), progress)
+    if isinstance(event, ExportProducts):
+        report = await export_products(ctx, event.mode, progress)
     else:
         report = await export_customers(ctx, progress)
     return Outcome(result=msgspec.to_builtins(report))
@@ -116,11 +118,11 @@ async def handle_export_event(gw, event: Event) -> Outcome:
 PROGRESS_SECONDS = 0.5
 
 
-def progress_writer(gw, event_id: int) -> Progress:
+def progress_writer(gw: Gateway, event_id: int) -> Progress:
     """A progress callback that writes the count read so far into the running event (for the
     admin console), at most every PROGRESS_SECONDS: a write per page would slow the export."""
     last = float("-inf")
-    writing: set = set()  # keeps the write tasks referenced until they finish
+    writing: set[asyncio.Task[None]] = set()  # keeps the write tasks referenced until they finish
 
     def step(seen: int) -> None:
         nonlocal last

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway import events
 from gateway.adapter import hookimpl
 from gateway.engine.customers import handle_customer_event
 from gateway.engine.export import handle_export_event
@@ -16,24 +17,25 @@ from gateway.engine.specter_pull import (
     pull_orders,
     pull_stock,
 )
+from gateway.jobs.registry import Register
 
 
 @hookimpl
-def register_event_handlers(register):
-    register("shop.order", handle_order_event)
-    register("shop.customer", handle_customer_event)
-    register("shop.product", handle_product_event)
-    register("export.products", handle_export_event)
-    register("export.customers", handle_export_event)
+def register_event_handlers(register: Register) -> None:
+    register(events.ShopOrder, handle_order_event)
+    register(events.ShopCustomer, handle_customer_event)
+    register(events.ShopProduct, handle_product_event)
+    register(events.ExportProducts, handle_export_event)
+    register(events.ExportCustomers, handle_export_event)
     # Specter to shop: an account's callbacks (or the poller) start a pull ...
-    register("specter.stock", pull_stock)
-    register("specter.article", pull_articles)
-    register("specter.order", pull_orders)
-    register("specter.remove-order", order_removed)
-    register("specter.invoice", invoice_created)
+    register(events.StockChanged, pull_stock)
+    register(events.ArticlesChanged, pull_articles)
+    register(events.OrdersChanged, pull_orders)
+    register(events.OrderRemoved, order_removed)
+    register(events.InvoiceCreated, invoice_created)
     # ... whose results reach each shop of the account by jobs of their own.
-    register("stock.push", push_stock)
-    register("articles.push", push_articles)
-    register("orders.push", push_orders)
-    register("stock.resync", resync_stock)
-    register("import.products", import_products)
+    register(events.StockPush, push_stock)
+    register(events.ArticlesPush, push_articles)
+    register(events.OrdersPush, push_orders)
+    register(events.StockResync, resync_stock)
+    register(events.ProductImport, import_products)

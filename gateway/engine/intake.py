@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.events import SHOP_CHANGES, ExportCustomers, ExportProducts
 from gateway.model import ShopEvent
 from gateway.settings import Tenant
 from gateway.store.base import NewEvent
@@ -11,15 +12,9 @@ def as_new_event(tenant: Tenant, event: ShopEvent) -> NewEvent:
     """What a shop event becomes in the event log. A shop asking for a bulk export of its
     products or customers (the legacy shop's export_products.php) becomes that export."""
     if event.action == "export" and event.object in ("product", "customer"):
-        what = "products" if event.object == "product" else "customers"
-        return NewEvent(kind=f"export.{what}", tenant_id=tenant.id, account_id=tenant.account_id,
-                        subject=f"export:{what}", idempotency_key=event.dedupe_key,
-                        payload={"mode": event.payload.get("mode", "new")})
-    return NewEvent(
-        kind=f"shop.{event.object}",
-        tenant_id=tenant.id,
-        account_id=tenant.account_id,
-        subject=f"{event.object}:{event.object_id}",
-        idempotency_key=event.dedupe_key,
-        payload={"action": event.action, "object_id": event.object_id, "data": event.payload},
-    )
+        export = ExportProducts if event.object == "product" else ExportCustomers
+        return export(tenant_id=tenant.id, account_id=tenant.account_id,
+                      mode=event.payload.get("mode", "new")).to_new_event(idempotency_key=event.dedupe_key)
+    change = SHOP_CHANGES[event.object](tenant_id=tenant.id, account_id=tenant.account_id, action=event.action,
+                                        object_id=event.object_id, data=event.payload)
+    return change.to_new_event(idempotency_key=event.dedupe_key)

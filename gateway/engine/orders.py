@@ -13,10 +13,11 @@ from gateway.engine.customers import ensure_customer
 from gateway.engine.order_rows import specter_order
 from gateway.engine.products import ensure_articles
 from gateway.errors import TransientError
+from gateway.events import ShopOrder
 from gateway.jobs.execute import Outcome
 from gateway.model import Order, ProductRow
+from gateway.services import Gateway
 from gateway.specter.errors import DuplicateOrderError
-from gateway.store.base import Event
 
 # Orders a shop has taken: paid, or to be paid on invoice or on delivery.
 EXPORTABLE = ("processing", "on_hold", "completed")
@@ -34,10 +35,9 @@ def why_not_exported(order: Order, action: str, export_mode: str) -> str | None:
     return None
 
 
-async def handle_order_event(gw, event: Event) -> Outcome:
+async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
-    order_id = event.payload["object_id"]
-    action = event.payload.get("action", "updated")
+    order_id, action = event.object_id, event.action
     if action == "deleted":
         return await _delete(ctx, order_id)
     known = await ctx.mapping("order", order_id)

@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from gateway.engine.intake import as_new_event
-from gateway.engine.specter_pull import pull_event
+from gateway.events import ArticlesChanged, OrdersChanged, StockChanged
 from gateway.settings import Tenant
 from gateway.shop import Shop
 from gateway.store.base import IdMapping, NewEvent
@@ -23,17 +23,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from gateway.services import Gateway
 
 log = logging.getLogger("gateway.poller")
-FLOWS = ("stock", "article", "order")
+PULLS = (StockChanged, ArticlesChanged, OrdersChanged)
 OVERLAP = dt.timedelta(minutes=2)
 WHOLE_SECOND = dt.timedelta(seconds=1)  # shops keep modification times in whole seconds
 
 
 async def poll_once(gw: Gateway) -> int:
     events = [
-        pull_event(account.id, flow)
+        pull(account_id=account.id).to_new_event()
         for account in await gw.store.list_accounts()
         if await gw.store.list_tenants(account.id)
-        for flow in FLOWS
+        for pull in PULLS
     ]
     for tenant in await gw.store.list_tenants():
         if not tenant.enabled:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.errors import PermanentError
+from gateway.events import ShopProduct
 from gateway.jobs.execute import Outcome
 from gateway.model import Article, ProductRow
+from gateway.services import Gateway
 from gateway.specter.limits import article_problem
-from gateway.store.base import Event
 
 BATCH = 100  # Specter integrations send at most 100 articles a request
 
@@ -75,10 +76,10 @@ async def ensure_articles(ctx: TenantContext, rows: list[ProductRow]) -> list[st
     return [a.article_no for a in to_send]
 
 
-async def handle_product_event(gw, event: Event) -> Outcome:
+async def handle_product_event(gw: Gateway, event: ShopProduct) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
-    product_id = event.payload["object_id"]
-    if event.payload.get("action") == "deleted":
+    product_id = event.object_id
+    if event.action == "deleted":
         return await _delete(ctx, product_id)
     if not ctx.settings.export_product_on_change:
         return Outcome(status="skipped", result={"reason": "export product on change is off"})

@@ -11,12 +11,11 @@ import asyncio
 
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.products import exported_fields
-from gateway.engine.specter_pull import pull_event, push_event
 from gateway.errors import PermanentError, TransientError
+from gateway.events import ArticlesPush, OrdersPush, StockChanged, StockPush, StockResync
 from gateway.jobs.execute import Outcome
-from gateway.model import Article, OrderStatusUpdate, StockLevel, convert
-from gateway.specter.wire import ArticleInfo
-from gateway.store.base import Event
+from gateway.model import Article, OrderStatusUpdate, StockLevel
+from gateway.services import Gateway
 
 STOCK_BATCH = 100  # articles per shop request
 EXAMPLES = 20  # how many article numbers a result names, at most
@@ -29,7 +28,7 @@ TEXT_FIELDS = frozenset({"description", "short_description"})  # only when publi
 # -- stock ---------------------------------------------------------------------------------------
 
 
-async def push_stock(gw, event: Event) -> Outcome:
+async def push_stock(gw: Gateway, event: StockPush) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
     if not ctx.settings.stock_sync:
         return Outcome(status="skipped", result={"reason": "stock sync is off"})
@@ -108,28 +107,27 @@ class _StockPusher:
             await store.clear_pending_stock(ctx.tenant.id, done)
 
 
-async def resync_stock(gw, event: Event) -> Outcome:
+async def resync_stock(gw: Gateway, event: StockResync) -> Outcome:
     """"Update stock now": send every level the gateway keeps for the account to this shop,
     and read what Specter has flagged since (that read's levels follow by the same push)."""
     tenant = await gw.tenant(event.tenant_id)
-    await gw.submit([pull_event(tenant.account_id, "stock")])
+    await gw.submit([StockChanged(account_id=tenant.account_id).to_new_event()])
     pending = await gw.store.resend_all_stock(tenant.id, tenant.account_id)
-    await gw.submit([push_event("stock.push", tenant, coalesce=True)])
+    await gw.submit([StockPush(tenant_id=tenant.id, account_id=tenant.account_id).to_new_event()])
     return Outcome(result={"articles": pending})
 
 
 # -- article data and the product import ------------------------------------------------------
 
 
-async def push_articles(gw, event: Event) -> Outcome:
+async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
     settings = ctx.settings
-    importing = bool(event.payload.get("import")) or settings.import_products
+    importing = event.importing or settings.import_products
     fields = PRICE_FIELDS if settings.import_price_only else ARTICLE_FIELDS
     categories: dict[str, str] = {}
     outcome: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": [], "not_in_shop": []}
-    for raw in event.payload.get("items", []):
-        info = convert(raw, ArticleInfo)
+    for info in event.items:
         article = info.article
         wanted = fields | (TEXT_FIELDS if info.publish_in_webshop and not settings.import_price_only else frozenset())
         shop_id = await ctx.shop.find_product(article.article_no)
@@ -170,11 +168,10 @@ async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> Non
 # -- order status --------------------------------------------------------------------------------
 
 
-async def push_orders(gw, event: Event) -> Outcome:
+async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
     applied, elsewhere = [], 0
-    for raw in event.payload.get("updates", []):
-        update = convert(raw, OrderStatusUpdate)
+    for update in event.updates:
         order_id = await _shop_order(ctx, update)
         if order_id is None:
             elsewhere += 1  # another shop's order on the same Specter account

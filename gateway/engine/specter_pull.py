@@ -13,12 +13,24 @@ import secrets
 import time
 from functools import partial
 
-import msgspec
-
+from gateway.errors import ConfigError
+from gateway.events import (
+    ArticlesChanged,
+    ArticlesPush,
+    InvoiceCreated,
+    OrderRemoved,
+    OrdersChanged,
+    OrdersPush,
+    ProductImport,
+    StockChanged,
+    StockPush,
+)
 from gateway.jobs.execute import Outcome
+from gateway.model import OrderStatusUpdate
+from gateway.services import Gateway
 from gateway.settings import SpecterAccount, Tenant
 from gateway.specter.client import read_with_recovery
-from gateway.store.base import Batch, Event, EventFilter, NewEvent
+from gateway.store.base import Batch, EventFilter
 
 MAX_ROUNDS = 1000  # pages per pull: a bound, far above any real catalogue
 
@@ -28,24 +40,16 @@ def new_batch_no() -> str:
     return f"G{time.time_ns():x}{secrets.token_hex(2)}"
 
 
-async def _account_and_tenants(gw, event: Event) -> tuple[SpecterAccount, list[Tenant]]:
-    account = await gw.store.get_account(event.account_id)
+async def _account_and_tenants(gw: Gateway, account_id: str) -> tuple[SpecterAccount, list[Tenant]]:
+    """The Specter account and its shops that are enabled."""
+    account = await gw.store.get_account(account_id)
+    if account is None:
+        raise ConfigError(f"unknown Specter account {account_id!r}")
     tenants = [t for t in await gw.store.list_tenants(account.id) if t.enabled]
     return account, tenants
 
 
-def pull_event(account_id: str, flow: str) -> NewEvent:
-    """Work needed: read ``flow`` (stock, article, order) from Specter for an account. One such
-    event waiting is enough, so more coalesce with it."""
-    return NewEvent(kind=f"specter.{flow}", account_id=account_id, subject=f"pull:{flow}", coalesce=True)
-
-
-def push_event(kind: str, tenant: Tenant, payload: dict | None = None, *, coalesce: bool = False) -> NewEvent:
-    return NewEvent(kind=kind, tenant_id=tenant.id, account_id=tenant.account_id, subject=kind,
-                    payload=payload or {}, coalesce=coalesce)
-
-
-async def _acknowledged(gw, account: SpecterAccount, flow: str, batch_no: str) -> None:
+async def _acknowledged(gw: Gateway, account: SpecterAccount, flow: str, batch_no: str) -> None:
     now = time.time()
     await gw.store.put_batch(Batch(account_id=account.id, flow=flow, batch_no=batch_no, state="acknowledged",
                                    created_at=now, updated_at=now))
@@ -54,8 +58,8 @@ async def _acknowledged(gw, account: SpecterAccount, flow: str, batch_no: str) -
 # -- stock ---------------------------------------------------------------------------------------
 
 
-async def pull_stock(gw, event: Event) -> Outcome:
-    account, tenants = await _account_and_tenants(gw, event)
+async def pull_stock(gw: Gateway, event: StockChanged) -> Outcome:
+    account, tenants = await _account_and_tenants(gw, event.account_id)
     receivers = [t for t in tenants if t.settings.stock_sync]
     # Per stock site only when some shop takes its stock from chosen sites; else Specter's sum.
     per_site = any(t.settings.stock_sites for t in receivers)
@@ -76,40 +80,40 @@ async def pull_stock(gw, event: Event) -> Outcome:
         await _acknowledged(gw, account, "stock", batch_no)
         if batch_no == wanted:  # a recovered old batch is followed by a read of the new one
             break
-    await gw.submit([push_event("stock.push", t, coalesce=True) for t in receivers])
+    await gw.submit([StockPush(tenant_id=t.id, account_id=t.account_id).to_new_event() for t in receivers])
     return Outcome(result={"articles": articles, "shops": [t.id for t in receivers]})
 
 
 # -- article data --------------------------------------------------------------------------------
 
 
-async def pull_articles(gw, event: Event) -> Outcome:
+async def pull_articles(gw: Gateway, event: ArticlesChanged) -> Outcome:
     """Article data changed in Specter: read every page, hand each page to the shops."""
-    account, tenants = await _account_and_tenants(gw, event)
+    account, tenants = await _account_and_tenants(gw, event.account_id)
     # A shop whose import was asked for and has not run yet imports from this read as well:
     # otherwise this read would take the flagged articles from under it.
     importing = {t.id for t in tenants if await _import_waiting(gw, t)}
     return await _read_articles(gw, account, tenants, importing=importing)
 
 
-async def _import_waiting(gw, tenant: Tenant) -> bool:
+async def _import_waiting(gw: Gateway, tenant: Tenant) -> bool:
     for status in ("pending", "retry"):
-        if await gw.store.list_events(EventFilter(tenant_id=tenant.id, kind="import.products", status=status, limit=1)):
+        query = EventFilter(tenant_id=tenant.id, kind=ProductImport.kind, status=status, limit=1)
+        if await gw.store.list_events(query):
             return True
     return False
 
 
-async def import_products(gw, event: Event) -> Outcome:
+async def import_products(gw: Gateway, event: ProductImport) -> Outcome:
     """The ``get_specter_articles`` pull: bring Specter's articles into one shop, creating what
     it lacks. Specter hands out only flagged articles, and reading them un-flags them for the
     whole account, so the other shops on the account get the same pages as ordinary updates."""
     tenant = await gw.tenant(event.tenant_id)
-    account = await gw.store.get_account(tenant.account_id)
-    tenants = [t for t in await gw.store.list_tenants(account.id) if t.enabled]
+    account, tenants = await _account_and_tenants(gw, tenant.account_id)
     return await _read_articles(gw, account, tenants, importing={tenant.id})
 
 
-async def _read_articles(gw, account: SpecterAccount, tenants: list[Tenant], importing: set[str]) -> Outcome:
+async def _read_articles(gw: Gateway, account: SpecterAccount, tenants: list[Tenant], importing: set[str]) -> Outcome:
     receivers = [t for t in tenants if t.settings.article_sync or t.settings.import_products or t.id in importing]
     client = await gw.specter(account)
     pages = articles = 0
@@ -117,10 +121,9 @@ async def _read_articles(gw, account: SpecterAccount, tenants: list[Tenant], imp
         wanted = new_batch_no()
         page, batch_no = await read_with_recovery(client.read_article_infos, wanted)
         if page.items:
-            data = [msgspec.to_builtins(item) for item in page.items]
             # Stored as one event per shop, in one transaction, before the batch is acknowledged.
-            await gw.submit([push_event("articles.push", t, {"items": data, "batch_no": batch_no,
-                                                             "import": t.id in importing})
+            await gw.submit([ArticlesPush(tenant_id=t.id, account_id=t.account_id, items=page.items,
+                                          batch_no=batch_no, importing=t.id in importing).to_new_event()
                              for t in receivers])
             pages += 1
             articles += len(page.items)
@@ -134,8 +137,8 @@ async def _read_articles(gw, account: SpecterAccount, tenants: list[Tenant], imp
 # -- order status --------------------------------------------------------------------------------
 
 
-async def pull_orders(gw, event: Event) -> Outcome:
-    account, tenants = await _account_and_tenants(gw, event)
+async def pull_orders(gw: Gateway, event: OrdersChanged) -> Outcome:
+    account, tenants = await _account_and_tenants(gw, event.account_id)
     receivers = [t for t in tenants if t.settings.order_status_sync]
     client = await gw.specter(account)
     changes = 0
@@ -143,8 +146,8 @@ async def pull_orders(gw, event: Event) -> Outcome:
         wanted = new_batch_no()
         page, batch_no = await read_with_recovery(client.read_order_changes, wanted)
         if page.updates:
-            data = [msgspec.to_builtins(u) for u in page.updates]
-            await gw.submit([push_event("orders.push", t, {"updates": data, "batch_no": batch_no}) for t in receivers])
+            await gw.submit([OrdersPush(tenant_id=t.id, account_id=t.account_id, updates=page.updates,
+                                        batch_no=batch_no).to_new_event() for t in receivers])
             changes += len(page.updates)
         await client.ack_orders(batch_no)
         await _acknowledged(gw, account, "order", batch_no)
@@ -153,19 +156,18 @@ async def pull_orders(gw, event: Event) -> Outcome:
     return Outcome(result={"orders": changes, "shops": [t.id for t in receivers]})
 
 
-async def order_removed(gw, event: Event) -> Outcome:
+async def order_removed(gw: Gateway, event: OrderRemoved) -> Outcome:
     """actionRemoveOrder: the order ``orderNo`` is gone from Specter; cancel it in its shop."""
-    account, tenants = await _account_and_tenants(gw, event)
-    order_no = event.payload.get("query", {}).get("orderNo", "")
+    account, tenants = await _account_and_tenants(gw, event.account_id)
+    order_no = event.order_no
     if not order_no:
         return Outcome(status="skipped", result={"reason": "the callback named no orderNo"})
-    update = {"specter_order_no": order_no, "deleted": True, "status_id": "removed"}
-    await gw.submit([push_event("orders.push", t, {"updates": [update]}) for t in tenants
-                     if t.settings.order_status_sync])
+    update = OrderStatusUpdate(specter_order_no=order_no, deleted=True, status_id="removed")
+    await gw.submit([OrdersPush(tenant_id=t.id, account_id=t.account_id, updates=[update]).to_new_event()
+                     for t in tenants if t.settings.order_status_sync])
     return Outcome(result={"order_no": order_no})
 
 
-async def invoice_created(gw, event: Event) -> Outcome:
+async def invoice_created(gw: Gateway, event: InvoiceCreated) -> Outcome:
     """actionNewInvoice: nothing in the shop changes; the event log keeps it for support."""
-    query = event.payload.get("query", {})
-    return Outcome(status="skipped", result={"reason": "invoices are kept in Specter", **query})
+    return Outcome(status="skipped", result={"reason": "invoices are kept in Specter", **event.query})

@@ -89,7 +89,8 @@ class ArqRunner:
             keys += [job_key_prefix + job_id, result_key_prefix + job_id]
             args += [job_id, score, expires_ms,
                      serialize_job("run_event", (event_id,), {}, None, now_ms, serializer=pool.job_serializer)]
-        await pool.eval(ENQUEUE_MANY, len(keys), *keys, *args)
+        # redis-py types eval for its sync and async clients alike (a str or an awaitable).
+        await pool.eval(ENQUEUE_MANY, len(keys), *keys, *args)  # type: ignore[misc]
 
     def _connected(self) -> ArqRedis:
         if self._pool is None:

@@ -6,13 +6,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
 from gateway.errors import Busy, PermanentError, TransientError
+from gateway.events import decode
 from gateway.jobs.retry import backoff
 from gateway.model import InvalidInput
+from gateway.store.base import Event
 
 if TYPE_CHECKING:  # pragma: no cover
     from gateway.services import Gateway
@@ -25,7 +27,7 @@ BUSY_DELAY_SECONDS = 0.25
 class Outcome(msgspec.Struct, kw_only=True):
     """What a handler may answer; answering None means done with no result."""
 
-    status: str = "done"  # "done" or "skipped"
+    status: Literal["done", "skipped"] = "done"
     result: dict[str, Any] = {}
 
 
@@ -43,13 +45,15 @@ async def run_event(gw: Gateway, event_id: int) -> str:
             await gw.runner.enqueue(event_id, event.revision, time.time() + BUSY_DELAY_SECONDS)
         return "busy"
     event = claimed
-    handler = gw.handlers.get(event.kind)
-    if handler is None:
+    route = gw.handlers.route(event.kind)
+    if route is None:
         await store.finish_event(event.id, "dead", error=f"no handler for event kind {event.kind!r}")
         gw.metrics_event(event, "dead")
         return "dead"
     try:
-        outcome = await handler(gw, event)
+        # Decoded here, once: a payload that does not fit its kind is dead, named, before any
+        # handler reads it.
+        outcome = await route.handler(gw, decode(event, route.event_type))
     except asyncio.CancelledError:
         # Stopped mid-run (shutdown, job timeout): give the event back now instead of leaving it
         # locked until its lease ends. The run counts as an attempt.
@@ -71,7 +75,8 @@ async def run_event(gw: Gateway, event_id: int) -> str:
             )
             gw.metrics_event(event, "dead")
             return "dead"
-        return await _retry(gw, event, _describe(exc), time.time() + backoff(event.attempts, base=gw.config.retry_base_seconds))
+        at = time.time() + backoff(event.attempts, base=gw.config.retry_base_seconds)
+        return await _retry(gw, event, _describe(exc), at)
     if outcome is None:
         outcome = Outcome()
     await store.finish_event(event.id, outcome.status, result=outcome.result or None)
@@ -79,7 +84,7 @@ async def run_event(gw: Gateway, event_id: int) -> str:
     return outcome.status
 
 
-async def _retry(gw: Gateway, event, error: str, at: float, *, count: bool = True) -> str:
+async def _retry(gw: Gateway, event: Event, error: str, at: float, *, count: bool = True) -> str:
     await gw.store.retry_event(event.id, at, error, count_attempt=count)
     gw.metrics_event(event, "retry")
     fresh = await gw.store.get_event(event.id)

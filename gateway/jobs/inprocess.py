@@ -17,7 +17,7 @@ class InProcessRunner:
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._queued: set[int] = set()
         self._timers: set[asyncio.TimerHandle] = set()
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._work(), name=f"job-worker-{i}") for i in range(self._concurrency)]

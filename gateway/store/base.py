@@ -30,7 +30,9 @@ class NewEvent(msgspec.Struct, kw_only=True):
     """An event to record. ``idempotency_key`` makes a repeated delivery a no-op: recording the
     same key for the same scope twice returns the first event."""
 
-    kind: str  # e.g. "shop.order", "specter.stock", "export.products"
+    # An event class's kind (gateway.events builds NewEvents), e.g. "shop.order"; the store
+    # keeps it and the payload as they are, whatever the kind.
+    kind: str
     tenant_id: str | None = None  # None for account-level events (a Specter callback)
     account_id: str | None = None
     subject: str = ""  # the object it is about ("order:123"); jobs on one subject never overlap
@@ -140,7 +142,9 @@ class Store(Protocol):
     ) -> None:
         """Close a claimed event: done, skipped or dead (with the error)."""
 
-    async def retry_event(self, event_id: int, next_attempt_at: float, error: str, *, count_attempt: bool = True) -> None:
+    async def retry_event(
+        self, event_id: int, next_attempt_at: float, error: str, *, count_attempt: bool = True
+    ) -> None:
         """Put a claimed event back for a later run; ``count_attempt`` False for "busy"."""
 
     async def due_events(self, now: float, limit: int) -> list[tuple[int, int]]:

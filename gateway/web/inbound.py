@@ -16,11 +16,10 @@ from gateway import operations
 from gateway.adapter import InboundRequest
 from gateway.engine.intake import as_new_event
 from gateway.errors import RejectedRequest
-from gateway.store.base import NewEvent
+from gateway.events import CALLBACKS
 from gateway.web.responses import error, from_exception
 
-# Specter's trigger names and the ``calltype`` numbers of the single-URL style.
-CALLBACK_FLOWS = ("stock", "article", "order", "remove-order", "invoice")
+# The ``calltype`` numbers of Specter's single-URL style, by trigger name.
 CALLTYPES = {"1": "stock", "2": "invoice", "3": "remove-order", "4": "order", "5": "article"}
 
 
@@ -72,21 +71,12 @@ async def specter_callback(request: Request) -> Response:
     if account is None:
         return PlainTextResponse("0;404;unknown callback URL", status_code=404)
     flow = request.path_params.get("flow") or CALLTYPES.get(request.query_params.get("calltype", ""), "")
-    if flow not in CALLBACK_FLOWS:
+    callback = CALLBACKS.get(flow)
+    if callback is None:
         return PlainTextResponse(f"0;400;unknown callback flow {flow!r}", status_code=400)
-    await gw.submit(
-        [
-            NewEvent(
-                kind=f"specter.{flow}",
-                account_id=account.id,
-                subject=f"pull:{flow}",
-                payload={"query": dict(request.query_params)},
-                # Repeated calls while a pull waits add nothing; a removal or an invoice names
-                # its order, so each of those counts.
-                coalesce=flow in ("stock", "article", "order"),
-            )
-        ]
-    )
+    # Repeated calls while a pull waits add nothing; a removal or an invoice names its order, so
+    # each of those counts (the kind's ``coalesce``).
+    await gw.submit([callback(account_id=account.id, query=dict(request.query_params)).to_new_event()])
     return PlainTextResponse("1;Done")
 
 

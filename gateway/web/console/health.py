@@ -5,26 +5,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gateway import events
 from gateway.settings import Tenant
 from gateway.store.base import Event, EventFilter, Store
 
 # The flows a tenant's owner recognises, by event kind. Specter's callbacks are recorded for
 # the account (shared by its tenants), the others for the tenant.
 TENANT_FLOWS = {
-    "shop.order": "Orders to Specter",
-    "shop.customer": "Customers to Specter",
-    "shop.product": "Products to Specter",
-    "export.products": "Product export",
-    "export.customers": "Customer export",
-    "import.products": "Product import",
-    "stock.resync": "Stock update",
+    events.ShopOrder.kind: "Orders to Specter",
+    events.ShopCustomer.kind: "Customers to Specter",
+    events.ShopProduct.kind: "Products to Specter",
+    events.ExportProducts.kind: "Product export",
+    events.ExportCustomers.kind: "Customer export",
+    events.ProductImport.kind: "Product import",
+    events.StockResync.kind: "Stock update",
 }
 ACCOUNT_FLOWS = {
-    "specter.stock": "Stock from Specter",
-    "specter.article": "Articles from Specter",
-    "specter.order": "Order status from Specter",
+    events.StockChanged.kind: "Stock from Specter",
+    events.ArticlesChanged.kind: "Articles from Specter",
+    events.OrdersChanged.kind: "Order status from Specter",
 }
-LONG_OPERATIONS = ("export.products", "export.customers", "import.products", "stock.resync")
+LONG_OPERATIONS = tuple(e.kind for e in (events.ExportProducts, events.ExportCustomers, events.ProductImport,
+                                         events.StockResync))
+SHOP_KINDS = tuple(e.kind for e in events.SHOP_CHANGES.values())
 
 
 @dataclass

@@ -29,7 +29,7 @@ from gateway.tenants import TenantService
 from gateway.web.console import auth, forms
 from gateway.web.console.auth import signed_in
 from gateway.web.console.connection import check_shop, register
-from gateway.web.console.health import LONG_OPERATIONS, payload_summary, tenant_health
+from gateway.web.console.health import LONG_OPERATIONS, SHOP_KINDS, payload_summary, tenant_health
 from gateway.web.state import gateway_of
 
 HERE = Path(__file__).parent
@@ -303,7 +303,7 @@ async def events_page(request: Request) -> Response:
 
 async def _kinds(gw: Gateway, tenant: Tenant) -> set[str]:
     recent = await gw.store.list_events(EventFilter(tenant_id=tenant.id, limit=500))
-    return {e.kind for e in recent} | {"shop.order", "shop.customer", "shop.product", *LONG_OPERATIONS}
+    return {e.kind for e in recent} | {*SHOP_KINDS, *LONG_OPERATIONS}
 
 
 async def _event(request: Request) -> Event | None:
