@@ -4,7 +4,7 @@ Fills a fake WooCommerce (its own process) with N simple products, then runs the
 an operator would, in its own process, against the Specter simulator (its own process), and
 reads the CLI's peak RSS from the kernel when it exits. The same run exports a catalogue a
 tenth the size first, as the baseline: memory must not grow with the catalogue.
-Target (issue 3): 100,000 products under 200 MB peak RSS. Writes bench/results/export.json.
+Target: 100,000 products under 200 MB peak RSS. Writes bench/results/export.json.
 
     python bench/export.py [--products 100000]
 """

@@ -7,7 +7,7 @@ that only reads the body, under uvicorn too. Both get the same signed WooCommerc
   1. closed loop, CONCURRENCY requests in flight for SECONDS: throughput of each, and the ratio;
   2. open loop at a fixed RATE for SECONDS against the gateway: p50 / p99 latency, measured from
      each request's scheduled send time (so a stall is not hidden).
-Targets (issue 2): the gateway at least 40 % of the bare route's throughput; p99 under 50 ms at
+Targets: the gateway at least 40 % of the bare route's throughput; p99 under 50 ms at
 300 requests/s. Prints the figures and writes bench/results/ingest.json.
 
     python bench/ingest.py [--seconds 10] [--rate 300] [--concurrency 32] [--runner arq|inprocess]

@@ -7,7 +7,7 @@ re-fetches the order, makes sure of the customer and articles, sends newOrderSub
 Specter's number back to the shop. Latency is from the webhook being stored to that job being
 done (read from the gateway's event log); every order is checked to be in the simulator once.
 Runs with the in-process runner, then with arq (WORKERS worker processes on the local Redis).
-Target (issue 3): p99 under 500 ms at 50 orders/s. Writes bench/results/orders.json.
+Target: p99 under 500 ms at 50 orders/s. Writes bench/results/orders.json.
 
     python bench/orders.py [--rate 50] [--seconds 20] [--workers 2]
 """

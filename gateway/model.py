@@ -147,7 +147,7 @@ class Customer(Model):
         return self.company or f"{self.first_name} {self.last_name}".strip()
 
 
-# --- Order rows: one typed row per kind the seeds describe ------------------------------------
+# --- Order rows: one typed row per kind today's connectors send ------------------------------------
 
 
 class _Row(Model, tag_field="kind"):

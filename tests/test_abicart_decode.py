@@ -89,13 +89,26 @@ def test_an_order_becomes_typed_rows_with_discounts_not_counted_twice():
     assert (shirt.article_no, shirt.name, shirt.quantity, shirt.unit_price_ex_vat, shirt.discount_ex_vat) == (
         "TS-1-RED", "Tröja Röd", Decimal(2), Decimal("100.00"), Decimal("20.00"))
     assert (book.vat_percent, book.shop_product_id) == (Decimal(6), "12")
-    assert isinstance(shipping, ShippingRow) and (shipping.method_id, shipping.unit_price_ex_vat) == ("7", Decimal("49.00"))
+    assert isinstance(shipping, ShippingRow) and (shipping.method_id, shipping.unit_price_ex_vat) == (
+        "7",
+        Decimal("49.00"),
+    )
     assert isinstance(fee, PaymentFeeRow) and fee.unit_price_ex_vat == Decimal("20.00")
-    assert isinstance(discount, DiscountRow) and (discount.unit_price_ex_vat, discount.code) == (Decimal("-40.00"), "SOMMAR")
+    assert isinstance(discount, DiscountRow) and (discount.unit_price_ex_vat, discount.code) == (
+        Decimal("-40.00"),
+        "SOMMAR",
+    )
     assert isinstance(gift, GiftCardRow) and (gift.unit_price_ex_vat, gift.code, gift.vat_percent) == (
-        Decimal(-100), "GC-1", Decimal(0))
+        Decimal(-100),
+        "GC-1",
+        Decimal(0),
+    )
     assert (order.number, order.state, order.payment.method, order.payment.transaction_id) == (
-        "1001", "processing", "invoice", "inv-1")
+        "1001",
+        "processing",
+        "invoice",
+        "inv-1",
+    )
     assert (order.customer.shop_id, order.customer.display_name, order.customer.mobile) == ("9", "Åsa Öberg", "0701")
     assert order.discount_codes == ["SOMMAR"]
 

@@ -139,15 +139,19 @@ async def test_a_wrong_token_is_refused_and_nothing_is_stored(tmp_path):
                 assert resp.status == 401, await resp.text()
         assert await stack.events() == []
         token = await stack.inbound_token()
-        async with stack.http.post(f"{stack.events_url}?token={token}", json={"eventName": "Order/exploded", "uid": 1}) as resp:
+        unknown = {"eventName": "Order/exploded", "uid": 1}
+        async with stack.http.post(f"{stack.events_url}?token={token}", json=unknown) as resp:
             assert resp.status == 400 and "Order/exploded" in await resp.text()
 
 
 async def test_an_order_in_another_currency_is_refused_naming_it(tmp_path):
     async with abicart_stack(tmp_path) as stack:
         item = await control(stack, "articles", {"articleNumber": "TS-1", "name": "T", "price": "100"})
-        await control(stack, "orders", {"order": {"customer": CUSTOMER, "currency": "EUR",
-                                                  "items": [{"article": item["uid"], "quantity": 1}]}})
+        await control(
+            stack,
+            "orders",
+            {"order": {"customer": CUSTOMER, "currency": "EUR", "items": [{"article": item["uid"], "quantity": 1}]}},
+        )
         events = await stack.settle()
         assert stack.sim.orders == {}
         [refused] = [e for e in events if e.kind == "shop.order"]

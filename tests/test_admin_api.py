@@ -50,7 +50,7 @@ async def test_tenant_crud(running_gateway, http):
     created = await make_tenant(http, gw)
     assert created["settings"]["order_export"] == "manual"
     assert created["settings"]["include_zero_shipping"] is True
-    assert created["settings"]["delete_from_specter"] is True  # the seeds' default
+    assert created["settings"]["delete_from_specter"] is True  # the connectors' default
 
     status, listed = await api(http, gw, "GET", "/tenants")
     assert status == 200 and [t["id"] for t in listed] == ["acme-woo"]

@@ -44,7 +44,9 @@ async def test_customers_go_to_specter_with_the_matching_flags(tmp_path, platfor
         await stack.settle()
         assert len(stack.sim.customers) == 2
         newest_customer = list(stack.sim.customers.values())[-1]
-        assert newest_customer.fields["ignoreControlEmail"] == "1" and newest_customer.fields["ignoreControlOrgNo"] == "1"
+        assert (
+            newest_customer.fields["ignoreControlEmail"] == "1" and newest_customer.fields["ignoreControlOrgNo"] == "1"
+        )
         assert (newest_customer.fields["address"], newest_customer.fields["addressRow2"]) == ("Ek & Co", "Vägen 2")
 
 
@@ -54,7 +56,11 @@ async def test_product_changes_are_exported_but_never_stock_echoes(tmp_path, pla
         ts = await stack.driver.create_product("TS-1", price="100.00", stock=7)
         await stack.settle()
         article = stack.sim.articles["TS-1"]
-        assert (article.name, article.price_ex_vat, sum(article.in_stock.values())) == ("Produkt TS-1", Decimal("100.00"), 7)
+        assert (article.name, article.price_ex_vat, sum(article.in_stock.values())) == (
+            "Produkt TS-1",
+            Decimal("100.00"),
+            7,
+        )
 
         await stack.driver.update_product(ts, price="120.00")
         await stack.settle()
@@ -139,8 +145,18 @@ async def test_bulk_export_sends_the_valid_and_lists_the_refused(tmp_path, platf
         }
         # The CLI in its own process, as an operator runs it (a fake shop lives in this loop).
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "gateway.cli", "export", "products", stack.tenant_id, "--mode", "new",
-            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "export",
+            "products",
+            stack.tenant_id,
+            "--mode",
+            "new",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(proc.communicate(), 60)
         stdout = out.decode()
         assert proc.returncode == 0, err.decode()

@@ -179,7 +179,8 @@ async def test_article_data_updates_existing_products_in_every_shop(tmp_path, pl
         await stack.specter_control("PATCH", "articles/TS-1", {"name": "Ny T-shirt", "priceExclVat": "120.00",
                                                                "vatPercent": "12", "productWeight": "0.350",
                                                                "description": "Mjuk bomull"})
-        await stack.specter_control("POST", "articles", {"articleNo": "ONLY-IN-SPECTER", "name": "X", "priceExclVat": "1"})
+        only_in_specter = {"articleNo": "ONLY-IN-SPECTER", "name": "X", "priceExclVat": "1"}
+        await stack.specter_control("POST", "articles", only_in_specter)
 
         async def updated():
             products = [await driver.product("TS-1") for driver in stack.drivers.values()]
@@ -189,8 +190,12 @@ async def test_article_data_updates_existing_products_in_every_shop(tmp_path, pl
         await stack.settle_all()
         for driver in stack.drivers.values():
             p = await driver.product("TS-1")
-            assert (p.name, p.vat, p.weight_kg, p.description) == ("Ny T-shirt", Decimal(12), Decimal("0.350"),
-                                                                   "Mjuk bomull")
+            assert (p.name, p.vat, p.weight_kg, p.description) == (
+                "Ny T-shirt",
+                Decimal(12),
+                Decimal("0.350"),
+                "Mjuk bomull",
+            )
             assert await driver.product("ONLY-IN-SPECTER") is None  # import is off
         # The shop's echo of the gateway's own write is not exported back.
         assert stack.sim.articles["TS-1"].sent == {}
@@ -198,8 +203,9 @@ async def test_article_data_updates_existing_products_in_every_shop(tmp_path, pl
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 async def test_import_price_only(tmp_path, platform):
-    async with running_stack(tmp_path, platform=platform, export_product_on_change=False,
-                             import_price_only=True) as stack:
+    async with running_stack(
+        tmp_path, platform=platform, export_product_on_change=False, import_price_only=True
+    ) as stack:
         await every_shop_with(stack)
         await stack.specter_control("PATCH", "articles/TS-1", {"name": "Nytt namn", "priceExclVat": "80.00"})
 
@@ -212,14 +218,35 @@ async def test_import_price_only(tmp_path, platform):
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 async def test_product_import_with_group_categories_is_idempotent(tmp_path, platform):
-    async with running_stack(tmp_path, platform=platform, export_product_on_change=False,
-                             article_group_creates_category=True, move_product_to_group_category=True) as stack:
+    async with running_stack(
+        tmp_path,
+        platform=platform,
+        export_product_on_change=False,
+        article_group_creates_category=True,
+        move_product_to_group_category=True,
+    ) as stack:
         shop, tenant_id = stack.driver, stack.tenant_id
         await shop.create_product("OLD-1", stock=0)
-        await stack.specter_control("POST", "articles", [
-            {"articleNo": "NEW-1", "name": "Ny vara", "priceExclVat": "50.00", "groupCode": "G1", "groupName": "Koppar"},
-            {"articleNo": "OLD-1", "name": "Gammal vara", "priceExclVat": "60.00", "groupCode": "G2", "groupName": "Tallrikar"},
-        ])
+        await stack.specter_control(
+            "POST",
+            "articles",
+            [
+                {
+                    "articleNo": "NEW-1",
+                    "name": "Ny vara",
+                    "priceExclVat": "50.00",
+                    "groupCode": "G1",
+                    "groupName": "Koppar",
+                },
+                {
+                    "articleNo": "OLD-1",
+                    "name": "Gammal vara",
+                    "priceExclVat": "60.00",
+                    "groupCode": "G2",
+                    "groupName": "Tallrikar",
+                },
+            ],
+        )
         await stack.settle_all()  # an ordinary article-data pull: OLD-1 updated, NEW-1 not created
         assert await shop.product("NEW-1") is None
 
@@ -256,8 +283,9 @@ async def test_order_status_from_specter_reaches_the_right_order(tmp_path, platf
         gone = await shop1.place_order([("TS-1", 1)])
         await stack.settle_all()
         by_external = {o.external_order_no: o for o in stack.sim.orders.values()}
-        sent_one, sent_two, sent_gone = (by_external[stack.external_order_no(t, o.number)]
-                                         for t, o in ((first, one), (second, two), (first, gone)))
+        sent_one, sent_two, sent_gone = (
+            by_external[stack.external_order_no(t, o.number)] for t, o in ((first, one), (second, two), (first, gone))
+        )
 
         await stack.specter_control("POST", f"orders/{sent_one.order_no}/deliver", {"trackingNo": "PN123SE"})
         await stack.specter_control("POST", f"orders/{sent_gone.order_no}/delete")

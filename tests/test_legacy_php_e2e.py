@@ -63,7 +63,7 @@ async def php_shop(tmp_path):
         env = {**os.environ, "SPECTER_GATEWAY_URL": stack.gateway.url, "SPECTER_TENANT_ID": stack.tenant_id,
                "SPECTER_SHARED_SECRET": SECRET, "SPECTER_INBOUND_TOKEN": await stack.inbound_token(),
                "SPECTER_DSN": f"sqlite:{db}", "PHP_CLI_SERVER_WORKERS": "4"}
-        log = open(tmp_path / "php-server.log", "wb")
+        log = (tmp_path / "php-server.log").open("wb")  # noqa: ASYNC230 - once, before the server starts
         server = await asyncio.create_subprocess_exec("php", "-S", f"127.0.0.1:{port}", "-t", str(PHP_DIR), env=env,
                                                       stdout=log, stderr=log, start_new_session=True)
         try:
@@ -131,14 +131,21 @@ async def test_stock_and_products_from_specter_are_written_to_the_shop_database(
         group = ArticleGroup(code="10", name="Tröjor", parent_code="Kläder")
         category = await shop.hook("upsert_category", group=group, active=False)
         assert await shop.hook("upsert_category", group=group, active=False) == category
-        assert shop.sql("SELECT c.name, c.active, p.name FROM categories c JOIN categories p ON p.id = c.parent_id") == [
-            ("Tröjor", 0, "Kläder")]
+        assert shop.sql(
+            "SELECT c.name, c.active, p.name FROM categories c JOIN categories p ON p.id = c.parent_id"
+        ) == [("Tröjor", 0, "Kläder")]
         from gateway.model import Article
 
         new = Article(article_no="NY-1", name="Ny tröja", price_ex_vat=Decimal("79.20"), vat_percent=Decimal(25))
-        await shop.hook("upsert_product", article=new, category_id=category, fields=frozenset(Article.__struct_fields__))
-        await shop.hook("upsert_product", article=Article(article_no="TS-1", name="x", price_ex_vat=Decimal("90.50")),
-                        category_id=None, fields=frozenset({"price_ex_vat"}))
+        await shop.hook(
+            "upsert_product", article=new, category_id=category, fields=frozenset(Article.__struct_fields__)
+        )
+        await shop.hook(
+            "upsert_product",
+            article=Article(article_no="TS-1", name="x", price_ex_vat=Decimal("90.50")),
+            category_id=None,
+            fields=frozenset({"price_ex_vat"}),
+        )
         rows = shop.sql("SELECT sku, name, price, category_id FROM products ORDER BY sku")
         assert rows == [("NY-1", "Ny tröja", 79.2, int(category)), ("TS-1", "T-shirt", 90.5, None)]
 
@@ -149,8 +156,9 @@ async def test_refused_signatures_old_timestamps_and_replays(tmp_path):
         body = json.dumps({"version": 1, "event": "product.created", "id": "1"}).encode()
 
         async def post(headers: dict[str, str]) -> tuple[int, str]:
-            async with stack.http.post(stack.events_url, data=body,
-                                       headers={"Content-Type": "application/json", **headers}) as resp:
+            async with stack.http.post(
+                stack.events_url, data=body, headers={"Content-Type": "application/json", **headers}
+            ) as resp:
                 return resp.status, await resp.text()
 
         assert (await post(signed_headers("not-the-secret", body)))[0] == 401
@@ -184,7 +192,8 @@ async def test_the_shop_asks_for_the_bulk_export_and_the_product_import(tmp_path
         assert all(e.status == "done" for e in exports.values()), [(e.kind, e.last_error) for e in exports.values()]
         assert "EXP-1" in shop.stack.sim.articles and "EXP 2" not in shop.stack.sim.articles
         assert [r["reason"] for r in exports["export.products"].result["refused"]] == [
-            "article number 'EXP 2' has characters Specter cannot take (space)"]
+            "article number 'EXP 2' has characters Specter cannot take (space)"
+        ]
         assert [c.email for c in shop.stack.sim.customers.values()] == ["kund@example.se"]
         code, out = await shop.php("get_specter_articles.php")
         assert "Product import started" in out

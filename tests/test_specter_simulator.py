@@ -580,7 +580,8 @@ async def test_callbacks_fire_with_tokens_replaced(api: Api, shirt: str, receive
     assert await receiver.next_call() == f"/cb?t=invoice&o={order_id}&i={invoice['invoice_id']}&s=WEB"
     await api.control("POST", f"{ACC.sbm_id}/orders/{order_no}/remove")
     # The removal also freed the reservation; the two calls run side by side.
-    assert {await receiver.next_call(), await receiver.next_call()} == {f"/cb?t=remove&orderNo={order_no}", "/cb?t=stock"}
+    calls = {await receiver.next_call(), await receiver.next_call()}
+    assert calls == {f"/cb?t=remove&orderNo={order_no}", "/cb?t=stock"}
 
     await api.sim.callbacks.idle()
     log = (await api.control("GET", f"{ACC.sbm_id}/callbacks"))["log"]
@@ -634,8 +635,7 @@ async def test_error_rate_one_answers_500(api: Api) -> None:
 async def test_partial_error_rate_is_repeatable_per_seed(api: Api) -> None:
     async def statuses() -> list[int]:
         await api.control("POST", "faults", {"error_rate": 0.5, "error_status": 502})
-        url = api.sim.url + "getInfo.asp?" + urlencode(
-            api._query("checkAccountSettings", TODAY, {"date": TODAY}, None))
+        url = api.sim.url + "getInfo.asp?" + urlencode(api._query("checkAccountSettings", TODAY, {"date": TODAY}, None))
         out = []
         for _ in range(20):
             async with api.http.get(url) as r:

@@ -186,7 +186,9 @@ async def test_secrets_are_encrypted_at_rest_and_clear_on_read(db_path: Path):
     store = SQLiteStore(db_path, Cipher(KEY))
     await store.open()
     await store.put_account(account(user_key=secrets[0], integration_key=secrets[1], callback_token=secrets[2]))
-    await store.put_tenant(tenant(name="Visible Shop Name", shop={"consumer_secret": secrets[3]}, inbound_token=secrets[4]))
+    await store.put_tenant(
+        tenant(name="Visible Shop Name", shop={"consumer_secret": secrets[3]}, inbound_token=secrets[4])
+    )
     await store.close()
 
     raw = b"".join(p.read_bytes() for p in db_path.parent.iterdir() if p.name.startswith(db_path.name))
@@ -315,7 +317,10 @@ async def test_one_subject_runs_one_event_at_a_time(store: SQLiteStore):
 
 async def test_an_expired_lease_makes_the_event_due_again(store: SQLiteStore):
     recorded = await store.record_events(
-        [NewEvent(kind="shop.order", tenant_id="t1", subject="order:1"), NewEvent(kind="shop.order", tenant_id="t1", subject="order:1")]
+        [
+            NewEvent(kind="shop.order", tenant_id="t1", subject="order:1"),
+            NewEvent(kind="shop.order", tenant_id="t1", subject="order:1"),
+        ]
     )
     (event_id, _), (sibling, _) = recorded
     await store.claim_event(event_id, 0)  # the worker died at once: its lease is over
@@ -392,7 +397,8 @@ async def test_due_events_come_oldest_first(store: SQLiteStore):
 
 async def test_listing_and_counting_events(store: SQLiteStore):
     recorded = await store.record_events(
-        [NewEvent(kind="shop.order", tenant_id="t1") for _ in range(5)] + [NewEvent(kind="specter.stock", tenant_id="t2")]
+        [NewEvent(kind="shop.order", tenant_id="t1") for _ in range(5)]
+        + [NewEvent(kind="specter.stock", tenant_id="t2")]
     )
     ids = [event_id for event_id, _ in recorded]
     await store.claim_event(ids[0], 60)
@@ -405,7 +411,14 @@ async def test_listing_and_counting_events(store: SQLiteStore):
     assert [e.id for e in await store.list_events(EventFilter(status="dead"))] == [ids[0]]
     assert [e.id for e in await store.list_events(EventFilter(kind="specter.stock"))] == [ids[5]]
 
-    assert await store.count_events("t1") == {"pending": 4, "running": 0, "retry": 0, "done": 0, "dead": 1, "skipped": 0}
+    assert await store.count_events("t1") == {
+        "pending": 4,
+        "running": 0,
+        "retry": 0,
+        "done": 0,
+        "dead": 1,
+        "skipped": 0,
+    }
     assert (await store.count_events())["pending"] == 5
 
 
@@ -413,8 +426,12 @@ async def test_listing_and_counting_events(store: SQLiteStore):
 
 
 async def test_id_mappings_both_ways(store: SQLiteStore):
-    await store.put_mapping(IdMapping(tenant_id="t1", kind="article", shop_id="17", specter_id="A-17", fingerprint="f1"))
-    await store.put_mapping(IdMapping(tenant_id="t1", kind="article", shop_id="17", specter_id="A-17b", fingerprint="f2"))
+    await store.put_mapping(
+        IdMapping(tenant_id="t1", kind="article", shop_id="17", specter_id="A-17", fingerprint="f1")
+    )
+    await store.put_mapping(
+        IdMapping(tenant_id="t1", kind="article", shop_id="17", specter_id="A-17b", fingerprint="f2")
+    )
     found = await store.mapping_by_shop_id("t1", "article", "17")
     assert (found.specter_id, found.fingerprint) == ("A-17b", "f2")
     assert (await store.mapping_by_specter_id("t1", "article", "A-17b")).shop_id == "17"
@@ -425,15 +442,23 @@ async def test_id_mappings_both_ways(store: SQLiteStore):
 
 async def test_the_open_batch_is_the_unacknowledged_one(store: SQLiteStore):
     now = time.time()
-    await store.put_batch(Batch(account_id="acc", flow="stock", batch_no="1", state="acknowledged", created_at=now - 10, updated_at=now))
-    await store.put_batch(Batch(account_id="acc", flow="stock", batch_no="2", state="open", created_at=now, updated_at=now))
+    await store.put_batch(
+        Batch(account_id="acc", flow="stock", batch_no="1", state="acknowledged", created_at=now - 10, updated_at=now)
+    )
+    await store.put_batch(
+        Batch(account_id="acc", flow="stock", batch_no="2", state="open", created_at=now, updated_at=now)
+    )
     assert (await store.open_batch("acc", "stock")).batch_no == "2"
     assert await store.open_batch("acc", "article") is None
 
-    await store.put_batch(Batch(account_id="acc", flow="stock", batch_no="2", state="stored", created_at=now + 5, updated_at=now + 5))
+    await store.put_batch(
+        Batch(account_id="acc", flow="stock", batch_no="2", state="stored", created_at=now + 5, updated_at=now + 5)
+    )
     stored = await store.open_batch("acc", "stock")
     assert (stored.state, stored.created_at) == ("stored", now)  # an update keeps its creation time
-    await store.put_batch(Batch(account_id="acc", flow="stock", batch_no="2", state="acknowledged", created_at=now, updated_at=now + 6))
+    await store.put_batch(
+        Batch(account_id="acc", flow="stock", batch_no="2", state="acknowledged", created_at=now, updated_at=now + 6)
+    )
     assert await store.open_batch("acc", "stock") is None
 
 
@@ -453,7 +478,7 @@ async def test_concurrent_callers_recording_the_same_key_get_one_event(store: SQ
     calls = [[NewEvent(kind="shop.order", tenant_id="acme-woo", idempotency_key=f"k{n % 10}")] for n in range(40)]
     answers = await asyncio.gather(*(store.record_events(events) for events in calls))
     by_key: dict[str, set[int]] = {}
-    for events, [(event_id, _)] in zip(calls, answers):
+    for events, [(event_id, _)] in zip(calls, answers, strict=True):
         by_key.setdefault(events[0].idempotency_key, set()).add(event_id)
     assert all(len(ids) == 1 for ids in by_key.values())  # one event per key
     assert by_key["k0"] == {before[0][0]}

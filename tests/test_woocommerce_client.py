@@ -90,8 +90,14 @@ async def test_batches_are_split_at_one_hundred(client, fake, http):
 
 async def test_a_failing_batch_item_fails_alone(client, fake, http):
     ids = await add_products(http, fake, 2)
-    results = await client.batch_update("products/batch", [
-        {"id": ids[0], "stock_quantity": 40}, {"id": 999999, "stock_quantity": 1}, {"id": ids[1], "stock_quantity": 41}])
+    results = await client.batch_update(
+        "products/batch",
+        [
+            {"id": ids[0], "stock_quantity": 40},
+            {"id": 999999, "stock_quantity": 1},
+            {"id": ids[1], "stock_quantity": 41},
+        ],
+    )
     assert [r.ok for r in results] == [True, False, True]
     assert "woocommerce_rest_product_invalid_id" in results[1].error
     assert [fake.state.products[i]["stock_quantity"] for i in ids] == [40, 41]
@@ -118,8 +124,11 @@ async def test_over_http_oauth_is_accepted_and_basic_auth_refused(client, fake, 
     api = f"{fake.url}wp-json/wc/v3/products"
     async with http.get(api, headers=BASIC) as resp:
         assert resp.status == 401
-        assert await resp.json() == {"code": "woocommerce_rest_cannot_view",
-                                     "message": "Sorry, you cannot list resources.", "data": {"status": 401}}
+        assert await resp.json() == {
+            "code": "woocommerce_rest_cannot_view",
+            "message": "Sorry, you cannot list resources.",
+            "data": {"status": 401},
+        }
     async with http.get(api, params={"consumer_key": CK, "consumer_secret": CS}) as resp:
         assert resp.status == 401
     # Behind an HTTPS proxy Basic auth works.
@@ -137,14 +146,29 @@ async def test_a_wrong_secret_is_permanent_and_never_shown(fake, http):
 
 async def test_fetch_order_decodes_what_the_shop_computed(shop, fake, http):
     ids = await add_products(http, fake, 1)
-    order = await control(http, fake, "orders", {"order": {
-        "status": "processing", "payment_method": "kco", "transaction_id": "kco-1",
-        "billing": {"first_name": "Åsa", "email": "asa@example.se", "company": "Åsa AB"},
-        "line_items": [{"product_id": ids[0], "quantity": 3}], "coupon_lines": [{"code": "rabatt10"}],
-        "shipping_lines": [{"method_id": "flat_rate", "method_title": "PostNord", "total": "49.00"}]}})
+    order = await control(
+        http,
+        fake,
+        "orders",
+        {
+            "order": {
+                "status": "processing",
+                "payment_method": "kco",
+                "transaction_id": "kco-1",
+                "billing": {"first_name": "Åsa", "email": "asa@example.se", "company": "Åsa AB"},
+                "line_items": [{"product_id": ids[0], "quantity": 3}],
+                "coupon_lines": [{"code": "rabatt10"}],
+                "shipping_lines": [{"method_id": "flat_rate", "method_title": "PostNord", "total": "49.00"}],
+            }
+        },
+    )
     fetched = await plugin.fetch_order(shop=shop, order_id=str(order["id"]))
     product, shipping = fetched.rows
-    assert (product.unit_price_ex_vat, product.quantity, product.discount_ex_vat) == (Decimal("89.00"), 3, Decimal("26.70"))
+    assert (product.unit_price_ex_vat, product.quantity, product.discount_ex_vat) == (
+        Decimal("89.00"),
+        3,
+        Decimal("26.70"),
+    )
     assert shipping.method_id == "flat_rate" and fetched.customer.company == "Åsa AB"
     assert fetched.discount_codes == ["rabatt10"] and fetched.payment.transaction_id == "kco-1"
     assert await plugin.fetch_order(shop=shop, order_id="424242") is None
@@ -153,9 +177,14 @@ async def test_fetch_order_decodes_what_the_shop_computed(shop, fake, http):
 async def test_update_stock_for_simple_products_and_variations(shop, fake, http):
     ids = await add_products(http, fake, 1)
     shirt = await add_tshirt(http, fake)
-    results = await plugin.update_stock(shop=shop, levels=[
-        StockLevel(article_no="KAFFE-0", available=17), StockLevel(article_no="TSHIRT-M", available=3),
-        StockLevel(article_no="NOPE-1", available=1)])
+    results = await plugin.update_stock(
+        shop=shop,
+        levels=[
+            StockLevel(article_no="KAFFE-0", available=17),
+            StockLevel(article_no="TSHIRT-M", available=3),
+            StockLevel(article_no="NOPE-1", available=1),
+        ],
+    )
     assert [(r.key, r.ok) for r in results] == [("KAFFE-0", True), ("TSHIRT-M", True), ("NOPE-1", False)]
     assert results[2].error == "no product with article number NOPE-1"
     medium = next(p for p in fake.state.products.values() if p["sku"] == "TSHIRT-M")
@@ -169,17 +198,23 @@ async def test_a_category_upserted_twice_exists_once(shop, fake):
     second = await plugin.upsert_category(shop=shop, group=group, active=True)
     assert first == second
     assert sorted((c["name"], c["parent"] > 0) for c in fake.state.categories.values()) == [
-        ("Espresso", True), ("Kaffe", False)]
+        ("Espresso", True),
+        ("Kaffe", False),
+    ]
 
 
 async def test_order_status_and_specter_number_are_written_to_the_order(shop, fake, http):
     ids = await add_products(http, fake, 1)
-    order = await control(http, fake, "orders", {"order": {"status": "processing",
-                                                           "line_items": [{"product_id": ids[0], "quantity": 1}]}})
+    order = await control(
+        http, fake, "orders", {"order": {"status": "processing", "line_items": [{"product_id": ids[0], "quantity": 1}]}}
+    )
     oid = str(order["id"])
     await plugin.set_specter_order_no(shop=shop, order_id=oid, specter_order_no="5001")
-    await plugin.set_order_status(shop=shop, order_id=oid, update=OrderStatusUpdate(
-        specter_order_no="5001", delivered=True, tracking_numbers=["PN123", "PN456"]))
+    await plugin.set_order_status(
+        shop=shop,
+        order_id=oid,
+        update=OrderStatusUpdate(specter_order_no="5001", delivered=True, tracking_numbers=["PN123", "PN456"]),
+    )
     stored = fake.state.orders[order["id"]]
     meta = {m["key"]: m["value"] for m in stored["meta_data"]}
     assert stored["status"] == "completed"
@@ -193,9 +228,15 @@ class Receiver:
         self.requests: list[InboundRequest] = []
 
     async def handle(self, request: web.Request) -> web.Response:
-        self.requests.append(InboundRequest(method=request.method, path=request.path, query={},
-                                            headers={k.lower(): v for k, v in request.headers.items()},
-                                            body=await request.read()))
+        self.requests.append(
+            InboundRequest(
+                method=request.method,
+                path=request.path,
+                query={},
+                headers={k.lower(): v for k, v in request.headers.items()},
+                body=await request.read(),
+            )
+        )
         return web.Response(text="ok")
 
 
@@ -223,12 +264,15 @@ async def test_registered_webhooks_deliver_signed_events(shop, fake, http, recei
 
     ids = await add_products(http, fake, 1)
     got.requests.clear()
-    order = await control(http, fake, "orders", {"order": {"status": "processing",
-                                                           "line_items": [{"product_id": ids[0], "quantity": 2}]}})
+    order = await control(
+        http, fake, "orders", {"order": {"status": "processing", "line_items": [{"product_id": ids[0], "quantity": 2}]}}
+    )
     events = [e for r in got.requests for e in plugin.decode_shop_request(shop=shop, request=r)]
     assert [(e.object, e.action, e.object_id) for e in events] == [
-        ("order", "created", str(order["id"])), ("order", "updated", str(order["id"])),
-        ("product", "updated", str(ids[0]))]  # the stock echo
+        ("order", "created", str(order["id"])),
+        ("order", "updated", str(order["id"])),
+        ("product", "updated", str(ids[0])),
+    ]  # the stock echo
     assert events[2].payload["stock_quantity"] == 3
 
 
@@ -237,8 +281,16 @@ async def test_misbehaving_deliveries_on_demand(shop, fake, http, receiver):
     await plugin.register_webhooks(shop=shop, url=url, topics=["order.created"])
     ids = await add_products(http, fake, 1)
     got.requests.clear()
-    order = await control(http, fake, "orders", {"created_twice": True, "created_before_items": True, "order": {
-        "status": "checkout-draft", "line_items": [{"product_id": ids[0], "quantity": 1}]}})
+    order = await control(
+        http,
+        fake,
+        "orders",
+        {
+            "created_twice": True,
+            "created_before_items": True,
+            "order": {"status": "checkout-draft", "line_items": [{"product_id": ids[0], "quantity": 1}]},
+        },
+    )
     events = [e for r in got.requests for e in plugin.decode_shop_request(shop=shop, request=r)]
     assert len(events) == 2 and events[0].payload["line_items"] == 0  # the first came before its items
     assert events[1].payload["line_items"] == 1
@@ -268,7 +320,7 @@ async def test_over_https_the_client_uses_basic_auth_or_query_keys(fake, http, m
         client.api = f"{fake.url}wp-json/wc/v3/"  # reach the fake over HTTP, keep the HTTPS auth
         original = http._request
 
-        async def via_proxy(method, url, **kwargs):
+        async def via_proxy(method, url, original=original, **kwargs):
             kwargs["headers"] = {**kwargs.get("headers", {}), "X-Forwarded-Proto": "https"}
             seen.append(str(url))
             return await original(method, url, **kwargs)

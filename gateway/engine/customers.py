@@ -66,5 +66,6 @@ async def handle_customer_event(gw: Gateway, event: ShopCustomer) -> Outcome:
         return Outcome(status="skipped", result={"reason": "the customer no longer exists in the shop"})
     customer_id, sent = await ensure_customer(ctx, customer)
     if not sent:
-        return Outcome(status="skipped", result={"reason": "unchanged since last sent", "specter_customer_id": customer_id})
+        return Outcome(status="skipped",
+                       result={"reason": "unchanged since last sent", "specter_customer_id": customer_id})
     return Outcome(result={"specter_customer_id": customer_id})

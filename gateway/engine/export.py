@@ -52,7 +52,8 @@ async def export_products(ctx: TenantContext, mode: Mode, progress: Progress | N
             report.seen += 1
             reason = export_problem(article)
             if reason is None and article.article_no in seen_numbers:
-                reason = f"article number {article.article_no!r} is also used by product {seen_numbers[article.article_no]}"
+                other = seen_numbers[article.article_no]
+                reason = f"article number {article.article_no!r} is also used by product {other}"
             if reason:
                 report.refused.append(Refused(article.shop_id, article.article_no, reason))
                 continue

@@ -25,7 +25,7 @@ def export_problem(article: Article) -> str | None:
     return article_problem(article)
 
 
-def exported_fields(article: Article) -> list:
+def exported_fields(article: Article) -> list[object]:
     """What Specter gets of an article, without stock: a change only to stock (the shop's echo of
     the gateway's own stock write, or an order reducing it) is no change at all."""
     return [article.article_no, article.name, article.price_ex_vat, article.vat_percent, article.weight_kg,

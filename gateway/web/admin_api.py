@@ -194,7 +194,7 @@ async def start_export(request: Request) -> Response:
 
 @admin
 async def export_order(request: Request) -> Response:
-    """The seeds' "Transfer order" / "Export" button: send one order now, whatever the export
+    """The connectors' "Transfer order" / "Export" button: send one order now, whatever the export
     mode (a draft is still refused)."""
     gw = gateway_of(request)
     tenant = await _service(request).tenant(request.path_params["tenant_id"])

@@ -1,5 +1,5 @@
 <?php
-// Asks the gateway to export every product and customer to Specter (the seeds'
+// Asks the gateway to export every product and customer to Specter (the legacy PHP connector's
 // export_products.php). ?mode=all (or "php export_products.php all") also updates articles
 // Specter already has; the default "new" sends only those it lacks.
 declare(strict_types=1);

@@ -1,6 +1,6 @@
 <?php
 // Asks the gateway to import Specter's articles into this shop (the "get_specter_articles"
-// step of the seeds). The gateway then calls gateway.php (upsert_category, upsert_product).
+// step of the legacy PHP connector). The gateway then calls gateway.php (upsert_category, upsert_product).
 declare(strict_types=1);
 
 require_once __DIR__ . '/lib.php';
