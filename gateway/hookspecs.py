@@ -15,8 +15,9 @@ Two kinds of hooks:
 A platform plugin implements every hook except those in :data:`OPTIONAL_HOOKS`; each hook's
 docstring begins with "Required." or "Optional.". The gateway refuses to start when a platform
 lacks a required hook, or when a plugin implements a hook whose name is not here (a misspelt
-hook would never be called). What a platform leaves out is noted once at start-up, and the
-gateway does without it.
+hook would never be called), and when a shop operation's implementation is ``async def`` where
+the hook is not, or the other way round. Which optional hooks a platform leaves out is detected
+once at start-up, and the gateway does without them.
 
 An operation written ``async def`` here is an ``async def`` in the adapter too: the gateway
 awaits the coroutine it returns. An ``iter_*`` operation is an async generator of pages (an

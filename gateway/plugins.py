@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
 from typing import Any
@@ -117,6 +118,7 @@ class Adapters:
                 )
             claims[platform.name] = impl
             platforms[platform.name] = platform
+        _refuse_strays(pm, {impl.plugin for impl in claims.values()})
         self._adapters = {
             name: self._adapter(platforms[name], impl, [other.plugin for other in claims.values() if other is not impl])
             for name, impl in claims.items()
@@ -134,7 +136,10 @@ class Adapters:
                 f"the shop platform plugin {claim.plugin_name!r} (platform {platform.name!r}) lacks the required "
                 f"hook{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
             )
-        operations = {name: self._caller(name, others) for name in implemented - hookspecs.PLUGIN_HOOKS}
+        operations = {}
+        for name in implemented - hookspecs.PLUGIN_HOOKS:
+            _check_async(hooks[name], claim, name)
+            operations[name] = self._caller(name, others)
         return PlatformAdapter(platform, claim.plugin_name, operations)
 
     def _caller(self, name: str, others: list[object]) -> HookCaller:
@@ -158,6 +163,35 @@ class Adapters:
 
     def platform(self, name: str) -> Platform:
         return self.adapter(name).platform
+
+
+def _refuse_strays(pm: pluggy.PluginManager, platform_plugins: set[object]) -> None:
+    """A shop operation belongs to the platform plugin whose tenants it serves. One implemented by
+    a plugin that names no platform would answer for every platform's tenants (pluggy calls the
+    latest registered first), so it is refused rather than left to win or lose by load order."""
+    for name, caller in _hooks(pm).items():
+        if name in hookspecs.PLUGIN_HOOKS or not caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.plugin not in platform_plugins:
+                raise ConfigError(
+                    f"plugin {impl.plugin_name!r} implements the shop operation {name!r} but names no shop "
+                    "platform (shop_platform): shop operations belong to a platform's own plugin"
+                )
+
+
+def _check_async(caller: Any, claim: pluggy.HookImpl, name: str) -> None:
+    """An operation the contract declares ``async def`` must be one in the plugin too (and the
+    other way round): a plain function would fail only at its first call, on a tenant's order."""
+    if name == "close_shop":  # may be either: the gateway awaits what it returns, if anything
+        return
+    impl = next(impl for impl in caller.get_hookimpls() if impl.plugin is claim.plugin)
+    wants_async = inspect.iscoroutinefunction(caller.spec.function)
+    if inspect.iscoroutinefunction(impl.function) != wants_async:
+        raise ConfigError(
+            f"plugin {claim.plugin_name!r}: hook {name!r} must be "
+            f"{'an async def' if wants_async else 'a plain def (not async def)'}, as the contract declares it"
+        )
 
 
 def _hooks(pm: pluggy.PluginManager) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
@@ -26,6 +26,9 @@ from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
 from gateway.shop import Shop
 from gateway.store.base import Event, NewEvent, Store
+
+if TYPE_CHECKING:  # pragma: no cover - imported when first used, to keep start-up light
+    from gateway.specter.client import SpecterClient
 
 log = logging.getLogger("gateway")
 
@@ -43,7 +46,7 @@ class Gateway:
         self.http: aiohttp.ClientSession | None = None
         self.handlers = HandlerRegistry()
         self._shops: dict[str, tuple[int, Shop, Tenant]] = {}  # tenant id -> (version, shop, tenant)
-        self._specter: dict[str, tuple[int, Any]] = {}  # account id -> (version, client)
+        self._specter: dict[str, tuple[int, SpecterClient]] = {}  # account id -> (version, client)
         self._background: list[asyncio.Task[None]] = []
         self._due: list[tuple[int, float | None]] = []  # stored, not yet handed to the runner
         self._enqueuer: asyncio.Task[None] | None = None
@@ -188,7 +191,7 @@ class Gateway:
             with contextlib.suppress(Exception):
                 await cached[1].close()
 
-    async def specter(self, account: SpecterAccount | str) -> Any:
+    async def specter(self, account: SpecterAccount | str) -> SpecterClient:
         """The Specter client for an account, cached."""
         from gateway.specter.client import SpecterClient
 

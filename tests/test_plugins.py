@@ -105,6 +105,24 @@ def test_a_platform_without_a_required_hook_stops_the_gateway():
     assert not any(optional in message for optional in hookspecs.OPTIONAL_HOOKS)
 
 
+def test_a_shop_operation_from_a_plugin_that_names_no_platform_stops_the_gateway():
+    # It would otherwise answer for every platform's tenants.
+    with pytest.raises(ConfigError) as refused:
+        Adapters(make_plugin_manager(["tests.plugins.stray_operation"]))
+    assert str(refused.value).startswith(
+        "plugin 'tests.plugins.stray_operation' implements the shop operation 'fetch_order' but names no shop platform"
+    )
+
+
+def test_a_plain_def_where_the_contract_says_async_def_stops_the_gateway():
+    with pytest.raises(ConfigError) as refused:
+        Adapters(make_plugin_manager(["tests.plugins.plain_def_platform"]))
+    assert str(refused.value) == (
+        "plugin 'tests.plugins.plain_def_platform': hook 'fetch_order' must be an async def, "
+        "as the contract declares it"
+    )
+
+
 async def test_a_platform_without_optional_hooks_starts_and_says_what_it_cannot_do(gateway_config):
     gateway_config.plugins = ["tests.plugins.memo_platform"]
     gw = await Gateway.create(gateway_config, runner="none")

@@ -21,6 +21,7 @@ from gateway.model import (
     InvalidInput,
     Order,
     OrderRow,
+    OrderState,
     Payment,
     PaymentFeeRow,
     ProductRow,
@@ -37,8 +38,10 @@ OBJECT_EVENTS: dict[str, tuple[ShopObject, ShopAction]] = {
     "customer.created": ("customer", "created"), "customer.updated": ("customer", "updated")}
 # Bulk export asked for by the shop (export_products.php): an "export" action on "all".
 EXPORT_EVENTS: dict[str, ShopObject] = {"export.products": "product", "export.customers": "customer"}
-STATES = {"pending": "pending", "processing": "processing", "on_hold": "on_hold", "completed": "completed",
-          "cancelled": "cancelled", "refunded": "refunded", "failed": "failed", "draft": "draft"}
+STATES: dict[str, OrderState] = {
+    "pending": "pending", "processing": "processing", "on_hold": "on_hold", "completed": "completed",
+    "cancelled": "cancelled", "refunded": "refunded", "failed": "failed", "draft": "draft",
+}
 
 
 def dec(value: Any, where: str) -> Decimal:
@@ -157,7 +160,7 @@ def order(data: dict[str, Any], cod_methods: list[str]) -> Order:
     created = data.get("created_at")
     state = STATES.get(_s(data, "status"), "pending")
     return Order(
-        shop_id=_s(data, "id"), number=_s(data, "number") or _s(data, "id"), state=state,  # type: ignore[arg-type]
+        shop_id=_s(data, "id"), number=_s(data, "number") or _s(data, "id"), state=state,
         currency=_s(data, "currency") or "SEK",
         created_at=dt.datetime.fromisoformat(created) if isinstance(created, str) and created else None,
         customer=buyer, billing=buyer.address, shipping=buyer.delivery_address, rows=rows,

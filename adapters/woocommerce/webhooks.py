@@ -17,10 +17,12 @@ import msgspec
 
 from gateway.adapter import InboundRequest
 from gateway.errors import RejectedRequest
-from gateway.model import ShopEvent
+from gateway.model import ShopAction, ShopEvent, ShopObject
 
-OBJECTS = {"order": "order", "product": "product", "customer": "customer"}
-ACTIONS = {"created": "created", "updated": "updated", "deleted": "deleted", "restored": "updated"}
+OBJECTS: dict[str, ShopObject] = {"order": "order", "product": "product", "customer": "customer"}
+ACTIONS: dict[str, ShopAction] = {
+    "created": "created", "updated": "updated", "deleted": "deleted", "restored": "updated",
+}
 
 # What the event log keeps of a body: enough to recognise the object, not the whole order.
 SUMMARY_KEYS = ("id", "parent_id", "number", "status", "type", "sku", "name", "email", "stock_quantity",
@@ -64,8 +66,8 @@ def decode_request(request: InboundRequest, secret: str) -> list[ShopEvent]:
     if not object_id.strip():
         raise RejectedRequest(400, "webhook body has no id")
     return [ShopEvent(
-        object=OBJECTS[resource],  # type: ignore[arg-type]
-        action=ACTIONS[action],  # type: ignore[arg-type]
+        object=OBJECTS[resource],
+        action=ACTIONS[action],
         object_id=object_id,
         payload=summary(body, topic),
         # The delivery id is new for every delivery, so it cannot spot a repeat, and the

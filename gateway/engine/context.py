@@ -13,6 +13,7 @@ from gateway.errors import ConfigError
 from gateway.services import Gateway
 from gateway.settings import SpecterAccount, Tenant, TenantSettings
 from gateway.shop import Shop
+from gateway.specter.client import SpecterClient
 from gateway.store.base import IdMapping
 
 
@@ -22,7 +23,7 @@ class TenantContext:
     tenant: Tenant
     account: SpecterAccount
     shop: Shop
-    specter: Any
+    specter: SpecterClient
 
     @classmethod
     async def load(cls, gw: Gateway, tenant_id: str) -> TenantContext:

@@ -18,6 +18,7 @@ from gateway.engine.intake import as_new_event
 from gateway.errors import RejectedRequest
 from gateway.events import CALLBACKS
 from gateway.web.responses import error, from_exception
+from gateway.web.state import gateway_of
 
 # The ``calltype`` numbers of Specter's single-URL style, by trigger name.
 CALLTYPES = {"1": "stock", "2": "invoice", "3": "remove-order", "4": "order", "5": "article"}
@@ -39,7 +40,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 async def shop_events(request: Request) -> Response:
     """A shop's webhook or event call for one tenant: verified by the tenant's adapter."""
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     tenant_id = request.path_params["tenant_id"]
     try:
         body = await read_body(request, gw.config.max_body_bytes)
@@ -66,7 +67,7 @@ async def shop_events(request: Request) -> Response:
 
 async def specter_callback(request: Request) -> Response:
     """Specter's trigger: only a hint to poll now. Recorded and answered ``1;Done`` at once."""
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     account = await gw.store.account_by_callback_token(request.path_params["token"])
     if account is None:
         return PlainTextResponse("0;404;unknown callback URL", status_code=404)
@@ -83,7 +84,7 @@ async def specter_callback(request: Request) -> Response:
 async def product_import_pull(request: Request) -> Response:
     """``get_specter_articles``: start the product import for one tenant. Authorised by the
     tenant's inbound token (``?token=``), as the legacy script URL was reachable by the shop."""
-    gw = request.app.state.gateway
+    gw = gateway_of(request)
     tenant_id = request.path_params["tenant_id"]
     tenant = await gw.store.get_tenant(tenant_id)
     if tenant is None:
