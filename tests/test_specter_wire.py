@@ -84,10 +84,10 @@ def test_numbers_are_sent_with_a_dot_and_fixed_decimals(value, places, expected)
     assert wire.format_number(value, places) == expected
 
 
-def test_named_formats():
-    assert wire.format_price(Decimal("10")) == "10.00"
-    assert wire.format_row_number(Decimal("10")) == "10.000"
-    assert wire.format_weight(Decimal("0.25")) == "0.250"
+def test_each_kind_of_number_has_its_places():
+    assert wire.format_number(Decimal("10"), wire.PRICE_PLACES) == "10.00"
+    assert wire.format_number(Decimal("10"), wire.ROW_PLACES) == "10.000"
+    assert wire.format_number(Decimal("0.25"), wire.WEIGHT_PLACES) == "0.250"
 
 
 @pytest.mark.parametrize(

@@ -76,18 +76,6 @@ def format_number(value: Decimal | int | str, places: int) -> str:
     return f"{number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
 
 
-def format_price(value: Decimal | int) -> str:
-    return format_number(value, PRICE_PLACES)
-
-
-def format_row_number(value: Decimal | int) -> str:
-    return format_number(value, ROW_PLACES)
-
-
-def format_weight(value: Decimal | int) -> str:
-    return format_number(value, WEIGHT_PLACES)
-
-
 def format_quantity(value: Decimal) -> str:
     """Whole quantities as ``"2"``, fractions (metres, kilos) with up to three decimals."""
     if value == value.to_integral_value():
