@@ -46,7 +46,8 @@ def specter_order(order: Order, settings: TenantSettings, customer_id: str) -> t
         stock_site_id=settings.stock_site_id,
         pay_type=settings.payment_types.get(payment.method, ""),
         payment_reference=payment.transaction_id,
-        prepaid=payment.paid_at is not None,
+        # The shop's paid date alone is no proof: WooCommerce sets it for cash on delivery too.
+        prepaid=payment.method in settings.prepaid_payment_methods and payment.paid_at is not None,
         delivery_method=_delivery_key(order, settings),
         published_comment=order.customer_note,
         internal_comment=_custom_fields(order) if settings.include_customer_fields else "",
