@@ -139,8 +139,9 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         default_factory=lambda: dict(DEFAULT_PAYMENT_TYPES))
     delivery_methods: Annotated[dict[str, str], setting(
         ORDER_EXPORT, "Delivery methods",
-        "The shop's delivery method id = Specter's \"External key\" of the delivery method, one a line; "
-        "a method not listed is sent as its id.")] = {}
+        "The shop's delivery method id = Specter's \"External key\" of the delivery method, one a line. "
+        "A method's instance (WooCommerce's flat_rate:3) may be listed on its own, or by its method id "
+        "(flat_rate) for all of them; a method not listed is sent as its id.")] = {}
     delete_order: Annotated[bool, setting(
         ORDER_EXPORT, "Delete orders", "An order deleted in the shop is deleted in Specter.")] = False
     external_order_prefix: Annotated[str, msgspec.Meta(max_length=10, pattern=r"^[A-Za-z0-9_\-]*$"), setting(

@@ -160,6 +160,19 @@ def test_prepaid_methods_are_a_setting_that_refuses_cash_on_delivery_and_invoice
             convert({"prepaid_payment_methods": methods}, TenantSettings)
 
 
+@pytest.mark.parametrize(
+    "mapping, key",
+    [
+        ({"flat_rate": "PN"}, "PN"),  # the bare method id covers its instances
+        ({"flat_rate": "PN", "flat_rate:3": "DHL"}, "DHL"),  # the instance's own entry comes first
+        ({"flat_rate:4": "DHL"}, "flat_rate:3"),  # another instance's entry is not this one's
+    ],
+)
+def test_a_delivery_instance_is_mapped_on_its_own_or_by_its_method_id(mapping, key):
+    order, _ = specter_order(make_order(), settings(delivery_methods=mapping), "C-9")
+    assert order.delivery_method == key
+
+
 def test_unmapped_delivery_method_sends_the_shop_id_and_prefix_applies():
     order, _ = specter_order(make_order(), settings(external_order_prefix="W1-"), "C-9")
     assert order.delivery_method == "flat_rate:3"

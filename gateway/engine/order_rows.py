@@ -58,7 +58,9 @@ def specter_order(order: Order, settings: TenantSettings, customer_id: str) -> t
 
 def _delivery_key(order: Order, settings: TenantSettings) -> str:
     method = order.delivery_method_id or next((r.method_id for r in order.rows if isinstance(r, ShippingRow)), "")
-    return settings.delivery_methods.get(method, method)
+    # "flat_rate:3" (a method's instance) may be mapped on its own or by its bare method id.
+    mapped = settings.delivery_methods
+    return mapped.get(method) or mapped.get(method.partition(":")[0]) or method
 
 
 def _custom_fields(order: Order) -> str:
