@@ -53,6 +53,12 @@ DEFAULT_PAYMENT_TYPES: dict[str, str] = {
     "svea_checkout": "SCH",
     "collector": "CL",
 }
+# Payment methods the customer pays at checkout (card, Klarna, Swish, PayPal), so a paid order
+# was paid in advance. Cash on delivery and invoices are paid later, whatever the shop's paid date.
+DEFAULT_PREPAID_PAYMENT_METHODS = ("klarna_payments", "kco", "klarna_checkout", "dibs_easy", "dibs", "nets_easy",
+                                   "stripe", "woocommerce_payments", "swish", "paypal", "ppcp-gateway")
+# Specter's pay types for money that comes after delivery: cash on delivery, invoice.
+PAID_AFTER_DELIVERY = {"P": "is paid on delivery", "I": "is paid by invoice"}
 
 
 # The groups of the connectors' settings pages, in their order there.
@@ -133,8 +139,9 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         default_factory=lambda: dict(DEFAULT_PAYMENT_TYPES))
     delivery_methods: Annotated[dict[str, str], setting(
         ORDER_EXPORT, "Delivery methods",
-        "The shop's delivery method id = Specter's \"External key\" of the delivery method, one a line; "
-        "a method not listed is sent as its id.")] = {}
+        "The shop's delivery method id = Specter's \"External key\" of the delivery method, one a line. "
+        "A method's instance (WooCommerce's flat_rate:3) may be listed on its own, or by its method id "
+        "(flat_rate) for all of them; a method not listed is sent as its id.")] = {}
     delete_order: Annotated[bool, setting(
         ORDER_EXPORT, "Delete orders", "An order deleted in the shop is deleted in Specter.")] = False
     external_order_prefix: Annotated[str, msgspec.Meta(max_length=10, pattern=r"^[A-Za-z0-9_\-]*$"), setting(
@@ -144,6 +151,11 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     cash_on_delivery_methods: Annotated[list[str], setting(
         ORDER_EXPORT, "Cash-on-delivery payment methods",
         "The shop's payment method ids that mean cash on delivery.")] = msgspec.field(default_factory=lambda: ["cod"])
+    prepaid_payment_methods: Annotated[list[str], setting(
+        ORDER_EXPORT, "Prepaid payment methods",
+        "The shop's payment method ids paid at checkout (card, Klarna, Swish and the like), one a line: a paid "
+        "order paid with one of them goes to Specter as prepaid. Never cash on delivery or invoice.")] = msgspec.field(
+        default_factory=lambda: list(DEFAULT_PREPAID_PAYMENT_METHODS))
 
     export_product_on_change: Annotated[bool, setting(
         PRODUCT_EXPORT, "Export products on change",
@@ -197,6 +209,11 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         SHOP_BASICS, "Price list", "Reserved for Specter API version 2 price lists; not sent yet.")] = None
 
     def __post_init__(self) -> None:
+        for method in self.prepaid_payment_methods:
+            later = ("is paid on delivery" if method in self.cash_on_delivery_methods
+                     else PAID_AFTER_DELIVERY.get(self.payment_types.get(method, "")))
+            if later:
+                raise ValueError(f"prepaid_payment_methods: {method!r} {later}, not at checkout")
         for pct in self.tax_classes:
             try:
                 Decimal(pct)

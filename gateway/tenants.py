@@ -89,6 +89,7 @@ class TenantService:
         await self._check_tenant(tenant)
         if await self.store.get_tenant(tenant.id) is not None:
             raise Conflict(f"tenant {tenant.id!r} already exists")
+        await self._check_order_prefix(tenant)
         tenant = msgspec.structs.replace(tenant, inbound_token=_token())
         await self.store.put_tenant(tenant)
         return tenant
@@ -113,6 +114,11 @@ class TenantService:
                 merged[key] = value
         tenant = convert(merged, Tenant)
         await self._check_tenant(tenant)
+        if (tenant.account_id, tenant.settings.external_order_prefix) != (
+                current.account_id, current.settings.external_order_prefix):
+            # Only a change can make a collision: tenants stored before this rule can still be
+            # switched off or fixed one at a time.
+            await self._check_order_prefix(tenant)
         await self.store.put_tenant(tenant)
         return tenant
 
@@ -149,6 +155,48 @@ class TenantService:
                 raise InvalidInput(f"shop settings for {platform.name}: {message} - at `{field}`", field) from None
         if await self.store.get_account(tenant.account_id) is None:
             raise InvalidInput(f"unknown Specter account {tenant.account_id!r}", "$.account_id")
+
+    async def _check_order_prefix(self, tenant: Tenant) -> None:
+        others = [t for t in await self.store.list_tenants(tenant.account_id) if t.id != tenant.id]
+        problem = order_prefix_problem(tenant, others)
+        if problem is not None:
+            raise Conflict(problem)
+
+
+def order_prefix_problem(tenant: Tenant, others: list[Tenant]) -> str | None:
+    """Why ``tenant``'s order prefix could give an externalOrderNo another tenant on its Specter
+    account also gives, or None. Specter keeps externalOrderNo unique per account, and it is the
+    prefix followed by the shop's order number; when one prefix starts the other ("" starts
+    every prefix), "S1" + "20" and "S" + "120" are the same number."""
+    mine = tenant.settings.external_order_prefix
+    for other in others:
+        if other.account_id != tenant.account_id or other.id == tenant.id:
+            continue
+        theirs = other.settings.external_order_prefix
+        if mine.startswith(theirs) or theirs.startswith(mine):
+            taken = [t.settings.external_order_prefix for t in others]
+            suggestion = suggested_prefix(tenant.id, taken)
+            fix = f"external_order_prefix={suggestion} for {tenant.id!r}"
+            if not theirs:  # every prefix starts with "": the other tenant needs one too
+                fix += f" and external_order_prefix={suggested_prefix(other.id, [*taken, suggestion])} for {other.id!r}"
+            return (f"tenant {tenant.id!r} shares Specter account {tenant.account_id!r} with tenant {other.id!r}; "
+                    f"their order prefixes {mine!r} and {theirs!r} could give the same externalOrderNo, which "
+                    f"Specter keeps unique per account (one prefix must not start the other): set, for example, "
+                    f"{fix}")
+    return None
+
+
+def suggested_prefix(tenant_id: str, taken: list[str]) -> str:
+    """A prefix from the tenant's id that starts none of the ``taken`` prefixes and that none of
+    them starts (an empty one aside: its tenant needs a prefix of its own)."""
+    taken = [p for p in taken if p]
+    compact = "".join(c for c in tenant_id.upper() if c.isalnum()) or "SHOP"
+    # At most 10 characters, as the setting allows.
+    candidates = [f"{tenant_id.upper()[:9]}-", f"{compact[:9]}-", *(f"{compact[:8]}{n}-" for n in range(10))]
+    for candidate in candidates:
+        if not any(candidate.startswith(p) or p.startswith(candidate) for p in taken):
+            return candidate
+    return f"{secrets.token_hex(4).upper()}-"
 
 
 def _check_account(account: SpecterAccount) -> None:

@@ -25,7 +25,7 @@ TENANT = {
         "consumer_secret": "cs_SECRET-3",
         "webhook_secret": "whsec-SECRET-4",
     },
-    "settings": {"order_export": "manual", "include_zero_shipping": True},
+    "settings": {"order_export": "manual", "include_zero_shipping": True, "external_order_prefix": "ACME-"},
 }
 SECRETS = ("SECRET-1", "SECRET-2", "SECRET-3", "SECRET-4")
 
@@ -115,6 +115,26 @@ async def test_bad_tenant_is_refused_with_a_clear_error_and_nothing_stored(runni
     for word in words:
         assert word in message
     assert await gw.gateway.store.list_tenants() == []
+
+
+async def test_a_second_shop_on_an_account_needs_an_order_prefix_that_cannot_collide(running_gateway, http):
+    gw = running_gateway
+    await make_tenant(http, gw)
+    second = TENANT | {"id": "acme-woo2"}
+    status, body = await api(http, gw, "POST", "/tenants", second)
+    assert status == 409, body
+    assert "'acme-woo2' shares Specter account 'acme-specter' with tenant 'acme-woo'" in body["error"]
+    assert "prefixes 'ACME-' and 'ACME-'" in body["error"] and "external_order_prefix=ACMEWOO2-" in body["error"]
+    assert [t.id for t in await gw.gateway.store.list_tenants()] == ["acme-woo"]
+
+    status, _ = await api(http, gw, "PATCH", "/tenants/acme-woo", {"settings": {"external_order_prefix": "W1-"}})
+    assert status == 200
+    status, body = await api(http, gw, "POST", "/tenants", second | {"settings": {"external_order_prefix": "W2-"}})
+    assert status == 201, body
+    status, body = await api(http, gw, "PATCH", "/tenants/acme-woo2", {"settings": {"external_order_prefix": "W"}})
+    assert status == 409 and "prefixes 'W' and 'W1-'" in body["error"]
+    stored = await gw.gateway.store.get_tenant("acme-woo2")
+    assert stored is not None and stored.settings.external_order_prefix == "W2-"
 
 
 async def test_admin_token_is_required(running_gateway, http):

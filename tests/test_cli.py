@@ -89,6 +89,31 @@ def test_bad_tenant_input_is_a_clear_error(cli, args, message):
     assert cli("tenant", "list").stdout == ""
 
 
+def test_shops_sharing_an_account_need_order_prefixes_that_cannot_collide(cli):
+    add_account(cli)
+    shop = ["--platform", "woocommerce", "--account", "acme", "--shop", "url=https://x/", "--shop", "consumer_key=k",
+            "--shop", "consumer_secret=s"]
+    assert cli("tenant", "add", "shop1", *shop).returncode == 0
+
+    refused = cli("tenant", "add", "shop2", *shop)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "tenant 'shop2' shares Specter account 'acme' with tenant 'shop1'" in refused.stderr
+    assert "external_order_prefix=SHOP2- for 'shop2' and external_order_prefix=SHOP1- for 'shop1'" in refused.stderr
+    refused = cli("tenant", "add", "shop2", *shop, "--setting", "external_order_prefix=S2-")
+    assert refused.returncode == 2 and "prefixes 'S2-' and ''" in refused.stderr  # '' starts every prefix
+    assert cli("tenant", "list").stdout.count("\n") == 1
+
+    assert cli("tenant", "set", "shop1", "--setting", "external_order_prefix=S-").returncode == 0
+    refused = cli("tenant", "add", "shop2", *shop, "--setting", "external_order_prefix=S")
+    assert refused.returncode == 2 and "prefixes 'S' and 'S-'" in refused.stderr
+    assert cli("tenant", "add", "shop2", *shop, "--setting", "external_order_prefix=S2-").returncode == 0
+
+    refused = cli("tenant", "set", "shop2", "--setting", "external_order_prefix=S-2")
+    assert refused.returncode == 2 and "with tenant 'shop1'" in refused.stderr
+    assert json.loads(cli("tenant", "show", "shop2").stdout)["settings"]["external_order_prefix"] == "S2-"
+    assert cli("tenant", "set", "shop2", "--enabled", "no").returncode == 0  # other changes are not held up
+
+
 def test_platforms_come_from_entry_points(cli):
     done = cli("platforms")
     assert done.returncode == 0

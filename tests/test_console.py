@@ -173,7 +173,7 @@ async def test_shop_secrets_stay_masked_and_are_only_replaced_when_typed_anew(co
 
 async def test_a_wrong_shop_setting_is_shown_at_its_field_without_echoing_secrets(console, running_gateway, http):
     abicart = {"id": "abi", "platform": "abicart", "account_id": "acme-specter",
-               "shop": {"webshop": 42, "auth_token": "tok-SECRET-5"}}
+               "shop": {"webshop": 42, "auth_token": "tok-SECRET-5"}, "settings": {"external_order_prefix": "ABI-"}}
     assert (await _api(http, running_gateway, "POST", "/tenants", abicart))[0] == 201
     await console.sign_in("vendor")
     form = {"name": "Abi", "enabled": "on", "webshop": "forty-two", "auth_token": "typed-SECRET-6",
@@ -189,7 +189,8 @@ async def test_a_wrong_shop_setting_is_shown_at_its_field_without_echoing_secret
 
 async def test_a_tenant_user_sees_only_its_own_tenant(console, running_gateway, http):
     other = {"id": "other-shop", "platform": "woocommerce", "account_id": "acme-specter",
-             "shop": {"url": "https://other.example.se/", "consumer_key": "ck", "consumer_secret": "cs"}}
+             "shop": {"url": "https://other.example.se/", "consumer_key": "ck", "consumer_secret": "cs"},
+             "settings": {"external_order_prefix": "OTHER-"}}
     status, _ = await _api(http, running_gateway, "POST", "/tenants", other)
     assert status == 201
     await add_user(running_gateway.gateway, "owner", tenant_id="other-shop")

@@ -100,9 +100,11 @@ async def test_an_export_shows_its_progress_until_it_is_done(tmp_path):
 
 async def test_a_tenant_user_cannot_open_another_tenants_pages(tmp_path):
     async with running_stack(tmp_path) as stack, chromium() as browser:
+        await stack.set_settings(external_order_prefix="S1-")  # two shops on one account: distinct prefixes
         status, body = await stack.admin("POST", "/tenants", {
             "id": "other", "name": "Other shop", "platform": "woocommerce", "account_id": "acct",
-            "shop": {"url": stack.driver.fake.url, "consumer_key": "ck_fake", "consumer_secret": "cs_fake"}})
+            "shop": {"url": stack.driver.fake.url, "consumer_key": "ck_fake", "consumer_secret": "cs_fake"},
+            "settings": {"external_order_prefix": "S2-"}})
         assert status == 201, body
         page = await _signed_in_page(stack, browser, "owner", tenant_id="other")
         await expect(page.locator("h1")).to_contain_text("Other shop")  # signed in to its own tenant

@@ -15,11 +15,13 @@ from gateway.model import (
     CashOnDeliveryRow,
     Customer,
     GiftCardRow,
+    InvalidInput,
     Order,
     Payment,
     PaymentFeeRow,
     ProductRow,
     ShippingRow,
+    convert,
 )
 from gateway.settings import TenantSettings
 
@@ -130,6 +132,45 @@ def test_payment_type_reference_delivery_key_and_mail_flags():
 def test_unpaid_order_is_not_prepaid_and_unmapped_payment_has_no_pay_type():
     order, _ = specter_order(make_order(payment=Payment(method="bank_in_the_moon")), settings(), "C-9")
     assert not order.prepaid and order.pay_type == "" and order.payment_reference == ""
+
+
+@pytest.mark.parametrize(
+    "method, paid, prepaid",
+    [
+        ("klarna_payments", True, True),
+        ("swish", True, True),
+        ("klarna_payments", False, False),  # not paid yet
+        ("cod", True, False),  # WooCommerce dates cash on delivery as paid when it is processed
+        ("invoice", True, False),
+        ("bacs", True, False),  # a bank transfer is paid after checkout
+    ],
+)
+def test_only_a_paid_order_with_a_method_paid_at_checkout_is_prepaid(method, paid, prepaid):
+    payment = Payment(method=method, paid_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC) if paid else None)
+    order, _ = specter_order(make_order(payment=payment), settings(), "C-9")
+    assert order.prepaid is prepaid
+
+
+def test_prepaid_methods_are_a_setting_that_refuses_cash_on_delivery_and_invoice():
+    paid = Payment(method="my_card", paid_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    assert not specter_order(make_order(payment=paid), settings(), "C-9")[0].prepaid
+    assert specter_order(make_order(payment=paid), settings(prepaid_payment_methods=["my_card"]), "C-9")[0].prepaid
+    for methods, message in ((["cod"], "'cod' is paid on delivery"), (["invoice"], "'invoice' is paid by invoice")):
+        with pytest.raises(InvalidInput, match=message):
+            convert({"prepaid_payment_methods": methods}, TenantSettings)
+
+
+@pytest.mark.parametrize(
+    "mapping, key",
+    [
+        ({"flat_rate": "PN"}, "PN"),  # the bare method id covers its instances
+        ({"flat_rate": "PN", "flat_rate:3": "DHL"}, "DHL"),  # the instance's own entry comes first
+        ({"flat_rate:4": "DHL"}, "flat_rate:3"),  # another instance's entry is not this one's
+    ],
+)
+def test_a_delivery_instance_is_mapped_on_its_own_or_by_its_method_id(mapping, key):
+    order, _ = specter_order(make_order(), settings(delivery_methods=mapping), "C-9")
+    assert order.delivery_method == key
 
 
 def test_unmapped_delivery_method_sends_the_shop_id_and_prefix_applies():

@@ -20,7 +20,7 @@ from adapters.woocommerce.plugin import WooCommerceConnection, WooShop, decode_s
 from adapters.woocommerce.webhooks import sign
 from gateway.adapter import InboundRequest
 from gateway.errors import RejectedRequest
-from gateway.model import CashOnDeliveryRow, GiftCardRow, InvalidInput, PaymentFeeRow, ProductRow
+from gateway.model import CashOnDeliveryRow, GiftCardRow, InvalidInput, PaymentFeeRow, ProductRow, ShippingRow
 from gateway.settings import TenantSettings
 
 CAPTURES = Path(__file__).resolve().parent / "fixtures" / "woocommerce"
@@ -131,6 +131,18 @@ def test_a_json_number_price_is_decoded_exactly():
     assert order.custom_fields == {"erp_sync": "pending"}  # "_kco_order_id" is internal
     assert order.delivery_method_id == "flat_rate"
     assert isinstance(order.rows[3], PaymentFeeRow) and order.rows[3].unit_price_ex_vat == Decimal("29.00")
+
+
+def test_a_shipping_line_is_keyed_by_its_method_and_instance():
+    raw = json.loads((CAPTURES / "rest" / "order_create_processing.json").read_text())["response"]["body_raw"]
+    data = decode.loads(raw)
+    assert [(s["method_id"], s["instance_id"]) for s in data["shipping_lines"]] == [("flat_rate", "")]
+    assert decode.order(data).delivery_method_id == "flat_rate"  # added over REST: no zone, no instance
+    for instance, key in (("3", "flat_rate:3"), ("4", "flat_rate:4"), ("0", "flat_rate")):
+        data["shipping_lines"][0]["instance_id"] = instance  # as a checkout in a shipping zone sets it
+        order = decode.order(data)
+        assert order.delivery_method_id == key
+        assert [r.method_id for r in order.rows if isinstance(r, ShippingRow)] == [key]
 
 
 def test_variations_take_their_parents_name_and_tax_class():

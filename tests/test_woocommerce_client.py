@@ -276,6 +276,38 @@ async def test_registered_webhooks_deliver_signed_events(shop, fake, http, recei
     assert events[2].payload["stock_quantity"] == 3
 
 
+async def test_every_order_save_moves_date_modified_and_fires_but_a_note_does_not(shop, client, fake, http,
+                                                                                 receiver):
+    got, url = receiver
+    await plugin.register_webhooks(shop=shop, url=url, topics=["order.updated"])
+    ids = await add_products(http, fake, 1)
+    order = await control(
+        http, fake, "orders", {"order": {"status": "processing", "line_items": [{"product_id": ids[0], "quantity": 1}]}}
+    )
+    oid, path = str(order["id"]), f"/wp-json/wc/v3/orders/{order['id']}"
+    got.requests.clear()
+    stamps = [order["date_modified_gmt"]]
+    for n in range(3):  # meta-only saves, all within a second or two
+        stamps.append((await client.update_order(oid, {"meta_data": [{"key": "erp_sync", "value": str(n)}]}))[
+            "date_modified_gmt"])
+    assert stamps == sorted(set(stamps))  # each save moved it, as the real shop's do
+    assert [r.headers["x-wc-webhook-topic"] for r in got.requests] == ["order.updated"] * 3
+
+    got.requests.clear()
+    note = await client.add_order_note(oid, "Ditt paket är skickat: PN123SE", customer_note=True)
+    assert note["customer_note"] is True and note["note"] == "Ditt paket är skickat: PN123SE"
+    assert [(n["note"], n["customer_note"]) for n in await client.order_notes(oid)] == [
+        ("Ditt paket är skickat: PN123SE", True)]
+    assert got.requests == []  # a note fires nothing
+    assert (await client.get_order(oid) or {})["date_modified_gmt"] == stamps[-1]
+
+    ahead = await control(http, fake, "clock", {"advance_s": 3600})
+    saved = await client.update_order(oid, {"meta_data": [{"key": "erp_sync", "value": "later"}]})
+    assert saved["date_modified_gmt"] >= ahead["now"]  # the shop's clock jumped ahead
+    writes = await control(http, fake, "writes?since=0")
+    assert writes["writes"].count(["PUT", path]) == 4 and ["POST", f"{path}/notes"] in writes["writes"]
+
+
 async def test_misbehaving_deliveries_on_demand(shop, fake, http, receiver):
     got, url = receiver
     await plugin.register_webhooks(shop=shop, url=url, topics=["order.created"])

@@ -439,8 +439,17 @@ def _shipping_row(line: ShippingLine, rates: dict[int, Decimal]) -> ShippingRow:
         name=line.method_title,
         unit_price_ex_vat=line.total,
         vat_percent=_vat(line.taxes, line.total_tax, line.total, rates),
-        method_id=line.method_id or line.instance_id,
+        method_id=delivery_key(line),
     )
+
+
+def delivery_key(line: ShippingLine) -> str:
+    """The method and its instance, ``flat_rate:3``: one method id can stand for several zones'
+    or carriers' rates (PostNord and DHL both ``flat_rate``). A line added without a shipping
+    zone has no instance ("" or "0") and keeps the bare method id."""
+    if line.instance_id in ("", "0"):
+        return line.method_id
+    return f"{line.method_id}:{line.instance_id}" if line.method_id else line.instance_id
 
 
 def _fee_row(line: FeeLine, rates: dict[int, Decimal], cod: bool) -> OrderRow:

@@ -46,7 +46,8 @@ def specter_order(order: Order, settings: TenantSettings, customer_id: str) -> t
         stock_site_id=settings.stock_site_id,
         pay_type=settings.payment_types.get(payment.method, ""),
         payment_reference=payment.transaction_id,
-        prepaid=payment.paid_at is not None,
+        # The shop's paid date alone is no proof: WooCommerce sets it for cash on delivery too.
+        prepaid=payment.method in settings.prepaid_payment_methods and payment.paid_at is not None,
         delivery_method=_delivery_key(order, settings),
         published_comment=order.customer_note,
         internal_comment=_custom_fields(order) if settings.include_customer_fields else "",
@@ -57,7 +58,9 @@ def specter_order(order: Order, settings: TenantSettings, customer_id: str) -> t
 
 def _delivery_key(order: Order, settings: TenantSettings) -> str:
     method = order.delivery_method_id or next((r.method_id for r in order.rows if isinstance(r, ShippingRow)), "")
-    return settings.delivery_methods.get(method, method)
+    # "flat_rate:3" (a method's instance) may be mapped on its own or by its bare method id.
+    mapped = settings.delivery_methods
+    return mapped.get(method) or mapped.get(method.partition(":")[0]) or method
 
 
 def _custom_fields(order: Order) -> str:

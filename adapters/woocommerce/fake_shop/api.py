@@ -48,6 +48,8 @@ async def shop_host(request: web.Request, handler: Handler) -> web.StreamRespons
             refused = authenticate(state, request)
             if refused is not None:
                 return refused
+        if request.method != "GET":  # what the shop was asked to change, for the tests that count writes
+            state.writes.append((request.method, request.path))
     return await handler(request)
 
 

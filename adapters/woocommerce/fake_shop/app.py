@@ -14,6 +14,7 @@ from .handlers import (
     create_category,
     create_customer,
     create_order,
+    create_order_note,
     create_product,
     create_variation,
     create_webhook,
@@ -27,6 +28,7 @@ from .handlers import (
     get_webhook,
     list_categories,
     list_customers,
+    list_order_notes,
     list_orders,
     list_products,
     list_variations,
@@ -75,6 +77,8 @@ def build_app(consumer_key: str = "ck_fake", consumer_secret: str = "cs_fake",
     r.add_get(f"{API}/orders/{{id:\\d+}}", get_order)
     r.add_put(f"{API}/orders/{{id:\\d+}}", update_order)
     r.add_delete(f"{API}/orders/{{id:\\d+}}", delete_order)
+    r.add_get(f"{API}/orders/{{id:\\d+}}/notes", list_order_notes)
+    r.add_post(f"{API}/orders/{{id:\\d+}}/notes", create_order_note)
     r.add_get(f"{API}/webhooks", list_webhooks)
     r.add_post(f"{API}/webhooks", create_webhook)
     r.add_get(f"{API}/webhooks/{{id:\\d+}}", get_webhook)

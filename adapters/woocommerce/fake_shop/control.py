@@ -28,6 +28,7 @@ async def control_state(request: web.Request) -> web.Response:
         "deliveries": state.deliveries,
         "batch_sizes": state.batch_sizes,
         "faults": state.faults,
+        "writes": state.writes,
     }, dumps=lambda o: json.dumps(o, default=json_number))
 
 
@@ -115,6 +116,19 @@ async def control_coupon(request: web.Request) -> web.Response:
     return web.json_response({"code": body["code"]})
 
 
+async def control_clock(request: web.Request) -> web.Response:
+    """``{"advance_s": N}``: the shop's clock jumps N seconds ahead (dates it writes from now on)."""
+    state = state_of(request)
+    state.clock_offset += float((await read_body(request)).get("advance_s", 0))
+    return web.json_response({"now": state.now()})
+
+
+async def control_writes(request: web.Request) -> web.Response:
+    """The REST writes (method, path) since the ``since``-th one, and how many there are in all."""
+    state, since = state_of(request), int(request.query.get("since", 0))
+    return web.json_response({"count": len(state.writes), "writes": state.writes[since:]})
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/_control/state", control_state)
@@ -126,3 +140,5 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_control/customers", control_customer)
     r.add_post("/_control/orders", control_order)
     r.add_post("/_control/coupons", control_coupon)
+    r.add_post("/_control/clock", control_clock)
+    r.add_get("/_control/writes", control_writes)

@@ -12,7 +12,7 @@ from aiohttp import web
 from .api import paged, product_or_404, read_body, shop_of, state_of, webhooks_of
 from .resources import apply_product, customer_json, public, variation_view, webhook_json
 from .state import BATCH_LIMIT, Events, Webhook
-from .wire import InvalidRequest, error, json_response, now
+from .wire import InvalidRequest, error, json_response
 
 # Products
 
@@ -223,7 +223,7 @@ async def update_customer(request: web.Request) -> web.Response:
     for key in ("billing", "shipping"):
         if key in body:
             c[key].update({k: str(v) for k, v in body[key].items() if k in c[key]})
-    c["date_modified"] = c["date_modified_gmt"] = now()
+    c["date_modified"] = c["date_modified_gmt"] = state_of(request).stamp(c["date_modified"])
     await webhooks_of(request).fire([("customer.updated", c["id"])])
     return json_response(c)
 
@@ -264,6 +264,27 @@ async def update_order(request: web.Request) -> web.Response:
     events = shop.update_order(order, await read_body(request))
     await webhooks_of(request).fire(events)
     return json_response(public(order))
+
+
+async def list_order_notes(request: web.Request) -> web.Response:
+    order = _order_or_404(request)
+    notes = state_of(request).order_notes.get(order["id"], [])
+    return json_response(list(reversed(notes)))  # newest first, unpaged, as the shop answers
+
+
+async def create_order_note(request: web.Request) -> web.Response:
+    """A note on the order: no webhook fires and ``date_modified`` stays (the captures:
+    "POST order note → none"); a customer note is also mailed to the customer."""
+    state, order = state_of(request), _order_or_404(request)
+    body = await read_body(request)
+    text = str(body.get("note") or "")
+    if not text:
+        raise InvalidRequest(400, "rest_missing_callback_param", "Missing parameter(s): note", params=["note"])
+    stamp = state.now()
+    note = {"id": state.new_id(), "author": "WooCommerce", "date_created": stamp, "date_created_gmt": stamp,
+            "note": text, "customer_note": bool(body.get("customer_note", False))}
+    state.order_notes.setdefault(order["id"], []).append(note)
+    return json_response(note, 201)
 
 
 async def delete_order(request: web.Request) -> web.Response:

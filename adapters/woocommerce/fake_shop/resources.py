@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .state import ORDER_STATUSES, STOCK_REDUCING, VAT, FakeState, Webhook
-from .wire import CENT, InvalidRequest, money2, now, trimmed
+from .wire import CENT, InvalidRequest, money2, trimmed
 
 
 def _check_int(body: dict[str, Any], key: str) -> None:
@@ -20,11 +20,11 @@ def _check_int(body: dict[str, Any], key: str) -> None:
 
 
 def product_json(state: FakeState, pid: int, fields: dict[str, Any], parent: dict[str, Any] | None) -> dict[str, Any]:
-    stamp = now()
+    stamp = state.now()
     variation = parent is not None
     p: dict[str, Any] = {
         "id": pid, "name": "", "slug": "", "permalink": f"{state.site}?p={pid}",
-        "date_created": stamp, "date_created_gmt": stamp, "date_modified": stamp, "date_modified_gmt": stamp,
+        "date_created": stamp, "date_created_gmt": stamp, "date_modified": None, "date_modified_gmt": None,
         "type": "variation" if variation else "simple", "status": "publish", "featured": False,
         "catalog_visibility": "visible", "description": "", "short_description": "", "sku": "", "price": "",
         "regular_price": "", "sale_price": "", "on_sale": False, "purchasable": True, "total_sales": 0,
@@ -66,7 +66,7 @@ def apply_product(state: FakeState, p: dict[str, Any], fields: dict[str, Any]) -
     p["on_sale"] = bool(p["sale_price"])
     if p["manage_stock"] is True and p["stock_quantity"] is not None:
         p["stock_status"] = "instock" if p["stock_quantity"] > 0 else "outofstock"
-    p["date_modified"] = p["date_modified_gmt"] = now()
+    p["date_modified"] = p["date_modified_gmt"] = state.stamp(p["date_modified"])
 
 
 def variation_view(p: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def address_json(fields: dict[str, Any] | None, with_email: bool) -> dict[str, s
 
 
 def customer_json(state: FakeState, cid: int, fields: dict[str, Any]) -> dict[str, Any]:
-    stamp = now()
+    stamp = state.now()
     email = fields.get("email", "")
     if any(c["email"] == email for c in state.customers.values() if c["id"] != cid):
         raise InvalidRequest(400, "registration-error-email-exists",
@@ -111,7 +111,7 @@ def merge_meta(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> list[dic
 
 
 def order_json(state: FakeState, oid: int, fields: dict[str, Any], via: str) -> dict[str, Any]:
-    stamp = now()
+    stamp = state.now()
     status = fields.get("status", "pending")
     if status not in ORDER_STATUSES:
         raise InvalidRequest(400, "rest_invalid_param", "Invalid parameter(s): status",

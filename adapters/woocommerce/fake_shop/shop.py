@@ -9,7 +9,7 @@ from typing import Any
 
 from .resources import apply_product, merge_meta, order_json, product_json
 from .state import ORDER_STATUSES, STOCK_REDUCING, Events, FakeState
-from .wire import InvalidRequest, now
+from .wire import InvalidRequest
 
 
 class Shop:
@@ -67,12 +67,12 @@ class Shop:
             events += self.stock_changes(order, +1)
         order["status"] = status
         if status == "completed" and not order["date_completed"]:
-            order["date_completed"] = order["date_completed_gmt"] = now()
+            order["date_completed"] = order["date_completed_gmt"] = self.state.now()
         if "meta_data" in fields:
             order["meta_data"] = merge_meta(fields["meta_data"], order["meta_data"])
         for key in ("customer_note", "transaction_id"):
             if key in fields:
                 order[key] = fields[key]
-        order["date_modified"] = order["date_modified_gmt"] = now()
+        order["date_modified"] = order["date_modified_gmt"] = self.state.stamp(order["date_modified"])
         return events
 

@@ -3,11 +3,12 @@ inspect (deliveries, batch sizes, injected faults)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .wire import now
+from .wire import STAMP, now
 
 VAT = Decimal(25)  # the captured shop's one rate, "Moms" 25 %, also on shipping
 BATCH_LIMIT = 100
@@ -50,6 +51,22 @@ class FakeState:
     batch_sizes: list[int] = field(default_factory=list)  # items per accepted batch request
     sku_index: dict[str, int] = field(default_factory=dict)  # sku -> product id, as a database index
     latency_ms: int = 0
+    clock_offset: float = 0.0  # seconds the shop's clock runs ahead (``/_control/clock``)
+    writes: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every REST write
+    order_notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # order id -> notes, oldest first
+
+    def now(self) -> str:
+        return now(self.clock_offset)
+
+    def stamp(self, previous: str | None) -> str:
+        """A new ``date_modified``: the shop's clock, but always after ``previous``. The real shop
+        moves it on every save, meta included; two saves within one second here still differ, as
+        two real requests (each a second or so apart) do."""
+        current = self.now()
+        if previous is None:
+            return current
+        later = (dt.datetime.strptime(previous, STAMP) + dt.timedelta(seconds=1)).strftime(STAMP)
+        return max(current, later)
 
     def new_id(self) -> int:
         self.next_id += 1

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 CENT = Decimal("0.01")
+STAMP = "%Y-%m-%dT%H:%M:%S"  # WooCommerce's dates: site-local, whole seconds, no zone
 
 
 def php_json(obj: Any) -> str:
@@ -34,8 +35,8 @@ def trimmed(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+def now(offset_s: float = 0.0) -> str:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=offset_s)).strftime(STAMP)
 
 
 def error(status: int, code: str, message: str, **data: Any) -> web.Response:
