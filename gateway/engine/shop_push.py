@@ -40,8 +40,10 @@ async def push_stock(gw: Gateway, event: StockPush) -> Outcome:
             break
         if pusher.later:
             raise TransientError(f"{len(pusher.later)} stock updates must be tried again: {pusher.later[0]}")
+    unknown = pusher.site_unknown
     return Outcome(result={"sent": pusher.sent, "not_in_shop": pusher.not_in_shop,
-                           "not_in_shop_count": pusher.not_in_shop_count, "passes": passes})
+                           "not_in_shop_count": pusher.not_in_shop_count, "passes": passes,
+                           "site_unknown": unknown[:EXAMPLES], "site_unknown_count": len(unknown)})
 
 
 class _StockPusher:
@@ -54,6 +56,7 @@ class _StockPusher:
         self.sent = 0
         self.not_in_shop: list[str] = []
         self.not_in_shop_count = 0
+        self.site_unknown: list[str] = []
         self.later: list[str] = []
         self._after = ""
         self._take = asyncio.Lock()
@@ -65,7 +68,7 @@ class _StockPusher:
         await asyncio.gather(*(self._worker() for _ in range(in_flight)))
         return self._found_any
 
-    async def _next_chunk(self) -> list[tuple[str, int, int]]:
+    async def _next_chunk(self) -> list[tuple[str, int | None, int]]:
         ctx = self.ctx
         async with self._take:
             rows = await ctx.gw.store.pending_stock(ctx.tenant.id, ctx.tenant.account_id, ctx.settings.stock_sites,
@@ -77,14 +80,22 @@ class _StockPusher:
     async def _worker(self) -> None:
         ctx, store = self.ctx, self.ctx.gw.store
         while rows := await self._next_chunk():
-            hints = await store.mappings_by_specter_ids(ctx.tenant.id, "article", [a for a, _, _ in rows])
+            # A total kept from before levels were kept per site says nothing about the chosen
+            # sites: the shop keeps what it has rather than getting a made-up 0.
+            unknown = [(a, v) for a, available, v in rows if available is None]
+            if unknown:
+                self.site_unknown += [a for a, _ in unknown]
+                await store.clear_pending_stock(ctx.tenant.id, unknown)
+            versions = {a: v for a, available, v in rows if available is not None}
+            hints = await store.mappings_by_specter_ids(ctx.tenant.id, "article", list(versions))
             levels = [
                 StockLevel(article_no=a, available=max(0, available),  # a shop cannot sell fewer than none
                            shop_id=hints[a].shop_id if a in hints else "",
                            parent_shop_id=hints[a].parent_shop_id if a in hints else "")
-                for a, available, _ in rows
+                for a, available, _ in rows if available is not None
             ]
-            versions = {a: v for a, _, v in rows}
+            if not levels:
+                continue
             try:
                 results = await ctx.shop.update_stock(levels)
             except PermanentError:

@@ -61,16 +61,16 @@ async def _acknowledged(gw: Gateway, account: SpecterAccount, flow: str, batch_n
 async def pull_stock(gw: Gateway, event: StockChanged) -> Outcome:
     account, tenants = await _account_and_tenants(gw, event.account_id)
     receivers = [t for t in tenants if t.settings.stock_sync]
-    # Per stock site only when some shop takes its stock from chosen sites; else Specter's sum.
-    per_site = any(t.settings.stock_sites for t in receivers)
+    # Always per stock site: each shop gets the sum of its own chosen sites, and choosing other
+    # sites later needs no new read from Specter.
     client = await gw.specter(account)
-    read = partial(client.read_stock_changes, multiple_sites=per_site)
+    read = partial(client.read_stock_changes, multiple_sites=True)
     articles = 0
     for _ in range(MAX_ROUNDS):
         wanted = new_batch_no()
         changes, batch_no = await read_with_recovery(read, wanted)
         if changes:
-            levels = [(c.article_no, c.stock_site if per_site else "", c.available) for c in changes]
+            levels = [(c.article_no, c.stock_site, c.available) for c in changes]
             now = time.time()
             batch = Batch(account_id=account.id, flow="stock", batch_no=batch_no, state="stored",
                           created_at=now, updated_at=now)

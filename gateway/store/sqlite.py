@@ -571,18 +571,22 @@ class SQLiteStore:
         return await self._write(op)
 
     async def pending_stock(self, tenant_id: str, account_id: str, sites: list[str], limit: int,
-                            after: str = "") -> list[tuple[str, int, int]]:
+                            after: str = "") -> list[tuple[str, int | None, int]]:
         """Up to ``limit`` (article number, available, version) the tenant has yet to receive,
         in article number order from after ``after``: the available quantity summed over its
-        stock sites (all when ``sites`` is empty)."""
-        site_filter = f" AND l.site IN ({', '.join('?' * len(sites))})" if sites else ""
+        chosen stock sites (every site when ``sites`` is empty). None for an article kept only as
+        a total without its sites (read before levels were kept per site) when sites are chosen:
+        its level for those sites is unknown until Specter flags it again."""
+        chosen = f"l.site IN ({', '.join('?' * len(sites))})" if sites else "1"
         rows = await self._read(
-            "SELECT p.article_no, COALESCE(SUM(l.available), 0), p.version FROM stock_pending AS p"
-            " LEFT JOIN stock_levels AS l ON l.account_id = ? AND l.article_no = p.article_no" + site_filter +
+            f"SELECT p.article_no, SUM(CASE WHEN {chosen} THEN l.available ELSE 0 END),"
+            " COUNT(l.site), COALESCE(MAX(l.site != ''), 0), p.version FROM stock_pending AS p"
+            " LEFT JOIN stock_levels AS l ON l.account_id = ? AND l.article_no = p.article_no"
             " WHERE p.tenant_id = ? AND p.article_no > ? GROUP BY p.article_no ORDER BY p.article_no LIMIT ?",
-            (account_id, *sites, tenant_id, after, limit),
+            (*sites, account_id, tenant_id, after, limit),
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(no, None if sites and kept and not per_site else available or 0, version)
+                for no, available, kept, per_site, version in rows]
 
     async def clear_pending_stock(self, tenant_id: str, sent: list[tuple[str, int]]) -> None:
         """Forget what a tenant received, (article number, version): a newer level stays pending."""
