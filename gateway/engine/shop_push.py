@@ -11,6 +11,7 @@ import asyncio
 
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.products import exported_fields
+from gateway.engine.waiting_stock import stock_for_new_products
 from gateway.errors import PermanentError, TransientError
 from gateway.events import ArticlesPush, OrdersPush, StockChanged, StockPush, StockResync
 from gateway.jobs.execute import Outcome
@@ -103,19 +104,21 @@ class _StockPusher:
             except Exception as exc:  # noqa: BLE001 - the shop failing now: try the pass again later
                 self.later.append(str(exc) or type(exc).__name__)
                 continue
-            done = []
+            done, waiting = [], []
             for level, result in zip(levels, results, strict=True):
                 if result.ok:
                     done.append((level.article_no, versions[level.article_no]))
                     self.sent += 1
                 elif result.transient:
                     self.later.append(result.error or "")
-                else:  # not in this shop: nothing to update, and nothing to try again
-                    done.append((level.article_no, versions[level.article_no]))
+                else:  # not in this shop (yet): the level waits for the product to appear
+                    waiting.append((level.article_no, versions[level.article_no]))
                     self.not_in_shop_count += 1
                     if len(self.not_in_shop) < EXAMPLES:
                         self.not_in_shop.append(f"{level.article_no}: {result.error}")
             await store.clear_pending_stock(ctx.tenant.id, done)
+            if waiting:
+                await store.park_stock(ctx.tenant.id, waiting)
 
 
 async def resync_stock(gw: Gateway, event: StockResync) -> Outcome:
@@ -162,6 +165,7 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
         outcome["created" if shop_id is None else "updated"].append(article.article_no)
         await ctx.remember("imported", article.article_no, new_id, written)
         await _expect_echo(ctx, new_id, article.article_no)
+    await stock_for_new_products(ctx, outcome["created"], created=True)
     changed = outcome["created"] or outcome["updated"]
     return Outcome(status="done" if changed else "skipped", result={k: v[:EXAMPLES] for k, v in outcome.items()}
                    | {f"{k}_count": len(v) for k, v in outcome.items()})

@@ -556,7 +556,7 @@ class SQLiteStore:
             for tenant_id in tenant_ids:
                 conn.executemany(
                     "INSERT INTO stock_pending (tenant_id, article_no, version) VALUES (?, ?, ?)"
-                    " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version",
+                    " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0",
                     [(tenant_id, a, version) for a in articles],
                 )
             conn.execute(
@@ -582,7 +582,8 @@ class SQLiteStore:
             f"SELECT p.article_no, SUM(CASE WHEN {chosen} THEN l.available ELSE 0 END),"
             " COUNT(l.site), COALESCE(MAX(l.site != ''), 0), p.version FROM stock_pending AS p"
             " LEFT JOIN stock_levels AS l ON l.account_id = ? AND l.article_no = p.article_no"
-            " WHERE p.tenant_id = ? AND p.article_no > ? GROUP BY p.article_no ORDER BY p.article_no LIMIT ?",
+            " WHERE p.tenant_id = ? AND p.waiting = 0 AND p.article_no > ?"
+            " GROUP BY p.article_no ORDER BY p.article_no LIMIT ?",
             (*sites, account_id, tenant_id, after, limit),
         )
         return [(no, None if sites and kept and not per_site else available or 0, version)
@@ -594,14 +595,48 @@ class SQLiteStore:
             "DELETE FROM stock_pending WHERE tenant_id = ? AND article_no = ? AND version = ?",
             [(tenant_id, a, v) for a, v in sent]).rowcount)
 
+    async def park_stock(self, tenant_id: str, levels: list[tuple[str, int]]) -> None:
+        """Keep levels, (article number, version), the shop does not have the product for: they
+        wait for it instead of being sent on every push (a newer level is tried again)."""
+        await self._write(lambda conn: conn.executemany(
+            "UPDATE stock_pending SET waiting = 1 WHERE tenant_id = ? AND article_no = ? AND version = ?",
+            [(tenant_id, a, v) for a, v in levels]).rowcount)
+
+    async def wake_stock(self, tenant_id: str, article_nos: list[str]) -> int:
+        """The shop has these products now: their waiting levels are pending again. Answers how
+        many were waiting."""
+        return await self._write(lambda conn: conn.executemany(
+            "UPDATE stock_pending SET waiting = 0 WHERE tenant_id = ? AND article_no = ? AND waiting = 1",
+            [(tenant_id, a) for a in article_nos]).rowcount)
+
+    async def has_waiting_stock(self, tenant_id: str) -> bool:
+        row = await self._read_one("SELECT 1 FROM stock_pending WHERE tenant_id = ? AND waiting = 1 LIMIT 1",
+                                   (tenant_id,))
+        return row is not None
+
+    async def resend_stock(self, tenant_id: str, account_id: str, article_nos: list[str]) -> int:
+        """Mark the levels kept for these articles pending for one tenant (products it just
+        created); answers how many the gateway has a level for."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            return conn.executemany(
+                "INSERT INTO stock_pending (tenant_id, article_no, version)"
+                " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ? AND article_no = ?"
+                " GROUP BY article_no"
+                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0",
+                [(tenant_id, account_id, a) for a in article_nos]).rowcount
+
+        return await self._write(op)
+
     async def resend_all_stock(self, tenant_id: str, account_id: str) -> int:
-        """Mark every level kept for the account pending for one tenant ("update stock now")."""
+        """Mark every level kept for the account pending for one tenant ("update stock now"),
+        the waiting ones included."""
 
         def op(conn: sqlite3.Connection) -> int:
             return conn.execute(
                 "INSERT INTO stock_pending (tenant_id, article_no, version)"
                 " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ? GROUP BY article_no"
-                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version",
+                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0",
                 (tenant_id, account_id)).rowcount
 
         return await self._write(op)
