@@ -58,7 +58,6 @@ async def test_a_level_read_before_the_import_created_the_product_reaches_it(tmp
         assert any(r["not_in_shop_count"] == 1 for r in await stock_push_results(stack))
 
         await stack.set_settings(import_products=True)
-        stack.sim.info_flow.flag(["NEW-1"])  # a Specter user flags the article for the web shop
         status, _ = await stack.admin("POST", f"/tenants/{stack.tenant_id}/import")
         assert status == 202
         await shop_stock(stack, "NEW-1", 5)
@@ -77,3 +76,54 @@ async def test_a_level_waits_for_a_product_added_in_the_shop(tmp_path):
         # The gateway's own stock write is announced by the shop again: nothing more goes.
         pushes = await stock_push_results(stack)
         assert sum(r["sent"] for r in pushes) == 1, pushes
+
+
+async def import_events(stack: Stack) -> list:
+    return await stack.events(kind="import.products")
+
+
+async def test_import_brings_articles_an_earlier_pull_acknowledged(tmp_path):
+    async with running_stack(tmp_path, export_product_on_change=False) as stack:
+        await stack.specter_control("POST", "articles", [
+            {"articleNo": "A-1", "name": "Kopp", "priceExclVat": "50.00", "stock": {"1": 3}},
+            {"articleNo": "B-1", "name": "Fat", "priceExclVat": "80.00"}])
+        await stack.settle_all()  # read and acknowledged: Specter flags them no more
+        assert (await stack.specter_control("GET", "flags"))["articleInfo"] == []
+        assert await stack.driver.skus() == []
+
+        done = await cli(stack, "tenant", "set", stack.tenant_id, "--setting", "import_products=true")
+        assert done.returncode == 0, done.stderr
+        done = await cli(stack, "import", stack.tenant_id)
+        assert done.returncode == 0, done.stderr
+        await stack.settle_all()
+        assert sorted(await stack.driver.skus()) == ["A-1", "B-1"]
+        assert (await stack.driver.product("B-1")).name == "Fat"
+        await shop_stock(stack, "A-1", 3)
+        [event] = await import_events(stack)
+        assert event.status == "done" and event.result["articles"] == 2, event.result
+
+
+async def test_an_import_with_nothing_read_says_how_to_get_articles(tmp_path):
+    async with running_stack(tmp_path, export_product_on_change=False, import_products=True) as stack:
+        done = await cli(stack, "import", stack.tenant_id)
+        assert done.returncode == 0, done.stderr
+        await stack.settle_all()
+        [event] = await import_events(stack)
+        assert event.result["articles"] == 0
+        assert "flag the articles for the web shop" in event.result["help"]
+
+
+async def test_import_is_refused_when_import_products_is_off(tmp_path):
+    async with running_stack(tmp_path, export_product_on_change=False) as stack:
+        message = f"product import is off for shop '{stack.tenant_id}': turn on import_products first"
+        done = await cli(stack, "import", stack.tenant_id)
+        assert done.returncode != 0 and message in done.stderr, done.stderr
+
+        status, body = await stack.admin("POST", f"/tenants/{stack.tenant_id}/import")
+        assert status == 409 and message in str(body), body
+
+        token = await stack.inbound_token()  # the legacy connector's get_specter_articles URL
+        url = f"{stack.gateway.url}/shops/{stack.tenant_id}/get_specter_articles?token={token}"
+        async with stack.http.post(url) as r:
+            assert r.status == 409 and message in await r.text()
+        assert await import_events(stack) == []

@@ -33,6 +33,7 @@ import msgspec
 from gateway.errors import ConfigError
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
+from gateway.specter.wire import ArticleInfo
 from gateway.store.base import (
     AdminSession,
     AdminUser,
@@ -640,6 +641,24 @@ class SQLiteStore:
                 (tenant_id, account_id)).rowcount
 
         return await self._write(op)
+
+
+    # -- Specter's articles --------------------------------------------------------------------
+
+    async def store_article_infos(self, account_id: str, infos: list[ArticleInfo]) -> None:
+        """Keep the articles of a page read from Specter, replacing what was read before."""
+        now = time.time()
+        await self._write(lambda conn: conn.executemany(
+            "INSERT INTO specter_articles (account_id, article_no, info, read_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (account_id, article_no) DO UPDATE SET info = excluded.info, read_at = excluded.read_at",
+            [(account_id, i.article.article_no, msgspec.json.encode(i).decode(), now) for i in infos]).rowcount)
+
+    async def specter_articles(self, account_id: str, after: str, limit: int) -> list[ArticleInfo]:
+        """Up to ``limit`` kept articles of the account in article number order, after ``after``."""
+        rows = await self._read(
+            "SELECT info FROM specter_articles WHERE account_id = ? AND article_no > ? ORDER BY article_no LIMIT ?",
+            (account_id, after, limit))
+        return [msgspec.json.decode(row[0], type=ArticleInfo) for row in rows]
 
 
 # -- rows --------------------------------------------------------------------------------------
