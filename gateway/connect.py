@@ -29,6 +29,8 @@ def shop_topics(settings: TenantSettings, available: tuple[str, ...]) -> list[st
         wanted.add("order.deleted")
     if settings.export_product_on_change:
         wanted |= {"product.created", "product.updated"}
+    if settings.stock_sync:  # a stock level waiting for its product goes once the shop has it
+        wanted.add("product.created")
     if settings.delete_from_specter:
         wanted.add("product.deleted")
     return [topic for topic in available if topic in wanted]

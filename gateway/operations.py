@@ -6,10 +6,12 @@ progress and outcome in the event log, and can be transferred again when it fail
 
 from __future__ import annotations
 
+from gateway.engine.specter_pull import import_off
 from gateway.events import ExportCustomers, ExportProducts, ProductImport, ShopOrder, StockResync, TenantEvent
 from gateway.model import InvalidInput
 from gateway.services import Gateway
 from gateway.settings import Tenant
+from gateway.tenants import Conflict
 
 
 async def transfer_again(gw: Gateway, tenant_id: str, event_id: int | None = None) -> list[int]:
@@ -49,7 +51,10 @@ async def export_order(gw: Gateway, tenant: Tenant, order_id: str) -> int:
 
 
 async def import_products(gw: Gateway, tenant: Tenant) -> int:
-    """Import products from Specter into the shop, as the get_specter_articles URL does."""
+    """Import products from Specter into the shop, as the get_specter_articles URL does;
+    refused while the tenant's product import is off."""
+    if not tenant.settings.import_products:
+        raise Conflict(import_off(tenant))
     return await _record(gw, ProductImport(tenant_id=tenant.id, account_id=tenant.account_id))
 
 

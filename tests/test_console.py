@@ -228,6 +228,12 @@ async def test_transfer_again_from_the_event_page_runs_that_event_again(console,
 
 async def test_the_operation_buttons_record_their_events_and_open_their_page(console, running_gateway):
     await console.sign_in("vendor")
+    status, text, _ = await console.post(f"/admin/tenants/{TENANT}/run/import", {})
+    assert status == 409 and "turn on import_products first" in text
+    store = running_gateway.gateway.store
+    tenant = await store.get_tenant(TENANT)
+    await store.put_tenant(msgspec.structs.replace(
+        tenant, settings=msgspec.structs.replace(tenant.settings, import_products=True)))
     seen = {}
     for operation, form, kind in (("export", {"what": "customers", "mode": "all"}, "export.customers"),
                                   ("import", {}, "import.products"), ("stock", {}, "stock.resync")):

@@ -250,10 +250,10 @@ async def test_product_import_with_group_categories_is_idempotent(tmp_path, plat
         await stack.settle_all()  # an ordinary article-data pull: OLD-1 updated, NEW-1 not created
         assert await shop.product("NEW-1") is None
 
-        # get_specter_articles: the shop's own URL, as the legacy script was. Specter hands out
-        # flagged articles: a Specter user flags them for the web shop again.
+        # get_specter_articles: the shop's own URL, as the legacy script was. It brings every
+        # article the gateway has read from Specter.
+        await stack.set_settings(import_products=True)
         token = await stack.inbound_token()
-        stack.sim.info_flow.flag(["NEW-1", "OLD-1"])  # flagged, without a callback
         async with stack.http.post(f"{stack.gateway.url}/shops/{tenant_id}/get_specter_articles?token={token}") as r:
             assert r.status == 202
         await stack.settle_all()
@@ -268,7 +268,7 @@ async def test_product_import_with_group_categories_is_idempotent(tmp_path, plat
         events = await stack.settle_all()
         assert (await shop.skus(), await shop.categories()) == before
         last_push = max((e for e in events if e.kind == "articles.push"), key=lambda e: e.id)
-        assert last_push.result["unchanged_count"] == 1 and last_push.result["created_count"] == 0, last_push.result
+        assert last_push.result["unchanged_count"] == 2 and last_push.result["created_count"] == 0, last_push.result
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

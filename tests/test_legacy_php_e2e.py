@@ -195,6 +195,7 @@ async def test_the_shop_asks_for_the_bulk_export_and_the_product_import(tmp_path
             "article number 'EXP 2' has characters Specter cannot take (space)"
         ]
         assert [c.email for c in shop.stack.sim.customers.values()] == ["kund@example.se"]
+        await shop.stack.set_settings(import_products=True)
         code, out = await shop.php("get_specter_articles.php")
         assert "Product import started" in out
         assert [e.kind for e in await shop.stack.events() if e.kind == "import.products"] == ["import.products"]

@@ -8,6 +8,7 @@ product change that is only the shop's echo of a stock update is never exported.
 from __future__ import annotations
 
 from gateway.engine.context import TenantContext, fingerprint
+from gateway.engine.waiting_stock import stock_for_new_products
 from gateway.errors import PermanentError
 from gateway.events import ShopProduct
 from gateway.jobs.execute import Outcome
@@ -81,9 +82,15 @@ async def handle_product_event(gw: Gateway, event: ShopProduct) -> Outcome:
     product_id = event.object_id
     if event.action == "deleted":
         return await _delete(ctx, product_id)
-    if not ctx.settings.export_product_on_change:
+    # Stock levels read before the product existed in the shop wait for it.
+    stock_waits = await gw.store.has_waiting_stock(ctx.tenant.id)
+    if not ctx.settings.export_product_on_change and not stock_waits:
         return Outcome(status="skipped", result={"reason": "export product on change is off"})
     articles = await ctx.shop.fetch_product(product_id)
+    if stock_waits:
+        await stock_for_new_products(ctx, [a.article_no for a in articles if a.article_no], created=False)
+    if not ctx.settings.export_product_on_change:
+        return Outcome(status="skipped", result={"reason": "export product on change is off"})
     if not articles:
         return Outcome(status="skipped", result={"reason": "the product no longer exists in the shop"})
     refused = {a.shop_id or a.article_no or "?": p for a in articles if (p := export_problem(a))}

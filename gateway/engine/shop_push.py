@@ -11,6 +11,7 @@ import asyncio
 
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.products import exported_fields
+from gateway.engine.waiting_stock import stock_for_new_products
 from gateway.errors import PermanentError, TransientError
 from gateway.events import ArticlesPush, OrdersPush, StockChanged, StockPush, StockResync
 from gateway.jobs.execute import Outcome
@@ -40,8 +41,10 @@ async def push_stock(gw: Gateway, event: StockPush) -> Outcome:
             break
         if pusher.later:
             raise TransientError(f"{len(pusher.later)} stock updates must be tried again: {pusher.later[0]}")
+    unknown = pusher.site_unknown
     return Outcome(result={"sent": pusher.sent, "not_in_shop": pusher.not_in_shop,
-                           "not_in_shop_count": pusher.not_in_shop_count, "passes": passes})
+                           "not_in_shop_count": pusher.not_in_shop_count, "passes": passes,
+                           "site_unknown": unknown[:EXAMPLES], "site_unknown_count": len(unknown)})
 
 
 class _StockPusher:
@@ -54,6 +57,7 @@ class _StockPusher:
         self.sent = 0
         self.not_in_shop: list[str] = []
         self.not_in_shop_count = 0
+        self.site_unknown: list[str] = []
         self.later: list[str] = []
         self._after = ""
         self._take = asyncio.Lock()
@@ -65,7 +69,7 @@ class _StockPusher:
         await asyncio.gather(*(self._worker() for _ in range(in_flight)))
         return self._found_any
 
-    async def _next_chunk(self) -> list[tuple[str, int, int]]:
+    async def _next_chunk(self) -> list[tuple[str, int | None, int]]:
         ctx = self.ctx
         async with self._take:
             rows = await ctx.gw.store.pending_stock(ctx.tenant.id, ctx.tenant.account_id, ctx.settings.stock_sites,
@@ -77,14 +81,22 @@ class _StockPusher:
     async def _worker(self) -> None:
         ctx, store = self.ctx, self.ctx.gw.store
         while rows := await self._next_chunk():
-            hints = await store.mappings_by_specter_ids(ctx.tenant.id, "article", [a for a, _, _ in rows])
+            # A total kept from before levels were kept per site says nothing about the chosen
+            # sites: the shop keeps what it has rather than getting a made-up 0.
+            unknown = [(a, v) for a, available, v in rows if available is None]
+            if unknown:
+                self.site_unknown += [a for a, _ in unknown]
+                await store.clear_pending_stock(ctx.tenant.id, unknown)
+            versions = {a: v for a, available, v in rows if available is not None}
+            hints = await store.mappings_by_specter_ids(ctx.tenant.id, "article", list(versions))
             levels = [
                 StockLevel(article_no=a, available=max(0, available),  # a shop cannot sell fewer than none
                            shop_id=hints[a].shop_id if a in hints else "",
                            parent_shop_id=hints[a].parent_shop_id if a in hints else "")
-                for a, available, _ in rows
+                for a, available, _ in rows if available is not None
             ]
-            versions = {a: v for a, _, v in rows}
+            if not levels:
+                continue
             try:
                 results = await ctx.shop.update_stock(levels)
             except PermanentError:
@@ -92,19 +104,21 @@ class _StockPusher:
             except Exception as exc:  # noqa: BLE001 - the shop failing now: try the pass again later
                 self.later.append(str(exc) or type(exc).__name__)
                 continue
-            done = []
+            done, waiting = [], []
             for level, result in zip(levels, results, strict=True):
                 if result.ok:
                     done.append((level.article_no, versions[level.article_no]))
                     self.sent += 1
                 elif result.transient:
                     self.later.append(result.error or "")
-                else:  # not in this shop: nothing to update, and nothing to try again
-                    done.append((level.article_no, versions[level.article_no]))
+                else:  # not in this shop (yet): the level waits for the product to appear
+                    waiting.append((level.article_no, versions[level.article_no]))
                     self.not_in_shop_count += 1
                     if len(self.not_in_shop) < EXAMPLES:
                         self.not_in_shop.append(f"{level.article_no}: {result.error}")
             await store.clear_pending_stock(ctx.tenant.id, done)
+            if waiting:
+                await store.park_stock(ctx.tenant.id, waiting)
 
 
 async def resync_stock(gw: Gateway, event: StockResync) -> Outcome:
@@ -151,6 +165,7 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
         outcome["created" if shop_id is None else "updated"].append(article.article_no)
         await ctx.remember("imported", article.article_no, new_id, written)
         await _expect_echo(ctx, new_id, article.article_no)
+    await stock_for_new_products(ctx, outcome["created"], created=True)
     changed = outcome["created"] or outcome["updated"]
     return Outcome(status="done" if changed else "skipped", result={k: v[:EXAMPLES] for k, v in outcome.items()}
                    | {f"{k}_count": len(v) for k, v in outcome.items()})

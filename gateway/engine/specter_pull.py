@@ -12,8 +12,9 @@ from __future__ import annotations
 import secrets
 import time
 from functools import partial
+from typing import Any
 
-from gateway.errors import ConfigError
+from gateway.errors import ConfigError, PermanentError
 from gateway.events import (
     ArticlesChanged,
     ArticlesPush,
@@ -30,7 +31,7 @@ from gateway.model import OrderStatusUpdate
 from gateway.services import Gateway
 from gateway.settings import SpecterAccount, Tenant
 from gateway.specter.client import read_with_recovery
-from gateway.store.base import Batch, EventFilter
+from gateway.store.base import Batch
 
 MAX_ROUNDS = 1000  # pages per pull: a bound, far above any real catalogue
 
@@ -61,16 +62,16 @@ async def _acknowledged(gw: Gateway, account: SpecterAccount, flow: str, batch_n
 async def pull_stock(gw: Gateway, event: StockChanged) -> Outcome:
     account, tenants = await _account_and_tenants(gw, event.account_id)
     receivers = [t for t in tenants if t.settings.stock_sync]
-    # Per stock site only when some shop takes its stock from chosen sites; else Specter's sum.
-    per_site = any(t.settings.stock_sites for t in receivers)
+    # Always per stock site: each shop gets the sum of its own chosen sites, and choosing other
+    # sites later needs no new read from Specter.
     client = await gw.specter(account)
-    read = partial(client.read_stock_changes, multiple_sites=per_site)
+    read = partial(client.read_stock_changes, multiple_sites=True)
     articles = 0
     for _ in range(MAX_ROUNDS):
         wanted = new_batch_no()
         changes, batch_no = await read_with_recovery(read, wanted)
         if changes:
-            levels = [(c.article_no, c.stock_site if per_site else "", c.available) for c in changes]
+            levels = [(c.article_no, c.stock_site, c.available) for c in changes]
             now = time.time()
             batch = Batch(account_id=account.id, flow="stock", batch_no=batch_no, state="stored",
                           created_at=now, updated_at=now)
@@ -87,44 +88,56 @@ async def pull_stock(gw: Gateway, event: StockChanged) -> Outcome:
 # -- article data --------------------------------------------------------------------------------
 
 
+NONE_FLAGGED = ("Specter hands out only articles flagged for the web shop, and has flagged none since this gateway "
+                "started. In Specter, flag the articles for the web shop, then import again.")
+IMPORT_PAGE = 100  # articles per push of a product import
+
+
 async def pull_articles(gw: Gateway, event: ArticlesChanged) -> Outcome:
-    """Article data changed in Specter: read every page, hand each page to the shops."""
+    """Article data changed in Specter: read every page, keep it, hand each page to the shops."""
     account, tenants = await _account_and_tenants(gw, event.account_id)
-    # A shop whose import was asked for and has not run yet imports from this read as well:
-    # otherwise this read would take the flagged articles from under it.
-    importing = {t.id for t in tenants if await _import_waiting(gw, t)}
-    return await _read_articles(gw, account, tenants, importing=importing)
-
-
-async def _import_waiting(gw: Gateway, tenant: Tenant) -> bool:
-    for status in ("pending", "retry"):
-        query = EventFilter(tenant_id=tenant.id, kind=ProductImport.kind, status=status, limit=1)
-        if await gw.store.list_events(query):
-            return True
-    return False
+    return await _read_articles(gw, account, tenants)
 
 
 async def import_products(gw: Gateway, event: ProductImport) -> Outcome:
     """The ``get_specter_articles`` pull: bring Specter's articles into one shop, creating what
     it lacks. Specter hands out only flagged articles, and reading them un-flags them for the
-    whole account, so the other shops on the account get the same pages as ordinary updates."""
+    whole account, so the gateway keeps every article it has read: the shop gets all of them,
+    what Specter flags now included (read first, for every shop, as an ordinary update)."""
     tenant = await gw.tenant(event.tenant_id)
+    if not tenant.settings.import_products:
+        raise PermanentError(import_off(tenant))
     account, tenants = await _account_and_tenants(gw, tenant.account_id)
-    return await _read_articles(gw, account, tenants, importing={tenant.id})
+    flagged = await _read_articles(gw, account, [t for t in tenants if t.id != tenant.id])
+    from_store, after = 0, ""
+    while page := await gw.store.specter_articles(account.id, after, IMPORT_PAGE):
+        await gw.submit([ArticlesPush(tenant_id=tenant.id, account_id=tenant.account_id, items=page,
+                                      importing=True).to_new_event()])
+        from_store += len(page)
+        after = page[-1].article.article_no
+    result: dict[str, Any] = {"articles": from_store, "flagged": (flagged.result or {}).get("articles", 0)}
+    if not from_store:
+        result["help"] = NONE_FLAGGED
+    return Outcome(result=result)
 
 
-async def _read_articles(gw: Gateway, account: SpecterAccount, tenants: list[Tenant], importing: set[str]) -> Outcome:
-    receivers = [t for t in tenants if t.settings.article_sync or t.settings.import_products or t.id in importing]
+def import_off(tenant: Tenant) -> str:
+    return f"product import is off for shop {tenant.id!r}: turn on import_products first"
+
+
+async def _read_articles(gw: Gateway, account: SpecterAccount, tenants: list[Tenant]) -> Outcome:
+    receivers = [t for t in tenants if t.settings.article_sync or t.settings.import_products]
     client = await gw.specter(account)
     pages = articles = 0
     for _ in range(MAX_ROUNDS):
         wanted = new_batch_no()
         page, batch_no = await read_with_recovery(client.read_article_infos, wanted)
         if page.items:
-            # Stored as one event per shop, in one transaction, before the batch is acknowledged.
+            # Kept, and stored as one event per shop in one transaction, before the batch is
+            # acknowledged.
+            await gw.store.store_article_infos(account.id, page.items)
             await gw.submit([ArticlesPush(tenant_id=t.id, account_id=t.account_id, items=page.items,
-                                          batch_no=batch_no, importing=t.id in importing).to_new_event()
-                             for t in receivers])
+                                          batch_no=batch_no).to_new_event() for t in receivers])
             pages += 1
             articles += len(page.items)
         await client.ack_article_infos(batch_no)

@@ -33,6 +33,7 @@ import msgspec
 from gateway.errors import ConfigError
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
+from gateway.specter.wire import ArticleInfo
 from gateway.store.base import (
     AdminSession,
     AdminUser,
@@ -556,7 +557,7 @@ class SQLiteStore:
             for tenant_id in tenant_ids:
                 conn.executemany(
                     "INSERT INTO stock_pending (tenant_id, article_no, version) VALUES (?, ?, ?)"
-                    " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version",
+                    " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0",
                     [(tenant_id, a, version) for a in articles],
                 )
             conn.execute(
@@ -571,18 +572,23 @@ class SQLiteStore:
         return await self._write(op)
 
     async def pending_stock(self, tenant_id: str, account_id: str, sites: list[str], limit: int,
-                            after: str = "") -> list[tuple[str, int, int]]:
+                            after: str = "") -> list[tuple[str, int | None, int]]:
         """Up to ``limit`` (article number, available, version) the tenant has yet to receive,
         in article number order from after ``after``: the available quantity summed over its
-        stock sites (all when ``sites`` is empty)."""
-        site_filter = f" AND l.site IN ({', '.join('?' * len(sites))})" if sites else ""
+        chosen stock sites (every site when ``sites`` is empty). None for an article kept only as
+        a total without its sites (read before levels were kept per site) when sites are chosen:
+        its level for those sites is unknown until Specter flags it again."""
+        chosen = f"l.site IN ({', '.join('?' * len(sites))})" if sites else "1"
         rows = await self._read(
-            "SELECT p.article_no, COALESCE(SUM(l.available), 0), p.version FROM stock_pending AS p"
-            " LEFT JOIN stock_levels AS l ON l.account_id = ? AND l.article_no = p.article_no" + site_filter +
-            " WHERE p.tenant_id = ? AND p.article_no > ? GROUP BY p.article_no ORDER BY p.article_no LIMIT ?",
-            (account_id, *sites, tenant_id, after, limit),
+            f"SELECT p.article_no, SUM(CASE WHEN {chosen} THEN l.available ELSE 0 END),"
+            " COUNT(l.site), COALESCE(MAX(l.site != ''), 0), p.version FROM stock_pending AS p"
+            " LEFT JOIN stock_levels AS l ON l.account_id = ? AND l.article_no = p.article_no"
+            " WHERE p.tenant_id = ? AND p.waiting = 0 AND p.article_no > ?"
+            " GROUP BY p.article_no ORDER BY p.article_no LIMIT ?",
+            (*sites, account_id, tenant_id, after, limit),
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(no, None if sites and kept and not per_site else available or 0, version)
+                for no, available, kept, per_site, version in rows]
 
     async def clear_pending_stock(self, tenant_id: str, sent: list[tuple[str, int]]) -> None:
         """Forget what a tenant received, (article number, version): a newer level stays pending."""
@@ -590,17 +596,69 @@ class SQLiteStore:
             "DELETE FROM stock_pending WHERE tenant_id = ? AND article_no = ? AND version = ?",
             [(tenant_id, a, v) for a, v in sent]).rowcount)
 
+    async def park_stock(self, tenant_id: str, levels: list[tuple[str, int]]) -> None:
+        """Keep levels, (article number, version), the shop does not have the product for: they
+        wait for it instead of being sent on every push (a newer level is tried again)."""
+        await self._write(lambda conn: conn.executemany(
+            "UPDATE stock_pending SET waiting = 1 WHERE tenant_id = ? AND article_no = ? AND version = ?",
+            [(tenant_id, a, v) for a, v in levels]).rowcount)
+
+    async def wake_stock(self, tenant_id: str, article_nos: list[str]) -> int:
+        """The shop has these products now: their waiting levels are pending again. Answers how
+        many were waiting."""
+        return await self._write(lambda conn: conn.executemany(
+            "UPDATE stock_pending SET waiting = 0 WHERE tenant_id = ? AND article_no = ? AND waiting = 1",
+            [(tenant_id, a) for a in article_nos]).rowcount)
+
+    async def has_waiting_stock(self, tenant_id: str) -> bool:
+        row = await self._read_one("SELECT 1 FROM stock_pending WHERE tenant_id = ? AND waiting = 1 LIMIT 1",
+                                   (tenant_id,))
+        return row is not None
+
+    async def resend_stock(self, tenant_id: str, account_id: str, article_nos: list[str]) -> int:
+        """Mark the levels kept for these articles pending for one tenant (products it just
+        created); answers how many the gateway has a level for."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            return conn.executemany(
+                "INSERT INTO stock_pending (tenant_id, article_no, version)"
+                " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ? AND article_no = ?"
+                " GROUP BY article_no"
+                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0",
+                [(tenant_id, account_id, a) for a in article_nos]).rowcount
+
+        return await self._write(op)
+
     async def resend_all_stock(self, tenant_id: str, account_id: str) -> int:
-        """Mark every level kept for the account pending for one tenant ("update stock now")."""
+        """Mark every level kept for the account pending for one tenant ("update stock now"),
+        the waiting ones included."""
 
         def op(conn: sqlite3.Connection) -> int:
             return conn.execute(
                 "INSERT INTO stock_pending (tenant_id, article_no, version)"
                 " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ? GROUP BY article_no"
-                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version",
+                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0",
                 (tenant_id, account_id)).rowcount
 
         return await self._write(op)
+
+
+    # -- Specter's articles --------------------------------------------------------------------
+
+    async def store_article_infos(self, account_id: str, infos: list[ArticleInfo]) -> None:
+        """Keep the articles of a page read from Specter, replacing what was read before."""
+        now = time.time()
+        await self._write(lambda conn: conn.executemany(
+            "INSERT INTO specter_articles (account_id, article_no, info, read_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (account_id, article_no) DO UPDATE SET info = excluded.info, read_at = excluded.read_at",
+            [(account_id, i.article.article_no, msgspec.json.encode(i).decode(), now) for i in infos]).rowcount)
+
+    async def specter_articles(self, account_id: str, after: str, limit: int) -> list[ArticleInfo]:
+        """Up to ``limit`` kept articles of the account in article number order, after ``after``."""
+        rows = await self._read(
+            "SELECT info FROM specter_articles WHERE account_id = ? AND article_no > ? ORDER BY article_no LIMIT ?",
+            (account_id, after, limit))
+        return [msgspec.json.decode(row[0], type=ArticleInfo) for row in rows]
 
 
 # -- rows --------------------------------------------------------------------------------------

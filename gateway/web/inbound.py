@@ -92,4 +92,8 @@ async def product_import_pull(request: Request) -> Response:
     token = request.query_params.get("token", "")
     if not hmac.compare_digest(token.encode(), tenant.inbound_token.encode()):
         return error(401, "missing or wrong token")
-    return JSONResponse({"event_id": await operations.import_products(gw, tenant)}, status_code=202)
+    try:
+        event_id = await operations.import_products(gw, tenant)
+    except Exception as exc:  # noqa: BLE001 - from_exception re-raises what is not the caller's fault
+        return from_exception(exc)  # the import is off: 409 with the reason
+    return JSONResponse({"event_id": event_id}, status_code=202)

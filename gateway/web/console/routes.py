@@ -25,7 +25,7 @@ from gateway.secrets import MASK
 from gateway.services import Gateway
 from gateway.settings import Tenant
 from gateway.store.base import OPEN_STATUSES, Event, EventFilter, EventStatus
-from gateway.tenants import TenantService
+from gateway.tenants import Conflict, TenantService
 from gateway.web.console import auth, forms
 from gateway.web.console.auth import signed_in
 from gateway.web.console.connection import check_shop, register
@@ -269,7 +269,10 @@ async def start_operation(request: Request) -> Response:
         except InvalidInput as exc:
             return PlainTextResponse(str(exc), 422)
     elif operation == "import":
-        event_id = await operations.import_products(gw, tenant)
+        try:
+            event_id = await operations.import_products(gw, tenant)
+        except Conflict as exc:  # the import is off
+            return PlainTextResponse(str(exc), 409)
     elif operation == "stock":
         event_id = await operations.resync_stock(gw, tenant)
     else:

@@ -1,0 +1,48 @@
+"""The store's stock levels per stock site, on a real SQLite file."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from gateway.secrets import Cipher
+from gateway.store.base import Batch
+from gateway.store.sqlite import SQLiteStore
+
+
+@pytest.fixture
+async def store(tmp_path: Path):
+    store = SQLiteStore(tmp_path / "gateway.db", Cipher(Fernet.generate_key()))
+    await store.open()
+    yield store
+    await store.close()
+
+
+def batch(no: str) -> Batch:
+    now = time.time()
+    return Batch(account_id="acct", flow="stock", batch_no=no, state="stored", created_at=now, updated_at=now)
+
+
+async def levels(store: SQLiteStore, sites: list[str]) -> dict[str, int | None]:
+    return {no: level for no, level, _ in await store.pending_stock("shop", "acct", sites, 100)}
+
+
+async def test_levels_are_summed_over_the_chosen_sites_or_all(store):
+    await store.store_stock("acct", [("A", "1", 4), ("A", "2", 3), ("B", "1", 6)], ["shop"], batch("1"))
+    assert await levels(store, []) == {"A": 7, "B": 6}
+    assert await levels(store, ["1"]) == {"A": 4, "B": 6}
+    assert await levels(store, ["2"]) == {"A": 3, "B": 0}  # B has nothing on site 2
+    assert await levels(store, ["1", "2"]) == {"A": 7, "B": 6}
+
+
+async def test_a_total_kept_without_its_sites_is_never_taken_for_zero(store):
+    # A level read before levels were kept per site: Specter's total, site ''.
+    await store.store_stock("acct", [("OLD", "", 9)], ["shop"], batch("1"))
+    assert await levels(store, []) == {"OLD": 9}
+    assert await levels(store, ["1"]) == {"OLD": None}  # unknown for site 1, not 0
+    # Specter flags it again and it is read per site: known from then on.
+    await store.store_stock("acct", [("OLD", "1", 5), ("OLD", "2", 4)], ["shop"], batch("2"))
+    assert await levels(store, ["1"]) == {"OLD": 5}
