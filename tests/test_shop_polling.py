@@ -54,7 +54,7 @@ async def test_a_platform_that_cannot_list_changed_orders_is_not_asked(gateway_c
         for _ in range(2):  # the first look and a later one
             assert await poll_once(gw) == 3  # Specter's three pulls, nothing from the shop
         assert [operation for operation, _ in memo_platform.ASKED] == ["open_shop"]
-        assert await gw.store.mapping_by_shop_id("m1", "cursor", "orders") is None
+        assert await gw.store.get_cursor("m1", "orders") is None
         assert "changed orders failed" not in caplog.text
     finally:
         await gw.close()

@@ -1,12 +1,14 @@
 """Orders, shop to Specter: exactly once, however often the webhook fires or a job is retried.
 
-Once per order: jobs on one order never overlap (the event's subject), the id map records
-Specter's order id before the number is written back, and Specter's own duplicate control on
+Once per order: jobs on one order never overlap (the event's subject), the order's binding
+records Specter's order id before the number is written back, and Specter's own duplicate control on
 the external order number catches an order whose answer was lost (a timeout after Specter
 stored it).
 """
 
 from __future__ import annotations
+
+import time
 
 from gateway.engine.context import TenantContext
 from gateway.engine.customers import ensure_customer
@@ -40,7 +42,7 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
     order_id, action = event.object_id, event.action
     if action == "deleted":
         return await _delete(ctx, order_id)
-    known = await ctx.mapping("order", order_id)
+    known = await ctx.binding("order", order_id)
     if known is not None:
         await ctx.shop.set_specter_order_no(order_id, known.specter_id)
         return Outcome(status="skipped", result={"reason": "already in Specter", "specter_order_id": known.specter_id})
@@ -69,12 +71,10 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
             raise
         specter_id = exc.existing_order_id  # stored by an earlier attempt whose answer was lost
         notes.append("Specter already had this order (an earlier attempt's answer was lost)")
-    # An order's fingerprint is the external order number it went with (needed to delete it
-    # later); Specter's status changes name it by that number or by Specter's own order number.
-    await ctx.remember("order", order_id, specter_id, external_no)
-    await ctx.remember("order_ext", order_id, external_no)
-    if order_no:
-        await ctx.remember("order_no", order_id, order_no)
+    # The external order number is needed to delete it later; Specter's status changes name it
+    # by that number or by Specter's own order number.
+    await ctx.bind("order", order_id, specter_id=specter_id, specter_no=order_no, external_no=external_no,
+                   to_specter_at=time.time())
     await ctx.shop.set_specter_order_no(order_id, specter_id)
     return Outcome(
         result={
@@ -90,11 +90,11 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
 async def _delete(ctx: TenantContext, order_id: str) -> Outcome:
     if not ctx.settings.delete_order:
         return Outcome(status="skipped", result={"reason": "delete order is off"})
-    known = await ctx.mapping("order", order_id)
+    known = await ctx.binding("order", order_id)
     if known is None:
         return Outcome(status="skipped", result={"reason": "Specter never got this order"})
-    number = known.fingerprint or order_id  # the external order number it was sent with
+    number = known.external_no or order_id
     await ctx.specter.delete_order(number)
-    await ctx.gw.store.remove_mapping(ctx.tenant.id, "order", order_id)
+    await ctx.gw.store.remove_binding(ctx.tenant.id, "order", order_id)
     return Outcome(result={"deleted": number})
 

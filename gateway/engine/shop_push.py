@@ -8,6 +8,7 @@ under way are sent again), in batches of 100, a few requests in flight per shop.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.products import exported_fields
@@ -77,7 +78,7 @@ class _StockPusher:
     async def _worker(self) -> None:
         ctx, store = self.ctx, self.ctx.gw.store
         while rows := await self._next_chunk():
-            hints = await store.mappings_by_specter_ids(ctx.tenant.id, "article", [a for a, _, _ in rows])
+            hints = await store.bindings_by_specter_nos(ctx.tenant.id, "article", [a for a, _, _ in rows])
             levels = [
                 StockLevel(article_no=a, available=max(0, available),  # a shop cannot sell fewer than none
                            shop_id=hints[a].shop_id if a in hints else "",
@@ -142,14 +143,15 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
             if shop_id is None or settings.move_product_to_group_category:
                 category_id = categories[code]
         written = fingerprint([[getattr(article, f) for f in sorted(wanted)], category_id])
-        known = await ctx.mapping("imported", article.article_no)
-        if shop_id is not None and known is not None and known.fingerprint == written:
+        known = await ctx.binding("article", shop_id) if shop_id is not None else None
+        if known is not None and known.to_shop_fp == written:
             outcome["unchanged"].append(article.article_no)
             continue
         new_id = await ctx.shop.upsert_product(article, category_id=category_id,
                                                fields=wanted if shop_id else frozenset(Article.__struct_fields__))
         outcome["created" if shop_id is None else "updated"].append(article.article_no)
-        await ctx.remember("imported", article.article_no, new_id, written)
+        await ctx.bind("article", new_id, specter_no=article.article_no, to_shop_fp=written, to_shop_at=time.time(),
+                       **({"origin": "specter"} if shop_id is None else {}))
         await _expect_echo(ctx, new_id, article.article_no)
     changed = outcome["created"] or outcome["updated"]
     return Outcome(status="done" if changed else "skipped", result={k: v[:EXAMPLES] for k, v in outcome.items()}
@@ -161,8 +163,9 @@ async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> Non
     product as it is now, so that echo is not exported back to Specter."""
     for article in await ctx.shop.fetch_product(shop_id):
         if article.article_no == article_no:
-            await ctx.remember("article", article.shop_id or shop_id, article_no,
-                               fingerprint(exported_fields(article)), article.parent_shop_id or "")
+            await ctx.bind("article", article.shop_id or shop_id, specter_no=article_no,
+                           parent_shop_id=article.parent_shop_id or "",
+                           to_specter_fp=fingerprint(exported_fields(article)), to_specter_at=time.time())
 
 
 # -- order status --------------------------------------------------------------------------------
@@ -180,8 +183,7 @@ async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
         if update.deleted:
             # Gone from Specter: the shop's "order deleted" that cancelling may fire must not
             # send Specter a delete of its own.
-            for kind in ("order", "order_ext", "order_no"):
-                await ctx.gw.store.remove_mapping(ctx.tenant.id, kind, order_id)
+            await ctx.gw.store.remove_binding(ctx.tenant.id, "order", order_id)
         applied.append({"order": order_id, "delivered": update.delivered, "deleted": update.deleted,
                         "tracking": update.tracking_numbers})
     if not applied:
@@ -193,10 +195,11 @@ async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
 async def _shop_order(ctx: TenantContext, update: OrderStatusUpdate) -> str | None:
     """The shop order a Specter order change is about: by the external order number the gateway
     sent, else by Specter's order number."""
-    for kind, key in (("order_ext", update.external_order_no), ("order_no", update.specter_order_no),
-                      ("order", update.specter_order_no)):
-        if key:
-            mapping = await ctx.mapping_by_specter_id(kind, key)
-            if mapping is not None:
-                return mapping.shop_id
-    return None
+    store, tenant = ctx.gw.store, ctx.tenant
+    found = None
+    if update.external_order_no:
+        found = await store.order_binding_by_external(tenant.id, tenant.account_id, update.external_order_no)
+    if found is None and update.specter_order_no:
+        found = (await store.binding_by_specter_no(tenant.id, "order", update.specter_order_no)
+                 or await store.binding_by_specter_id(tenant.id, "order", update.specter_order_no))
+    return found.shop_id if found else None
