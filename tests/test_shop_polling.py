@@ -37,10 +37,13 @@ async def test_an_order_whose_webhook_never_came_is_found_by_polling(tmp_path):
         [sent] = stack.sim.orders.values()
         assert sent.external_order_no == str(order["number"]) != str(history["number"])
 
-        await poll_once(stack.gw)  # the same order found again: nothing new
+        await poll_once(stack.gw)  # found again, changed by the number written back: nothing to do
         events = await stack.settle()
         assert len(stack.sim.orders) == 1
-        assert [e.payload["data"]["found_by"] for e in events if e.kind == "shop.order"] == ["poll"]
+        found = sorted((e.payload["data"]["found_by"], e.status) for e in events if e.kind == "shop.order")
+        assert found == [("poll", "done"), ("poll", "skipped")]
+        await poll_once(stack.gw)  # unchanged since: nothing new at all
+        assert len([e for e in await stack.settle() if e.kind == "shop.order"]) == 2
 
 
 async def test_a_platform_that_cannot_list_changed_orders_is_not_asked(gateway_config, caplog):

@@ -50,6 +50,10 @@ class TenantContext:
         (leaving the others, e.g. the other direction's fingerprint, as they are)."""
         await self.gw.store.put_bindings([self.new_binding(kind, shop_id, **fields)], columns=frozenset(fields))
 
+    async def mark(self, kind: BindingKind, shop_id: str, **columns: Any) -> bool:
+        """Change some columns of an existing binding; answer whether there was one."""
+        return await self.gw.store.update_binding(self.tenant.id, kind, shop_id, **columns)
+
 
 def fingerprint(obj: Any) -> str:
     """A short hash of what was sent, to recognise an unchanged object (and the shop's echo of

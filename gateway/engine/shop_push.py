@@ -11,12 +11,14 @@ import asyncio
 import time
 
 from gateway.engine.context import TenantContext, fingerprint
+from gateway.engine.orders import write_order_no
 from gateway.engine.products import exported_fields
 from gateway.errors import PermanentError, TransientError
 from gateway.events import ArticlesPush, OrdersPush, StockChanged, StockPush, StockResync
 from gateway.jobs.execute import Outcome
 from gateway.model import Article, OrderStatusUpdate, StockLevel
 from gateway.services import Gateway
+from gateway.store.base import Binding
 
 STOCK_BATCH = 100  # articles per shop request
 EXAMPLES = 20  # how many article numbers a result names, at most
@@ -175,10 +177,15 @@ async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
     applied, elsewhere = [], 0
     for update in event.updates:
-        order_id = await _shop_order(ctx, update)
-        if order_id is None:
+        bound = await _shop_order(ctx, update)
+        if bound is None:
             elsewhere += 1  # another shop's order on the same Specter account
             continue
+        order_id = bound.shop_id
+        if not bound.specter_no and update.specter_order_no and not update.deleted:
+            # An order adopted after a lost answer: Specter's number is known only now.
+            await ctx.mark("order", order_id, specter_no=update.specter_order_no)
+            await write_order_no(ctx, order_id, update.specter_order_no)
         await ctx.shop.set_order_status(order_id, update)
         if update.deleted:
             # Gone from Specter: the shop's "order deleted" that cancelling may fire must not
@@ -192,7 +199,7 @@ async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
     return Outcome(result={"applied": applied, "other_shops": elsewhere})
 
 
-async def _shop_order(ctx: TenantContext, update: OrderStatusUpdate) -> str | None:
+async def _shop_order(ctx: TenantContext, update: OrderStatusUpdate) -> Binding | None:
     """The shop order a Specter order change is about: by the external order number the gateway
     sent, else by Specter's order number."""
     store, tenant = ctx.gw.store, ctx.tenant
@@ -202,4 +209,4 @@ async def _shop_order(ctx: TenantContext, update: OrderStatusUpdate) -> str | No
     if found is None and update.specter_order_no:
         found = (await store.binding_by_specter_no(tenant.id, "order", update.specter_order_no)
                  or await store.binding_by_specter_id(tenant.id, "order", update.specter_order_no))
-    return found.shop_id if found else None
+    return found

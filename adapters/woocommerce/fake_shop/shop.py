@@ -9,7 +9,7 @@ from typing import Any
 
 from .resources import apply_product, merge_meta, order_json, product_json
 from .state import ORDER_STATUSES, STOCK_REDUCING, Events, FakeState
-from .wire import InvalidRequest, now
+from .wire import InvalidRequest, modified_after, now
 
 
 class Shop:
@@ -73,6 +73,6 @@ class Shop:
         for key in ("customer_note", "transaction_id"):
             if key in fields:
                 order[key] = fields[key]
-        order["date_modified"] = order["date_modified_gmt"] = now()
+        order["date_modified"] = order["date_modified_gmt"] = modified_after(order["date_modified_gmt"])
         return events
 

@@ -38,6 +38,13 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def modified_after(previous: str) -> str:
+    """The modification time of a write: now, but always after the previous one, since a real
+    shop's writes come at least a second apart and every one of them (meta included) moves it."""
+    later = dt.datetime.fromisoformat(previous).replace(tzinfo=dt.UTC) + dt.timedelta(seconds=1)
+    return max(now(), later.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
 def error(status: int, code: str, message: str, **data: Any) -> web.Response:
     return json_response({"code": code, "message": message, "data": {"status": status, **data}}, status)
 
