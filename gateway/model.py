@@ -243,7 +243,7 @@ class StockLevel(Model):
     article_no: NonEmpty
     available: int
     specter_id: str = ""
-    # Where the gateway last saw this article in the shop (from its id map), so an adapter can
+    # Where the gateway last saw this article in the shop (from its binding), so an adapter can
     # skip looking it up; empty when unknown.
     shop_id: str = ""
     parent_shop_id: str = ""

@@ -69,7 +69,7 @@ async def test_an_order_reaches_specter_once_and_its_number_is_written_back(tmp_
         assert stack.sim.articles["TS-1-RED"].name == "Tröja Röd"
         customer = stack.sim.customers[sent.customer_id]
         assert (customer.name, customer.email) == ("Åsa Öberg", "asa@example.se")
-        assert stack.fake.state.orders[order["uid"]]["externalOrderNumber"] == sent.order_id
+        assert stack.fake.state.orders[order["uid"]]["externalOrderNumber"] == sent.order_no
         assert not [e for e in events if e.status == "dead"], [(e.kind, e.last_error) for e in events]
         # Writing the number fired Order/changed once; its job found the number there already.
         assert stack.fake.state.calls.count("Order.set") == 1

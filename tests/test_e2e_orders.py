@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from gateway.engine.poller import poll_once
 from gateway.settings import DEFAULT_PAYMENT_TYPES
 from gateway.simulators.specter.faults import FaultConfig
 from tests.shops import BEFORE_ITEMS, CREATED_TWICE, DRAFT, PLATFORMS, platforms
+from tests.shops.woocommerce import woocommerce
 from tests.stack import SBM_ID, running_stack, wait_for
 
 RUNNERS = ["inprocess", "arq"]
@@ -36,7 +38,7 @@ async def test_an_order_reaches_specter_once_with_its_rows_and_the_number_comes_
         assert (customer.name, customer.email) == ("Åsa Öberg", "asa@example.se")
         assert customer.fields["firstName"] == "Åsa"  # arrived intact through Latin-1
 
-        assert (await shop.order(order.id)).specter_order_no == sent.order_id
+        assert (await shop.order(order.id)).specter_order_no == sent.order_no  # the number its users see
         assert not [e for e in events if e.status == "dead"], [(e.kind, e.last_error) for e in events]
 
 
@@ -58,7 +60,12 @@ async def test_lost_answer_and_three_deliveries_still_make_one_order(tmp_path, r
         assert len(exported) == 1
         assert "answer was lost" in " ".join(exported[0].result["notes"])
         assert stack.specter.state.request_counts[f"{SBM_ID}:neworderSubmit".lower()] == 2
-        assert (await stack.driver.order(order.id)).specter_order_no == sent.order_id
+        # The duplicate answer named Specter's id, not its number: that comes with the order's
+        # first change in Specter.
+        assert (await stack.driver.order(order.id)).specter_order_no == ""
+        await stack.specter_control("POST", f"orders/{sent.order_no}/status", {"statusId": "3"})
+        await stack.settle_all()
+        assert (await stack.driver.order(order.id)).specter_order_no == sent.order_no
 
 
 # Only shops that can announce an order before its rows exist (WooCommerce does; so does a PHP
@@ -163,3 +170,30 @@ async def test_deleted_shop_order_is_deleted_in_specter_only_when_set(tmp_path, 
         await stack.driver.delete_order(gone.id)
         await stack.settle()
         assert [o.external_order_no for o in stack.sim.orders.values()] == [kept.number]
+
+
+async def test_the_order_number_is_written_back_once_and_then_nothing(tmp_path):
+    """A write-back moves the order's modification time, so the next poll (and the write's own
+    webhook) bring the order again: when the shop already shows the number, nothing is written."""
+    async with running_stack(tmp_path) as stack:
+        shop = woocommerce(stack.driver)
+        await poll_once(stack.gw)  # the first look: orders placed after it are the poller's to find
+        await shop.create_product("TS-1")
+        order = await shop.place_order([("TS-1", 1)])
+        await stack.settle()
+        [sent] = stack.sim.orders.values()
+        assert sent.order_no != sent.order_id
+        assert (await shop.order(order.id)).specter_order_no == sent.order_no
+
+        def order_updates() -> int:
+            return sum(1 for d in shop.fake.state.deliveries
+                       if d["topic"] == "order.updated" and str(d["id"]) == order.id)
+
+        written = order_updates()
+        for _ in range(3):
+            await poll_once(stack.gw)
+            events = await stack.settle()
+        assert order_updates() == written, "the gateway wrote to an order that already showed its number"
+        polled = [e for e in events if e.kind == "shop.order" and e.payload["data"].get("found_by") == "poll"]
+        assert polled and all(e.status == "skipped" for e in polled), [(e.status, e.result) for e in polled]
+        assert len(stack.sim.orders) == 1

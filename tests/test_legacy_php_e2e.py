@@ -115,7 +115,7 @@ async def test_a_product_customer_and_order_made_in_the_php_shop_reach_specter(t
         assert sent.fields["externalOrderNo"] == "10001" and sent.customer_id == buyer.customer_id
         assert [(r.article_no, r.quantity, r.price_ex_vat) for r in sent.rows] == [
             ("TS-1", Decimal(2), Decimal("100.00")), ("FRAKT", Decimal(1), Decimal("49.00"))]
-        assert shop.sql("SELECT specter_order_no FROM orders WHERE id = ?", order) == [(sent.order_id,)]
+        assert shop.sql("SELECT specter_order_no FROM orders WHERE id = ?", order) == [(sent.order_no,)]
         assert not [e for e in events if e.status == "dead"], [(e.kind, e.last_error) for e in events]
 
 

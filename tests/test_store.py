@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from gateway.errors import ConfigError
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant, TenantSettings
-from gateway.store.base import Batch, EventFilter, IdMapping, NewEvent
+from gateway.store.base import Batch, Binding, Cursor, EventFilter, NewEvent
 from gateway.store.migrate import MIGRATIONS_DIR
 from gateway.store.sqlite import SQLiteStore
 
@@ -163,18 +163,22 @@ async def test_an_account_in_use_cannot_be_removed(store: SQLiteStore):
     assert await store.remove_account("acme-specter") is False
 
 
-async def test_removing_a_tenant_removes_its_mappings_and_events(store: SQLiteStore):
+async def test_removing_a_tenant_removes_its_bindings_cursors_and_events(store: SQLiteStore):
     await store.put_account(account())
     for tenant_id in ("acme-woo", "other-shop"):
         await store.put_tenant(tenant(id=tenant_id))
-        await store.put_mapping(IdMapping(tenant_id=tenant_id, kind="article", shop_id="1", specter_id="A1"))
+        await store.put_bindings([Binding(tenant_id=tenant_id, account_id="acme-specter", kind="article", shop_id="1",
+                                          specter_no="A1")])
+        await store.put_cursor(tenant_id, "orders", Cursor(last_look="2025-01-02T00:00:00", first_look="2025-01-01"))
         await store.record_events([NewEvent(kind="shop.order", tenant_id=tenant_id)])
 
     await store.remove_tenant("acme-woo")
 
-    assert await store.mapping_by_shop_id("acme-woo", "article", "1") is None
+    assert await store.get_binding("acme-woo", "article", "1") is None
+    assert await store.get_cursor("acme-woo", "orders") is None
     assert await store.list_events(EventFilter(tenant_id="acme-woo")) == []
-    assert await store.mapping_by_shop_id("other-shop", "article", "1") is not None
+    assert await store.get_binding("other-shop", "article", "1") is not None
+    assert await store.get_cursor("other-shop", "orders") is not None
     assert len(await store.list_events(EventFilter(tenant_id="other-shop"))) == 1
 
 
@@ -422,22 +426,113 @@ async def test_listing_and_counting_events(store: SQLiteStore):
     assert (await store.count_events())["pending"] == 5
 
 
-# -- mappings and batches ----------------------------------------------------------------------
+# -- bindings and batches ----------------------------------------------------------------------
 
 
-async def test_id_mappings_both_ways(store: SQLiteStore):
-    await store.put_mapping(
-        IdMapping(tenant_id="t1", kind="article", shop_id="17", specter_id="A-17", fingerprint="f1")
-    )
-    await store.put_mapping(
-        IdMapping(tenant_id="t1", kind="article", shop_id="17", specter_id="A-17b", fingerprint="f2")
-    )
-    found = await store.mapping_by_shop_id("t1", "article", "17")
-    assert (found.specter_id, found.fingerprint) == ("A-17b", "f2")
-    assert (await store.mapping_by_specter_id("t1", "article", "A-17b")).shop_id == "17"
-    assert await store.mapping_by_specter_id("t1", "article", "A-17") is None
-    assert await store.mapping_by_shop_id("t2", "article", "17") is None
-    assert await store.mapping_by_shop_id("t1", "customer", "17") is None
+async def test_bindings_are_found_both_ways_and_change_only_what_is_named(store: SQLiteStore):
+    await store.put_account(account())
+    await store.put_tenant(tenant(id="t1"))
+    await store.put_tenant(tenant(id="t2"))
+
+    def article(shop_id: str, **fields: object) -> Binding:
+        return Binding(tenant_id="t1", account_id="acme-specter", kind="article", shop_id=shop_id, **fields)
+
+    await store.put_bindings([article("17", specter_no="A-17", origin="t1", to_specter_fp="f1")])
+    # Another direction's write: changes its own columns and leaves the rest (origin included).
+    await store.put_bindings([article("17", specter_no="A-17b", origin="specter", to_shop_fp="w1")],
+                             columns=frozenset({"specter_no", "to_shop_fp"}))
+    found = await store.get_binding("t1", "article", "17")
+    assert found is not None
+    assert (found.specter_no, found.origin, found.to_specter_fp, found.to_shop_fp) == ("A-17b", "t1", "f1", "w1")
+    assert (await store.binding_by_specter_no("t1", "article", "A-17b")).shop_id == "17"
+    assert await store.binding_by_specter_no("t1", "article", "A-17") is None
+    assert await store.get_binding("t2", "article", "17") is None
+    assert await store.get_binding("t1", "customer", "17") is None
+
+    await store.put_bindings([article("18", specter_no="V-S", parent_shop_id="9"),
+                              article("19", specter_no="V-M", parent_shop_id="9")])
+    assert sorted(b.shop_id for b in await store.bindings_by_parent("t1", "article", "9")) == ["18", "19"]
+    assert sorted(await store.bindings_by_specter_nos("t1", "article", ["V-S", "V-M", "nope"])) == ["V-M", "V-S"]
+
+    assert await store.update_binding("t1", "article", "18", shop_stock=4, to_shop_fp="w2") is True
+    assert await store.update_binding("t1", "article", "404", shop_stock=4) is False
+    changed = await store.get_binding("t1", "article", "18")
+    assert changed is not None and (changed.shop_stock, changed.to_shop_fp, changed.specter_no) == (4, "w2", "V-S")
+    with pytest.raises(ValueError, match="account_id"):
+        await store.update_binding("t1", "article", "18", account_id="other")
+
+    order = Binding(tenant_id="t1", account_id="acme-specter", kind="order", shop_id="20", specter_id="5001",
+                    specter_no="70001", external_no="S1-20")
+    await store.put_bindings([order])
+    assert await store.order_binding_by_external("t1", "acme-specter", "S1-20") == await store.get_binding(
+        "t1", "order", "20")
+    assert await store.order_binding_by_external("t2", "acme-specter", "S1-20") is None
+    assert (await store.binding_by_specter_id("t1", "order", "5001")).shop_id == "20"
+    assert await store.remove_binding("t1", "order", "20") is True
+    assert await store.get_binding("t1", "order", "20") is None
+
+
+async def test_the_id_map_is_carried_into_bindings(tmp_path: Path, db_path: Path):
+    """A database at the schema before bindings, with every kind the id map held, upgrades
+    with each pair bound as it was."""
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    for source in MIGRATIONS_DIR.glob("*.sql"):
+        if int(source.name[:4]) <= 3:
+            shutil.copy(source, migrations)
+    old = SQLiteStore(db_path, Cipher(KEY), migrations_dir=migrations)
+    await old.open()
+    await old.put_account(account())
+    await old.put_tenant(tenant())
+    await old.close()
+    rows = [  # tenant_id, kind, shop_id, specter_id, fingerprint, parent_shop_id, updated_at
+        ("acme-woo", "article", "11", "A-1", "fp-a1", "", 100.0),
+        ("acme-woo", "article", "12", "V-S", "fp-vs", "10", 101.0),
+        ("acme-woo", "imported", "A-1", "11", "fp-w1", "", 102.0),  # written to product 11 too
+        ("acme-woo", "imported", "B-2", "13", "fp-w2", "", 103.0),  # a product the import created
+        ("acme-woo", "order", "20", "5001", "S1-20", "", 104.0),
+        ("acme-woo", "order_ext", "20", "S1-20", "", "", 104.0),
+        ("acme-woo", "order_no", "20", "70001", "", "", 104.0),
+        ("acme-woo", "order", "21", "5002", "", "", 105.0),  # from before the print held the number
+        ("acme-woo", "order_ext", "21", "S1-21", "", "", 105.0),
+        ("acme-woo", "customer", "email:a@example.com", "C-7", "fp-c", "", 106.0),
+        ("acme-woo", "cursor", "orders", "2025-05-02T10:00:00+00:00", "2025-05-01T09:00:00+00:00", "", 107.0),
+        ("removed-shop", "article", "11", "A-1", "fp", "", 108.0),  # a tenant removed long ago
+    ]
+    with sqlite3.connect(db_path) as conn:
+        conn.executemany("INSERT INTO id_mappings (tenant_id, kind, shop_id, specter_id, fingerprint,"
+                         " parent_shop_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    store = SQLiteStore(db_path, Cipher(KEY))
+    await store.open()
+    try:
+        def bound(kind: str, shop_id: str, **fields: object) -> Binding:
+            return Binding(tenant_id="acme-woo", account_id="acme-specter", kind=kind, shop_id=shop_id, **fields)
+
+        assert await store.get_binding("acme-woo", "article", "11") == bound(
+            "article", "11", specter_no="A-1", origin="specter", to_specter_fp="fp-a1", to_specter_at=100.0,
+            to_shop_fp="fp-w1", to_shop_at=102.0, updated_at=100.0)
+        assert await store.get_binding("acme-woo", "article", "12") == bound(
+            "article", "12", parent_shop_id="10", specter_no="V-S", origin="acme-woo", to_specter_fp="fp-vs",
+            to_specter_at=101.0, updated_at=101.0)
+        assert await store.get_binding("acme-woo", "article", "13") == bound(
+            "article", "13", specter_no="B-2", origin="specter", to_shop_fp="fp-w2", to_shop_at=103.0,
+            updated_at=103.0)
+        assert await store.get_binding("acme-woo", "order", "20") == bound(
+            "order", "20", specter_id="5001", specter_no="70001", external_no="S1-20", to_specter_at=104.0,
+            updated_at=104.0)
+        assert await store.get_binding("acme-woo", "order", "21") == bound(
+            "order", "21", specter_id="5002", external_no="S1-21", to_specter_at=105.0, updated_at=105.0)
+        assert await store.get_binding("acme-woo", "customer", "email:a@example.com") == bound(
+            "customer", "email:a@example.com", specter_id="C-7", to_specter_fp="fp-c", to_specter_at=106.0,
+            updated_at=106.0)
+        assert await store.get_cursor("acme-woo", "orders") == Cursor(
+            last_look="2025-05-02T10:00:00+00:00", first_look="2025-05-01T09:00:00+00:00")
+    finally:
+        await store.close()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM bindings").fetchone() == (6,)
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'id_mappings'").fetchone() == (0,)
 
 
 async def test_the_open_batch_is_the_unacknowledged_one(store: SQLiteStore):

@@ -397,6 +397,7 @@ def order(
                         transaction_id=wire.transaction_id, paid_at=gmt(wire.date_paid_gmt, "$.date_paid_gmt")),
         delivery_method_id=shipping_method,
         customer_note=wire.customer_note,
+        specter_order_no=_meta_value(meta, ("_specter_order_no",)),
         discount_codes=[c.code for c in wire.coupon_lines if c.code],
         custom_fields=custom_fields(meta),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +13,7 @@ from gateway.services import Gateway
 from gateway.settings import SpecterAccount, Tenant, TenantSettings
 from gateway.shop import Shop
 from gateway.specter.client import SpecterClient
-from gateway.store.base import IdMapping
+from gateway.store.base import Binding, BindingKind
 
 
 @dataclass
@@ -37,20 +36,24 @@ class TenantContext:
     def settings(self) -> TenantSettings:
         return self.tenant.settings
 
-    async def mapping(self, kind: str, shop_id: str) -> IdMapping | None:
-        return await self.gw.store.mapping_by_shop_id(self.tenant.id, kind, shop_id)
+    async def binding(self, kind: BindingKind, shop_id: str) -> Binding | None:
+        return await self.gw.store.get_binding(self.tenant.id, kind, shop_id)
 
-    async def mapping_by_specter_id(self, kind: str, specter_id: str) -> IdMapping | None:
-        return await self.gw.store.mapping_by_specter_id(self.tenant.id, kind, specter_id)
+    async def binding_by_no(self, kind: BindingKind, specter_no: str) -> Binding | None:
+        return await self.gw.store.binding_by_specter_no(self.tenant.id, kind, specter_no)
 
-    async def remember(self, kind: str, shop_id: str, specter_id: str, fingerprint: str = "",
-                       parent_shop_id: str = "") -> None:
-        await self.gw.store.put_mapping(
-            IdMapping(
-                tenant_id=self.tenant.id, kind=kind, shop_id=shop_id, specter_id=specter_id,
-                fingerprint=fingerprint, parent_shop_id=parent_shop_id, updated_at=time.time(),
-            )
-        )
+    def new_binding(self, kind: BindingKind, shop_id: str, **fields: Any) -> Binding:
+        return Binding(tenant_id=self.tenant.id, account_id=self.tenant.account_id, kind=kind, shop_id=shop_id,
+                       **fields)
+
+    async def bind(self, kind: BindingKind, shop_id: str, **fields: Any) -> None:
+        """Bind a shop object to its Specter counterpart, or change these fields of its binding
+        (leaving the others, e.g. the other direction's fingerprint, as they are)."""
+        await self.gw.store.put_bindings([self.new_binding(kind, shop_id, **fields)], columns=frozenset(fields))
+
+    async def mark(self, kind: BindingKind, shop_id: str, **columns: Any) -> bool:
+        """Change some columns of an existing binding; answer whether there was one."""
+        return await self.gw.store.update_binding(self.tenant.id, kind, shop_id, **columns)
 
 
 def fingerprint(obj: Any) -> str:

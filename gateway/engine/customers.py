@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import msgspec
 
 from gateway.engine.context import TenantContext, fingerprint
@@ -30,7 +32,7 @@ def as_sent(customer: Customer, company_in_address_line1: bool) -> Customer:
 
 
 def customer_key(customer: Customer) -> str:
-    """The id map key: the shop's customer id, or the e-mail for a guest."""
+    """The binding's shop id: the shop's customer id, or the e-mail for a guest."""
     return customer.shop_id or f"email:{customer.email.lower()}"
 
 
@@ -44,8 +46,8 @@ async def ensure_customer(ctx: TenantContext, customer: Customer) -> tuple[str, 
     sent = as_sent(customer, settings.company_in_address_line1)
     print_ = fingerprint([sent, settings.ignore_control_email, settings.ignore_control_org_no])
     key = customer_key(customer)
-    known = await ctx.mapping("customer", key)
-    if known and known.fingerprint == print_:
+    known = await ctx.binding("customer", key)
+    if known and known.to_specter_fp == print_:
         return known.specter_id, False
     customer_id = await ctx.specter.submit_customer(
         sent,
@@ -53,7 +55,7 @@ async def ensure_customer(ctx: TenantContext, customer: Customer) -> tuple[str, 
         ignore_control_org_no=settings.ignore_control_org_no,
         force_update=known is not None,
     )
-    await ctx.remember("customer", key, customer_id, print_)
+    await ctx.bind("customer", key, specter_id=customer_id, to_specter_fp=print_, to_specter_at=time.time())
     return customer_id, True
 
 

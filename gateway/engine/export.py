@@ -15,15 +15,14 @@ from typing import Literal
 
 import msgspec
 
-from gateway.engine.context import TenantContext, fingerprint
+from gateway.engine.context import TenantContext
 from gateway.engine.customers import customer_key, ensure_customer
-from gateway.engine.products import BATCH, export_problem, exported_fields
+from gateway.engine.products import BATCH, SENT_COLUMNS, export_problem, sent_bindings
 from gateway.errors import PermanentError
 from gateway.events import Export, ExportProducts
 from gateway.jobs.execute import Outcome
 from gateway.model import Article
 from gateway.services import Gateway
-from gateway.store.base import IdMapping
 
 Mode = Literal["new", "all"]
 Progress = Callable[[int], None]
@@ -79,15 +78,7 @@ async def _send(ctx: TenantContext, articles: list[Article], mode: Mode) -> None
         articles, force_update=(mode == "all"), create_stock=True,
         webshop_id=settings.webshop_id, stock_site_id=settings.stock_site_id,
     )
-    now = time.time()
-    await ctx.gw.store.put_mappings(
-        [
-            IdMapping(tenant_id=ctx.tenant.id, kind="article", shop_id=a.shop_id or a.article_no,
-                      specter_id=a.article_no, fingerprint=fingerprint(exported_fields(a)),
-                      parent_shop_id=a.parent_shop_id or "", updated_at=now)
-            for a in articles
-        ]
-    )
+    await ctx.gw.store.put_bindings(sent_bindings(ctx, articles), columns=SENT_COLUMNS)
 
 
 async def export_customers(ctx: TenantContext, progress: Progress | None = None) -> ExportReport:

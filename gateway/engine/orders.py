@@ -1,14 +1,19 @@
 """Orders, shop to Specter: exactly once, however often the webhook fires or a job is retried.
 
-Once per order: jobs on one order never overlap (the event's subject), the id map records
-Specter's order id before the number is written back, and Specter's own duplicate control on
+Once per order: jobs on one order never overlap (the event's subject), the order's binding
+records Specter's order id before the number is written back, and Specter's own duplicate control on
 the external order number catches an order whose answer was lost (a timeout after Specter
 stored it).
+
+Writing the number back changes the order, so the shop announces it again (a webhook, and the
+next poll): a bound order is written to only when the shop does not show Specter's number.
 """
 
 from __future__ import annotations
 
-from gateway.engine.context import TenantContext
+import time
+
+from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.customers import ensure_customer
 from gateway.engine.order_rows import specter_order
 from gateway.engine.products import ensure_articles
@@ -18,6 +23,7 @@ from gateway.jobs.execute import Outcome
 from gateway.model import Order, ProductRow
 from gateway.services import Gateway
 from gateway.specter.errors import DuplicateOrderError
+from gateway.store.base import Binding
 
 # Orders a shop has taken: paid, or to be paid on invoice or on delivery.
 EXPORTABLE = ("processing", "on_hold", "completed")
@@ -40,14 +46,12 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
     order_id, action = event.object_id, event.action
     if action == "deleted":
         return await _delete(ctx, order_id)
-    known = await ctx.mapping("order", order_id)
-    if known is not None:
-        await ctx.shop.set_specter_order_no(order_id, known.specter_id)
-        return Outcome(status="skipped", result={"reason": "already in Specter", "specter_order_id": known.specter_id})
-
+    known = await ctx.binding("order", order_id)
     order = await ctx.shop.fetch_order(order_id)
     if order is None:
         return Outcome(status="skipped", result={"reason": "the order no longer exists in the shop"})
+    if known is not None:
+        return await reconcile_bound_order(ctx, known, order)
     reason = why_not_exported(order, action, ctx.settings.order_export)
     if reason:
         return Outcome(status="skipped", result={"reason": reason})
@@ -69,16 +73,16 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
             raise
         specter_id = exc.existing_order_id  # stored by an earlier attempt whose answer was lost
         notes.append("Specter already had this order (an earlier attempt's answer was lost)")
-    # An order's fingerprint is the external order number it went with (needed to delete it
-    # later); Specter's status changes name it by that number or by Specter's own order number.
-    await ctx.remember("order", order_id, specter_id, external_no)
-    await ctx.remember("order_ext", order_id, external_no)
-    if order_no:
-        await ctx.remember("order_no", order_id, order_no)
-    await ctx.shop.set_specter_order_no(order_id, specter_id)
+    # The external order number is needed to delete it later; Specter's status changes name it
+    # by that number or by Specter's own order number.
+    await ctx.bind("order", order_id, specter_id=specter_id, specter_no=order_no, external_no=external_no,
+                   to_specter_at=time.time())
+    if order_no:  # an adopted order's number comes with Specter's first change to it
+        await write_order_no(ctx, order_id, order_no)
     return Outcome(
         result={
             "specter_order_id": specter_id,
+            "specter_order_no": order_no,
             "external_order_no": external_no,
             "specter_customer_id": customer_id,
             "articles_exported_first": exported_articles,
@@ -87,14 +91,30 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
     )
 
 
+async def reconcile_bound_order(ctx: TenantContext, known: Binding, order: Order) -> Outcome:
+    """An order Specter has: write its number to the shop only when the shop shows another."""
+    result = {"reason": "already in Specter", "specter_order_id": known.specter_id,
+              "specter_order_no": known.specter_no}
+    if not known.specter_no or order.specter_order_no == known.specter_no:
+        return Outcome(status="skipped", result=result)
+    await write_order_no(ctx, known.shop_id, known.specter_no)
+    return Outcome(result=result | {"reason": "already in Specter; its number written to the shop"})
+
+
+async def write_order_no(ctx: TenantContext, order_id: str, order_no: str) -> None:
+    """Show Specter's order number (the one its users see, not its internal id) in the shop."""
+    await ctx.shop.set_specter_order_no(order_id, order_no)
+    await ctx.mark("order", order_id, to_shop_fp=fingerprint([order_no]), to_shop_at=time.time())
+
+
 async def _delete(ctx: TenantContext, order_id: str) -> Outcome:
     if not ctx.settings.delete_order:
         return Outcome(status="skipped", result={"reason": "delete order is off"})
-    known = await ctx.mapping("order", order_id)
+    known = await ctx.binding("order", order_id)
     if known is None:
         return Outcome(status="skipped", result={"reason": "Specter never got this order"})
-    number = known.fingerprint or order_id  # the external order number it was sent with
+    number = known.external_no or order_id
     await ctx.specter.delete_order(number)
-    await ctx.gw.store.remove_mapping(ctx.tenant.id, "order", order_id)
+    await ctx.gw.store.remove_binding(ctx.tenant.id, "order", order_id)
     return Outcome(result={"deleted": number})
 

@@ -17,7 +17,7 @@ from gateway.engine.intake import as_new_event
 from gateway.events import ArticlesChanged, OrdersChanged, StockChanged
 from gateway.settings import Tenant
 from gateway.shop import Shop
-from gateway.store.base import IdMapping, NewEvent
+from gateway.store.base import Cursor, NewEvent
 
 if TYPE_CHECKING:  # pragma: no cover
     from gateway.services import Gateway
@@ -52,19 +52,16 @@ async def poll_once(gw: Gateway) -> int:
 async def changed_shop_orders(gw: Gateway, tenant: Tenant, shop: Shop) -> list[NewEvent]:
     """The tenant's orders changed since the last look, as events; the first look only notes
     the time (orders from before the gateway are not its to send)."""
-    # The cursor keeps the last look (specter_id) and the first one (fingerprint).
-    cursor = await gw.store.mapping_by_shop_id(tenant.id, "cursor", "orders")
+    cursor = await gw.store.get_cursor(tenant.id, "orders")
     started = dt.datetime.now(dt.UTC)
-    first = dt.datetime.fromisoformat(cursor.fingerprint) if cursor else started
+    first = dt.datetime.fromisoformat(cursor.first_look) if cursor else started
     events: list[NewEvent] = []
     if cursor is not None:
         # A little overlap for shop clocks and whole-second timestamps (repeats are deduplicated),
         # but never back past the first look.
-        since = max(dt.datetime.fromisoformat(cursor.specter_id) - OVERLAP, first - WHOLE_SECOND)
+        since = max(dt.datetime.fromisoformat(cursor.last_look) - OVERLAP, first - WHOLE_SECOND)
         events = [as_new_event(tenant, event) for event in await shop.changed_orders(since)]
-    await gw.store.put_mapping(IdMapping(tenant_id=tenant.id, kind="cursor", shop_id="orders",
-                                         specter_id=started.isoformat(), fingerprint=first.isoformat(),
-                                         updated_at=started.timestamp()))
+    await gw.store.put_cursor(tenant.id, "orders", Cursor(last_look=started.isoformat(), first_look=first.isoformat()))
     return events
 
 

@@ -7,6 +7,8 @@ product change that is only the shop's echo of a stock update is never exported.
 
 from __future__ import annotations
 
+import time
+
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.waiting_stock import stock_for_new_products
 from gateway.errors import PermanentError
@@ -15,6 +17,7 @@ from gateway.jobs.execute import Outcome
 from gateway.model import Article, ProductRow
 from gateway.services import Gateway
 from gateway.specter.limits import article_problem
+from gateway.store.base import Binding
 
 BATCH = 100  # Specter integrations send at most 100 articles a request
 
@@ -33,8 +36,23 @@ def exported_fields(article: Article) -> list[object]:
             article.barcode, article.buy_price]
 
 
+# What sending an article changes in its binding; the origin is set only when it is new.
+SENT_COLUMNS = frozenset({"specter_no", "parent_shop_id", "to_specter_fp", "to_specter_at"})
+
+
+def sent_bindings(ctx: TenantContext, articles: list[Article]) -> list[Binding]:
+    """The bindings of articles just sent to Specter (store them with ``columns=SENT_COLUMNS``).
+    Keyed by the product or variation, with its parent: a deleted variable product names only
+    itself."""
+    now = time.time()
+    return [ctx.new_binding("article", a.shop_id or a.article_no, specter_no=a.article_no,
+                            parent_shop_id=a.parent_shop_id or "", origin=ctx.tenant.id,
+                            to_specter_fp=fingerprint(exported_fields(a)), to_specter_at=now)
+            for a in articles]
+
+
 async def send_articles(ctx: TenantContext, articles: list[Article], *, update_existing: bool) -> None:
-    """Send checked articles in batches of 100 and remember them in the id map."""
+    """Send checked articles in batches of 100 and bind them."""
     settings = ctx.settings
     for start in range(0, len(articles), BATCH):
         chunk = articles[start : start + BATCH]
@@ -42,10 +60,7 @@ async def send_articles(ctx: TenantContext, articles: list[Article], *, update_e
             chunk, force_update=update_existing, create_stock=True,
             webshop_id=settings.webshop_id, stock_site_id=settings.stock_site_id,
         )
-        for article in chunk:
-            # With its parent: a deleted variable product names only itself.
-            await ctx.remember("article", article.shop_id or article.article_no, article.article_no,
-                               fingerprint(exported_fields(article)), article.parent_shop_id or "")
+        await ctx.gw.store.put_bindings(sent_bindings(ctx, chunk), columns=SENT_COLUMNS)
 
 
 async def ensure_articles(ctx: TenantContext, rows: list[ProductRow]) -> list[str]:
@@ -54,7 +69,7 @@ async def ensure_articles(ctx: TenantContext, rows: list[ProductRow]) -> list[st
     missing: dict[str, ProductRow] = {}
     for row in rows:
         if row.article_no and row.article_no not in missing:
-            if await ctx.mapping_by_specter_id("article", row.article_no) is None:
+            if await ctx.binding_by_no("article", row.article_no) is None:
                 missing[row.article_no] = row
     if not missing:
         return []
@@ -98,8 +113,8 @@ async def handle_product_event(gw: Gateway, event: ShopProduct) -> Outcome:
     for article in articles:
         if (article.shop_id or article.article_no or "?") in refused:
             continue
-        known = await ctx.mapping("article", article.shop_id or article.article_no)
-        if known is None or known.fingerprint != fingerprint(exported_fields(article)):
+        known = await ctx.binding("article", article.shop_id or article.article_no)
+        if known is None or known.to_specter_fp != fingerprint(exported_fields(article)):
             changed.append(article)
     if changed:
         await send_articles(ctx, changed, update_existing=True)
@@ -116,11 +131,11 @@ async def _delete(ctx: TenantContext, product_id: str) -> Outcome:
         return Outcome(status="skipped", result={"reason": "delete from Specter is off"})
     store, tenant_id = ctx.gw.store, ctx.tenant.id
     # The product itself, or (a variable product) its variants, found by their parent.
-    single = await ctx.mapping("article", product_id)
-    mappings = ([single] if single else []) + await store.mappings_by_parent(tenant_id, "article", product_id)
-    if not mappings:
+    single = await ctx.binding("article", product_id)
+    bound = ([single] if single else []) + await store.bindings_by_parent(tenant_id, "article", product_id)
+    if not bound:
         return Outcome(status="skipped", result={"reason": "Specter never got this product"})
-    for mapping in mappings:
-        await ctx.specter.delete_article(mapping.specter_id)
-        await store.remove_mapping(tenant_id, "article", mapping.shop_id)
-    return Outcome(result={"deleted": [m.specter_id for m in mappings]})
+    for binding in bound:
+        await ctx.specter.delete_article(binding.specter_no)
+        await store.remove_binding(tenant_id, "article", binding.shop_id)
+    return Outcome(result={"deleted": [b.specter_no for b in bound]})

@@ -8,8 +8,10 @@ under way are sent again), in batches of 100, a few requests in flight per shop.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from gateway.engine.context import TenantContext, fingerprint
+from gateway.engine.orders import write_order_no
 from gateway.engine.products import exported_fields
 from gateway.engine.waiting_stock import stock_for_new_products
 from gateway.errors import PermanentError, TransientError
@@ -17,6 +19,7 @@ from gateway.events import ArticlesPush, OrdersPush, StockChanged, StockPush, St
 from gateway.jobs.execute import Outcome
 from gateway.model import Article, OrderStatusUpdate, StockLevel
 from gateway.services import Gateway
+from gateway.store.base import Binding
 
 STOCK_BATCH = 100  # articles per shop request
 EXAMPLES = 20  # how many article numbers a result names, at most
@@ -88,7 +91,7 @@ class _StockPusher:
                 self.site_unknown += [a for a, _ in unknown]
                 await store.clear_pending_stock(ctx.tenant.id, unknown)
             versions = {a: v for a, available, v in rows if available is not None}
-            hints = await store.mappings_by_specter_ids(ctx.tenant.id, "article", list(versions))
+            hints = await store.bindings_by_specter_nos(ctx.tenant.id, "article", list(versions))
             levels = [
                 StockLevel(article_no=a, available=max(0, available),  # a shop cannot sell fewer than none
                            shop_id=hints[a].shop_id if a in hints else "",
@@ -156,14 +159,15 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
             if shop_id is None or settings.move_product_to_group_category:
                 category_id = categories[code]
         written = fingerprint([[getattr(article, f) for f in sorted(wanted)], category_id])
-        known = await ctx.mapping("imported", article.article_no)
-        if shop_id is not None and known is not None and known.fingerprint == written:
+        known = await ctx.binding("article", shop_id) if shop_id is not None else None
+        if known is not None and known.to_shop_fp == written:
             outcome["unchanged"].append(article.article_no)
             continue
         new_id = await ctx.shop.upsert_product(article, category_id=category_id,
                                                fields=wanted if shop_id else frozenset(Article.__struct_fields__))
         outcome["created" if shop_id is None else "updated"].append(article.article_no)
-        await ctx.remember("imported", article.article_no, new_id, written)
+        await ctx.bind("article", new_id, specter_no=article.article_no, to_shop_fp=written, to_shop_at=time.time(),
+                       **({"origin": "specter"} if shop_id is None else {}))
         await _expect_echo(ctx, new_id, article.article_no)
     await stock_for_new_products(ctx, outcome["created"], created=True)
     changed = outcome["created"] or outcome["updated"]
@@ -176,8 +180,9 @@ async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> Non
     product as it is now, so that echo is not exported back to Specter."""
     for article in await ctx.shop.fetch_product(shop_id):
         if article.article_no == article_no:
-            await ctx.remember("article", article.shop_id or shop_id, article_no,
-                               fingerprint(exported_fields(article)), article.parent_shop_id or "")
+            await ctx.bind("article", article.shop_id or shop_id, specter_no=article_no,
+                           parent_shop_id=article.parent_shop_id or "",
+                           to_specter_fp=fingerprint(exported_fields(article)), to_specter_at=time.time())
 
 
 # -- order status --------------------------------------------------------------------------------
@@ -187,16 +192,20 @@ async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
     applied, elsewhere = [], 0
     for update in event.updates:
-        order_id = await _shop_order(ctx, update)
-        if order_id is None:
+        bound = await _shop_order(ctx, update)
+        if bound is None:
             elsewhere += 1  # another shop's order on the same Specter account
             continue
+        order_id = bound.shop_id
+        if not bound.specter_no and update.specter_order_no and not update.deleted:
+            # An order adopted after a lost answer: Specter's number is known only now.
+            await ctx.mark("order", order_id, specter_no=update.specter_order_no)
+            await write_order_no(ctx, order_id, update.specter_order_no)
         await ctx.shop.set_order_status(order_id, update)
         if update.deleted:
             # Gone from Specter: the shop's "order deleted" that cancelling may fire must not
             # send Specter a delete of its own.
-            for kind in ("order", "order_ext", "order_no"):
-                await ctx.gw.store.remove_mapping(ctx.tenant.id, kind, order_id)
+            await ctx.gw.store.remove_binding(ctx.tenant.id, "order", order_id)
         applied.append({"order": order_id, "delivered": update.delivered, "deleted": update.deleted,
                         "tracking": update.tracking_numbers})
     if not applied:
@@ -205,13 +214,14 @@ async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
     return Outcome(result={"applied": applied, "other_shops": elsewhere})
 
 
-async def _shop_order(ctx: TenantContext, update: OrderStatusUpdate) -> str | None:
+async def _shop_order(ctx: TenantContext, update: OrderStatusUpdate) -> Binding | None:
     """The shop order a Specter order change is about: by the external order number the gateway
     sent, else by Specter's order number."""
-    for kind, key in (("order_ext", update.external_order_no), ("order_no", update.specter_order_no),
-                      ("order", update.specter_order_no)):
-        if key:
-            mapping = await ctx.mapping_by_specter_id(kind, key)
-            if mapping is not None:
-                return mapping.shop_id
-    return None
+    store, tenant = ctx.gw.store, ctx.tenant
+    found = None
+    if update.external_order_no:
+        found = await store.order_binding_by_external(tenant.id, tenant.account_id, update.external_order_no)
+    if found is None and update.specter_order_no:
+        found = (await store.binding_by_specter_no(tenant.id, "order", update.specter_order_no)
+                 or await store.binding_by_specter_id(tenant.id, "order", update.specter_order_no))
+    return found

@@ -63,14 +63,45 @@ class Event(msgspec.Struct, kw_only=True):
     updated_at: float
 
 
-class IdMapping(msgspec.Struct, kw_only=True):
+BindingKind = Literal["order", "article", "customer", "category"]
+BindingState = Literal["sending", "bound", "gone"]
+
+
+class Binding(msgspec.Struct, kw_only=True):
+    """A shop object and its Specter counterpart, for one tenant, with what the gateway last
+    wrote in each direction (to recognise echoes, and to write nothing when nothing changed)."""
+
     tenant_id: str
-    kind: str  # "article", "customer", "order", "category"
-    shop_id: str
-    specter_id: str
-    fingerprint: str = ""  # hash of what was last sent or written, to recognise echoes
+    account_id: str
+    kind: BindingKind
+    shop_id: str  # order id; product or variation id; customer id or "email:<address>"; category id
     parent_shop_id: str = ""  # the product a shop variation belongs to
+    specter_id: str = ""  # Specter's own id: orderId, customerId ("" when it has none or it is unknown)
+    specter_no: str = ""  # the number Specter's users see: orderNo, articleNo, article group code
+    external_no: str = ""  # orders: the externalOrderNo they were sent with
+    origin: str = ""  # articles: the tenant whose export created it, or "specter"
+    state: BindingState = "bound"
+    shop_state: str = ""  # orders: the shop status last seen or written
+    to_specter_fp: str = ""  # fingerprint of what was last sent to Specter
+    to_specter_at: float = 0.0
+    to_shop_fp: str = ""  # fingerprint of what was last written to the shop
+    to_shop_at: float = 0.0
+    shop_seen_fp: str = ""  # what the shop showed right after that write
+    shop_write_until: float = 0.0  # a gateway write to this shop object is in flight until then
+    shop_stock: int | None = None  # articles: the level last written to (or seen in) the shop
     updated_at: float = 0.0
+
+
+BINDING_KEY = ("tenant_id", "kind", "shop_id")
+# What a binding's upsert may change; the key and the account stay as first written.
+BINDING_COLUMNS = frozenset(Binding.__struct_fields__) - {*BINDING_KEY, "account_id"}
+
+
+class Cursor(msgspec.Struct, kw_only=True):
+    """Where the poller last looked for changes in a shop (ISO 8601 times)."""
+
+    last_look: str
+    first_look: str
 
 
 class Batch(msgspec.Struct, kw_only=True):
@@ -115,17 +146,31 @@ class Store(Protocol):
     async def list_tenants(self, account_id: str | None = None) -> list[Tenant]: ...
     async def remove_tenant(self, tenant_id: str) -> bool: ...
 
-    # -- Id mappings, shop id <-> Specter id per tenant and kind.
-    async def put_mapping(self, mapping: IdMapping) -> None: ...
-    async def mapping_by_shop_id(self, tenant_id: str, kind: str, shop_id: str) -> IdMapping | None: ...
-    async def mapping_by_specter_id(self, tenant_id: str, kind: str, specter_id: str) -> IdMapping | None: ...
-    async def remove_mapping(self, tenant_id: str, kind: str, shop_id: str) -> bool: ...
-    async def mappings_by_specter_ids(
-        self, tenant_id: str, kind: str, specter_ids: list[str]
-    ) -> dict[str, IdMapping]: ...
-    async def mappings_by_parent(self, tenant_id: str, kind: str, parent_shop_id: str) -> list[IdMapping]: ...
-    async def put_mappings(self, mappings: list[IdMapping]) -> None:
-        """Many mappings in one transaction (a bulk export's page)."""
+    # -- Bindings: a shop object <-> its Specter counterpart, per tenant and kind.
+    async def get_binding(self, tenant_id: str, kind: BindingKind, shop_id: str) -> Binding | None: ...
+    async def binding_by_specter_no(self, tenant_id: str, kind: BindingKind, specter_no: str) -> Binding | None:
+        """The most recently updated binding with that Specter number."""
+
+    async def binding_by_specter_id(self, tenant_id: str, kind: BindingKind, specter_id: str) -> Binding | None: ...
+    async def order_binding_by_external(self, tenant_id: str, account_id: str, external_no: str) -> Binding | None:
+        """The tenant's order sent with that externalOrderNo."""
+
+    async def bindings_by_specter_nos(
+        self, tenant_id: str, kind: BindingKind, specter_nos: list[str]
+    ) -> dict[str, Binding]: ...
+    async def bindings_by_parent(self, tenant_id: str, kind: BindingKind, parent_shop_id: str) -> list[Binding]: ...
+    async def put_bindings(self, bindings: list[Binding], *, columns: frozenset[str] = BINDING_COLUMNS) -> None:
+        """Insert or update many bindings in one transaction; an existing binding changes only
+        in ``columns`` (so one direction's write leaves the other's fingerprint alone)."""
+
+    async def update_binding(self, tenant_id: str, kind: BindingKind, shop_id: str, **columns: Any) -> bool:
+        """Change some columns of an existing binding; answer whether it exists."""
+
+    async def remove_binding(self, tenant_id: str, kind: BindingKind, shop_id: str) -> bool: ...
+
+    # -- Where the poller last looked in each shop.
+    async def get_cursor(self, tenant_id: str, name: str) -> Cursor | None: ...
+    async def put_cursor(self, tenant_id: str, name: str, cursor: Cursor) -> None: ...
 
     # -- The event log (outbox).
     async def record_events(self, events: list[NewEvent]) -> list[tuple[int, bool]]:

@@ -10,9 +10,10 @@ second connection, which WAL lets run beside the writer.
 Secrets (an account's keys and callback token, a tenant's shop connection and inbound token)
 are stored as Fernet tokens; callback tokens are found through their SHA-256.
 
-Removing a tenant deletes its mappings and its events; removing an account deletes its batches
-and its account-level events. "Transfer again" moves an event's last error and result into its
-history (see :meth:`SQLiteStore.event_history`) and clears them.
+Removing a tenant deletes its bindings, its cursors (both by their foreign key) and its events;
+removing an account deletes its batches and its account-level events. "Transfer again" moves
+an event's last error and result into its history (see :meth:`SQLiteStore.event_history`) and
+clears them.
 """
 
 from __future__ import annotations
@@ -35,13 +36,16 @@ from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
 from gateway.specter.wire import ArticleInfo
 from gateway.store.base import (
+    BINDING_COLUMNS,
     AdminSession,
     AdminUser,
     Batch,
+    Binding,
+    BindingKind,
+    Cursor,
     Event,
     EventFilter,
     EventStatus,
-    IdMapping,
     NewEvent,
 )
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
@@ -68,12 +72,9 @@ _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.decode
 
 
-UPSERT_MAPPING = (
-    "INSERT INTO id_mappings (tenant_id, kind, shop_id, specter_id, fingerprint, parent_shop_id, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET"
-    " specter_id = excluded.specter_id, fingerprint = excluded.fingerprint,"
-    " parent_shop_id = excluded.parent_shop_id, updated_at = excluded.updated_at"
-)
+BINDING_FIELDS: tuple[str, ...] = Binding.__struct_fields__
+INSERT_BINDING = (f"INSERT INTO bindings ({', '.join(BINDING_FIELDS)}) VALUES ({', '.join('?' * len(BINDING_FIELDS))})"
+                  " ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET ")
 
 
 class SQLiteStore:
@@ -242,66 +243,111 @@ class SQLiteStore:
 
     async def remove_tenant(self, tenant_id: str) -> bool:
         def op(conn: sqlite3.Connection) -> bool:
-            conn.execute("DELETE FROM id_mappings WHERE tenant_id = ?", (tenant_id,))
             conn.execute("DELETE FROM events WHERE tenant_id = ?", (tenant_id,))
             return conn.execute("DELETE FROM tenants WHERE id = ?", (tenant_id,)).rowcount > 0
 
         return await self._write(op)
 
-    # -- id mappings ---------------------------------------------------------------------------
+    # -- bindings --------------------------------------------------------------------------------
 
-    async def put_mapping(self, mapping: IdMapping) -> None:
-        await self.put_mappings([mapping])
-
-    async def put_mappings(self, mappings: list[IdMapping]) -> None:
+    async def put_bindings(self, bindings: list[Binding], *, columns: frozenset[str] = BINDING_COLUMNS) -> None:
+        unknown = columns - BINDING_COLUMNS
+        if unknown:
+            raise ValueError(f"not a binding column that may change: {', '.join(sorted(unknown))}")
+        # updated_at always moves with a change.
+        changes = ", ".join(f"{c} = excluded.{c}" for c in sorted(columns | {"updated_at"}))
         now = time.time()
-        rows = [(m.tenant_id, m.kind, m.shop_id, m.specter_id, m.fingerprint, m.parent_shop_id, m.updated_at or now)
-                for m in mappings]
-        await self._write(lambda conn: conn.executemany(UPSERT_MAPPING, rows).rowcount)
+        rows = [msgspec.structs.astuple(msgspec.structs.replace(b, updated_at=b.updated_at or now)) for b in bindings]
+        await self._write(lambda conn: conn.executemany(INSERT_BINDING + changes, rows).rowcount)
 
-    async def remove_mapping(self, tenant_id: str, kind: str, shop_id: str) -> bool:
+    async def update_binding(self, tenant_id: str, kind: BindingKind, shop_id: str, **columns: Any) -> bool:
+        unknown = set(columns) - BINDING_COLUMNS
+        if unknown or not columns:
+            raise ValueError(f"not a binding column that may change: {', '.join(sorted(unknown)) or '(none)'}")
+        values = {"updated_at": time.time(), **columns}
+        changed = await self._execute(
+            f"UPDATE bindings SET {', '.join(f'{c} = ?' for c in values)}"
+            " WHERE tenant_id = ? AND kind = ? AND shop_id = ?",
+            (*values.values(), tenant_id, kind, shop_id),
+        )
+        return changed > 0
+
+    async def remove_binding(self, tenant_id: str, kind: BindingKind, shop_id: str) -> bool:
         removed = await self._execute(
-            "DELETE FROM id_mappings WHERE tenant_id = ? AND kind = ? AND shop_id = ?", (tenant_id, kind, shop_id)
+            "DELETE FROM bindings WHERE tenant_id = ? AND kind = ? AND shop_id = ?", (tenant_id, kind, shop_id)
         )
         return removed > 0
 
-    async def mapping_by_shop_id(self, tenant_id: str, kind: str, shop_id: str) -> IdMapping | None:
+    async def get_binding(self, tenant_id: str, kind: BindingKind, shop_id: str) -> Binding | None:
         row = await self._read_one(
-            "SELECT * FROM id_mappings WHERE tenant_id = ? AND kind = ? AND shop_id = ?", (tenant_id, kind, shop_id)
+            "SELECT * FROM bindings WHERE tenant_id = ? AND kind = ? AND shop_id = ?", (tenant_id, kind, shop_id)
         )
-        return IdMapping(**dict(row)) if row else None
+        return _binding(row) if row else None
 
-    async def mapping_by_specter_id(self, tenant_id: str, kind: str, specter_id: str) -> IdMapping | None:
+    async def binding_by_specter_no(self, tenant_id: str, kind: BindingKind, specter_no: str) -> Binding | None:
         row = await self._read_one(
-            "SELECT * FROM id_mappings INDEXED BY id_mappings_specter"
-            " WHERE tenant_id = ? AND kind = ? AND specter_id = ? ORDER BY updated_at DESC",
+            "SELECT * FROM bindings INDEXED BY bindings_specter_no"
+            " WHERE tenant_id = ? AND kind = ? AND specter_no = ? ORDER BY updated_at DESC",
+            (tenant_id, kind, specter_no),
+        )
+        return _binding(row) if row else None
+
+    async def binding_by_specter_id(self, tenant_id: str, kind: BindingKind, specter_id: str) -> Binding | None:
+        row = await self._read_one(
+            "SELECT * FROM bindings INDEXED BY bindings_specter_id"
+            " WHERE tenant_id = ? AND kind = ? AND specter_id = ? AND specter_id != '' ORDER BY updated_at DESC",
             (tenant_id, kind, specter_id),
         )
-        return IdMapping(**dict(row)) if row else None
+        return _binding(row) if row else None
 
-    async def mappings_by_parent(self, tenant_id: str, kind: str, parent_shop_id: str) -> list[IdMapping]:
-        """The mappings of a product's variants (a variable product deleted)."""
+    async def order_binding_by_external(self, tenant_id: str, account_id: str, external_no: str) -> Binding | None:
+        row = await self._read_one(
+            "SELECT * FROM bindings INDEXED BY bindings_external WHERE account_id = ? AND external_no = ?"
+            " AND kind = 'order' AND external_no != '' AND tenant_id = ? ORDER BY updated_at DESC",
+            (account_id, external_no, tenant_id),
+        )
+        return _binding(row) if row else None
+
+    async def bindings_by_parent(self, tenant_id: str, kind: BindingKind, parent_shop_id: str) -> list[Binding]:
+        """The bindings of a product's variants (a variable product deleted)."""
         rows = await self._read(
-            "SELECT * FROM id_mappings INDEXED BY id_mappings_parent"
+            "SELECT * FROM bindings INDEXED BY bindings_parent"
             " WHERE tenant_id = ? AND kind = ? AND parent_shop_id = ? AND parent_shop_id != ''",
             (tenant_id, kind, parent_shop_id),
         )
-        return [IdMapping(**dict(row)) for row in rows]
+        return [_binding(row) for row in rows]
 
-    async def mappings_by_specter_ids(self, tenant_id: str, kind: str, specter_ids: list[str]) -> dict[str, IdMapping]:
-        """The mappings of many Specter ids at once (a stock batch's articles). INDEXED BY: left
-        to itself, SQLite scans the primary key's (tenant, kind) prefix instead."""
-        found: dict[str, IdMapping] = {}
-        for start in range(0, len(specter_ids), 500):
-            chunk = specter_ids[start:start + 500]
+    async def bindings_by_specter_nos(
+        self, tenant_id: str, kind: BindingKind, specter_nos: list[str]
+    ) -> dict[str, Binding]:
+        """The bindings of many Specter numbers at once (a stock batch's articles). INDEXED BY:
+        left to itself, SQLite scans the primary key's (tenant, kind) prefix instead."""
+        found: dict[str, Binding] = {}
+        for start in range(0, len(specter_nos), 500):
+            chunk = specter_nos[start:start + 500]
             rows = await self._read(
-                "SELECT * FROM id_mappings INDEXED BY id_mappings_specter"
-                f" WHERE tenant_id = ? AND kind = ? AND specter_id IN ({', '.join('?' * len(chunk))})",
+                "SELECT * FROM bindings INDEXED BY bindings_specter_no"
+                f" WHERE tenant_id = ? AND kind = ? AND specter_no IN ({', '.join('?' * len(chunk))})",
                 (tenant_id, kind, *chunk),
             )
             for row in rows:
-                found[row["specter_id"]] = IdMapping(**dict(row))
+                found[row["specter_no"]] = _binding(row)
         return found
+
+    # -- the poller's cursors --------------------------------------------------------------------
+
+    async def get_cursor(self, tenant_id: str, name: str) -> Cursor | None:
+        row = await self._read_one("SELECT last_look, first_look FROM shop_cursors WHERE tenant_id = ? AND name = ?",
+                                   (tenant_id, name))
+        return Cursor(last_look=row["last_look"], first_look=row["first_look"]) if row else None
+
+    async def put_cursor(self, tenant_id: str, name: str, cursor: Cursor) -> None:
+        await self._execute(
+            "INSERT INTO shop_cursors (tenant_id, name, last_look, first_look) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (tenant_id, name) DO UPDATE SET last_look = excluded.last_look,"
+            " first_look = excluded.first_look",
+            (tenant_id, name, cursor.last_look, cursor.first_look),
+        )
 
     # -- events --------------------------------------------------------------------------------
 
@@ -674,6 +720,10 @@ def _scope(tenant_id: str | None, account_id: str | None) -> str:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest() if token else ""
+
+
+def _binding(row: sqlite3.Row) -> Binding:
+    return msgspec.convert(dict(row), Binding)
 
 
 def _event(row: sqlite3.Row) -> Event:
