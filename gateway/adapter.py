@@ -34,6 +34,8 @@ class Platform(msgspec.Struct, kw_only=True, frozen=True):
     secret_fields: tuple[str, ...] = ()  # stored encrypted, shown masked
     topics: tuple[str, ...] = ()  # what register_webhooks can subscribe to
     simulator: Simulator | None = None  # its fake shop, if it has one
+    # Whether a product can be created unpublished (hidden from visitors until someone publishes it).
+    unpublished_products: bool = False
 
 
 class InboundRequest(msgspec.Struct, kw_only=True, frozen=True):

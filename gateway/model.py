@@ -99,6 +99,9 @@ class Article(Model):
     parent_shop_id: str | None = None  # the product a variation belongs to
     is_package: bool = False  # product packages (bundles) are never exported
     specter_id: str | None = None
+    # False: Specter says the web shop is not to show it; a product imported for it is created
+    # unpublished (or not at all). None: not said, as for every article a shop reports.
+    published: bool | None = None
     # Open for price lists and per-language texts (Specter API v2); no wire format yet.
     prices: dict[str, Decimal] = {}
     texts: dict[str, str] = {}

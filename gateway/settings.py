@@ -197,6 +197,10 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     import_price_only: Annotated[bool, setting(
         PRODUCT_IMPORT, "Prices only", "Only prices are written to the shop's products; texts and categories "
         "are left as they are.")] = False
+    unpublished_articles: Annotated[Literal["draft", "skip"], setting(
+        PRODUCT_IMPORT, "Articles not for the web shop",
+        "An article Specter does not publish in the web shop is imported as an unpublished product (draft), "
+        "or not at all (skip). A product already in the shop stays as it is.")] = "draft"
     tax_classes: Annotated[dict[str, str], setting(
         PRODUCT_IMPORT, "Tax classes",
         "VAT percent = the shop's tax class, one a line (e.g. 12=reduced-rate); a VAT rate not listed uses the "

@@ -43,6 +43,11 @@ class Shop:
         """Whether the platform can tell which orders changed lately (``changed_orders``)."""
         return self.adapter.implements("changed_orders")
 
+    @property
+    def can_create_unpublished(self) -> bool:
+        """Whether ``upsert_product`` can create a product its visitors do not see yet."""
+        return self.adapter.platform.unpublished_products
+
     def __repr__(self) -> str:
         return f"Shop(tenant={self.tenant_id!r}, platform={self.platform!r})"
 

@@ -13,6 +13,8 @@ Choices where the domain has no Abicart counterpart:
   ``trackingNumber``; deleted in Specter: the order is discarded.
 - A variant's stock is set on the ``ArticleVariant``; an inactive article group is a hidden
   Articlegroup. Article groups are found by name (in the tenant's language) under their parent.
+- An article Specter does not publish in the web shop is created as a ``draft`` (not shown to
+  visitors); an existing article's visibility is the shop owner's.
 - The shop's base currency must be SEK (Abicart's own rule): an order in another currency, or a
   tenant whose currency setting is not SEK, is refused naming the currency.
 """
@@ -108,7 +110,7 @@ class AbicartShop:
 def shop_platform() -> Platform:
     return Platform(name=PLATFORM, title="Abicart (Textalk Webshop)", connection=AbicartConnection,
                     secret_fields=("auth_token",), topics=tuple(EVENT_NAMES),
-                    simulator=simulator)
+                    simulator=simulator, unpublished_products=True)
 
 
 @hookimpl
@@ -284,6 +286,8 @@ async def upsert_product(shop: AbicartShop, article: Article, category_id: str |
     if place is None:
         every = frozenset(Article.__struct_fields__)
         patch = {"articleNumber": article.article_no, **article_patch(shop, article, every)}
+        if article.published is False:
+            patch["draft"] = True
         if category_id:
             patch["articlegroup"] = int(category_id)
         created = await shop.client.create_article(patch)

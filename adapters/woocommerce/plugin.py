@@ -8,7 +8,8 @@ Where the domain has no WooCommerce counterpart the choices are:
 - WooCommerce categories have no hidden state (``display`` only picks what an archive page
   lists), so an inactive article group still gets an ordinary category; its products'
   visibility is the shop owner's to manage. Categories are found by name under their parent.
-- A product created from Specter gets WooCommerce's own defaults (type simple, published).
+- A product created from Specter gets WooCommerce's own defaults (type simple, published), or
+  ``status: "draft"`` when Specter does not publish the article in the web shop.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ def shop_platform() -> Platform:
         topics=("order.created", "order.updated", "order.deleted", "product.created", "product.updated",
                 "product.deleted", "customer.created", "customer.updated"),
         simulator=simulator,
+        unpublished_products=True,
     )
 
 
@@ -249,6 +251,8 @@ async def upsert_product(shop: WooShop, article: Article, category_id: str | Non
     if place is None:
         every = frozenset(Article.__struct_fields__)
         body = {"type": "simple", "sku": article.article_no, **product_fields(shop, article, every)}
+        if article.published is False:
+            body["status"] = "draft"
         if category_id:
             body["categories"] = [{"id": int(category_id)}]
         created = await shop.client.create_product(body)

@@ -143,13 +143,20 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
     importing = event.importing or settings.import_products
     fields = PRICE_FIELDS if settings.import_price_only else ARTICLE_FIELDS
     categories: dict[str, str] = {}
-    outcome: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": [], "not_in_shop": []}
+    outcome: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": [], "not_in_shop": [],
+                                     "unpublished": []}
+    # Specter's "not for the web shop" is honoured when a product is created only: one already in
+    # the shop keeps the visibility its owner gave it.
+    drafts = settings.unpublished_articles == "draft" and ctx.shop.can_create_unpublished
     for info in event.items:
         article = info.article
         wanted = fields | (TEXT_FIELDS if info.publish_in_webshop and not settings.import_price_only else frozenset())
         shop_id = await ctx.shop.find_product(article.article_no)
         if shop_id is None and not importing:
             outcome["not_in_shop"].append(article.article_no)
+            continue
+        if shop_id is None and article.published is False and not drafts:
+            outcome["unpublished"].append(article.article_no)
             continue
         category_id = None
         if article.group is not None and settings.article_group_creates_category and not settings.import_price_only:
@@ -171,8 +178,15 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
         await _expect_echo(ctx, new_id, article.article_no)
     await stock_for_new_products(ctx, outcome["created"], created=True)
     changed = outcome["created"] or outcome["updated"]
-    return Outcome(status="done" if changed else "skipped", result={k: v[:EXAMPLES] for k, v in outcome.items()}
-                   | {f"{k}_count": len(v) for k, v in outcome.items()})
+    result: dict[str, object] = {k: v[:EXAMPLES] for k, v in outcome.items()}
+    result |= {f"{k}_count": len(v) for k, v in outcome.items()}
+    if outcome["unpublished"]:
+        result["unpublished_reason"] = (
+            "Specter does not publish these in the web shop, and unpublished_articles is skip"
+            if settings.unpublished_articles == "skip"
+            else f"Specter does not publish these in the web shop, and a {ctx.shop.platform} shop cannot hold a "
+                 "product unpublished")
+    return Outcome(status="done" if changed else "skipped", result=result)
 
 
 async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> None:

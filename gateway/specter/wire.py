@@ -359,6 +359,7 @@ def parse_article(el: ET.Element) -> ArticleInfo:
         manage_stock=article_type in STOCK_KEPT_TYPES if article_type else True,
         group=_group(el),
         specter_id=_get(el, "specterId", "articleId") or None,
+        published=None if publish is None else _flag(publish),
     )
     return ArticleInfo(
         article,

@@ -144,7 +144,7 @@ class AbicartDriver(ShopDriver):
             stock=target["stock"], vat=Decimal(price["vatRate"]) * 100,
             weight_kg=Decimal(article["weight"]) / 1000 if article["weight"] is not None else None,
             description=text(article["description"], "sv"),
-            categories=[text(group["name"], "sv")] if group else [])
+            categories=[text(group["name"], "sv")] if group else [], published=not article["draft"])
 
     async def skus(self) -> list[str]:
         state = self.fake.state

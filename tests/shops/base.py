@@ -57,6 +57,7 @@ class ShopProduct:
     weight_kg: Decimal | None = None
     description: str = ""
     categories: list[str] = field(default_factory=list)
+    published: bool = True  # False: visitors do not see it (a draft)
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,8 @@ class WooCommerceDriver(ShopDriver):
             id=str(p["id"]), sku=p["sku"], name=p["name"], price=Decimal(p["regular_price"] or "0"),
             stock=p["stock_quantity"], vat=TAX_RATES.get(p["tax_class"]),
             weight_kg=Decimal(p["weight"]) if p["weight"] else None, description=p["description"],
-            categories=[self.fake.state.categories[c["id"]]["name"] for c in p["categories"]])
+            categories=[self.fake.state.categories[c["id"]]["name"] for c in p["categories"]],
+            published=p["status"] == "publish")
 
     async def skus(self) -> list[str]:
         return sorted(p["sku"] for p in self.fake.state.products.values())

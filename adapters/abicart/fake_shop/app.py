@@ -83,7 +83,7 @@ class FakeState:
             "introductionText": _text(body.get("introductionText", "")),
             "price": _price(body.get("price", "0"), rate), "campaignPrice": _price(body.get("campaignPrice"), rate),
             "weight": body.get("weight"), "stock": body.get("stock"), "articlegroup": body.get("articlegroup"),
-            "choices": [], "type": body.get("type", "article"), "hidden": False, "draft": False,
+            "choices": [], "type": body.get("type", "article"), "hidden": False, "draft": bool(body.get("draft")),
             "barcode": body.get("barcode", ""),
         }
         self.articles[uid] = article
