@@ -5,6 +5,12 @@ records Specter's order id before the number is written back, and Specter's own 
 the external order number catches an order whose answer was lost (a timeout after Specter
 stored it).
 
+Specter's duplicate answer alone does not say the order is this one: shops on one account, or an
+earlier connector, may have used the number. So before sending, the order's binding records the
+externalOrderNo and a fingerprint of what is sent (state 'sending'), refused when another order
+on the account holds the number; a duplicate answer is adopted only when that record shows this
+order was sent before with the same number and content.
+
 Writing the number back changes the order, so the shop announces it again (a webhook, and the
 next poll): a bound order is written to only when the shop does not show Specter's number.
 """
@@ -17,7 +23,7 @@ from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.customers import ensure_customer
 from gateway.engine.order_rows import specter_order
 from gateway.engine.products import ensure_articles
-from gateway.errors import TransientError
+from gateway.errors import PermanentError, TransientError
 from gateway.events import ShopOrder
 from gateway.jobs.execute import Outcome
 from gateway.model import Order, ProductRow
@@ -50,7 +56,7 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
     order = await ctx.shop.fetch_order(order_id)
     if order is None:
         return Outcome(status="skipped", result={"reason": "the order no longer exists in the shop"})
-    if known is not None:
+    if known is not None and known.state != "sending":
         return await reconcile_bound_order(ctx, known, order)
     reason = why_not_exported(order, action, ctx.settings.order_export)
     if reason:
@@ -63,20 +69,29 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
     customer_id, _ = await ensure_customer(ctx, order.customer)
     exported_articles = await ensure_articles(ctx, products)
     sent, notes = specter_order(order, ctx.settings, customer_id)
-    external_no = sent.external_order_no
+    external_no, content = sent.external_order_no, fingerprint(sent)
+    # What an earlier attempt recorded, read before this attempt records its own.
+    sent_before = known is not None and known.external_no == external_no and known.to_specter_fp == content
+    holder = await ctx.gw.store.begin_order(ctx.new_binding(
+        "order", order_id, external_no=external_no, to_specter_fp=content, to_specter_at=time.time()))
+    if holder is not None:
+        raise PermanentError(f"another order holds externalOrderNo {external_no} in Specter (order"
+                             f" {holder.shop_id} of shop {holder.tenant_id}): give each shop its own order prefix")
     order_no = ""
     try:
         receipt = await ctx.specter.submit_order(sent)
         specter_id, order_no = receipt.order_id, receipt.order_no
     except DuplicateOrderError as exc:
-        if not exc.existing_order_id:
-            raise
+        if not (sent_before and exc.existing_order_id):
+            # Not provably this order: leave the number to the order Specter has.
+            await ctx.gw.store.remove_binding(ctx.tenant.id, "order", order_id)
+            raise PermanentError(f"another order holds externalOrderNo {external_no} in Specter"
+                                 f" ({exc.message}); this order was not sent") from exc
         specter_id = exc.existing_order_id  # stored by an earlier attempt whose answer was lost
         notes.append("Specter already had this order (an earlier attempt's answer was lost)")
     # The external order number is needed to delete it later; Specter's status changes name it
     # by that number or by Specter's own order number.
-    await ctx.bind("order", order_id, specter_id=specter_id, specter_no=order_no, external_no=external_no,
-                   to_specter_at=time.time())
+    await ctx.bind("order", order_id, state="bound", specter_id=specter_id, specter_no=order_no)
     if order_no:  # an adopted order's number comes with Specter's first change to it
         await write_order_no(ctx, order_id, order_no)
     return Outcome(

@@ -167,6 +167,10 @@ class Store(Protocol):
         """Change some columns of an existing binding; answer whether it exists."""
 
     async def remove_binding(self, tenant_id: str, kind: BindingKind, shop_id: str) -> bool: ...
+    async def begin_order(self, binding: Binding) -> Binding | None:
+        """Record that the gateway is sending this order with its ``external_no`` and
+        ``to_specter_fp`` (state 'sending'), unless another order binding on the same Specter
+        account holds that externalOrderNo: then answer that binding and write nothing."""
 
     # -- Where the poller last looked in each shop.
     async def get_cursor(self, tenant_id: str, name: str) -> Cursor | None: ...

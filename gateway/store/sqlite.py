@@ -278,6 +278,28 @@ class SQLiteStore:
         )
         return removed > 0
 
+    async def begin_order(self, binding: Binding) -> Binding | None:
+        """The check and the write are one op of the single writer, so they run in one
+        ``BEGIN IMMEDIATE`` transaction: no other write (another tenant's job sending the same
+        number) can come between the look for a holder and the claim. The index is deliberately
+        not UNIQUE (see migration 0004), so this is where a second holder is refused."""
+        sending = msgspec.structs.replace(binding, state="sending", updated_at=time.time())
+        changes = ", ".join(f"{c} = excluded.{c}" for c in ("state", "external_no", "to_specter_fp",
+                                                              "to_specter_at", "updated_at"))
+
+        def op(conn: sqlite3.Connection) -> Binding | None:
+            holder = conn.execute(
+                "SELECT * FROM bindings INDEXED BY bindings_external WHERE account_id = ? AND external_no = ?"
+                " AND kind = 'order' AND external_no != '' AND NOT (tenant_id = ? AND shop_id = ?) LIMIT 1",
+                (sending.account_id, sending.external_no, sending.tenant_id, sending.shop_id),
+            ).fetchone()
+            if holder is not None:
+                return _binding(holder)
+            conn.execute(INSERT_BINDING + changes, msgspec.structs.astuple(sending))
+            return None
+
+        return await self._write(op)
+
     async def get_binding(self, tenant_id: str, kind: BindingKind, shop_id: str) -> Binding | None:
         row = await self._read_one(
             "SELECT * FROM bindings WHERE tenant_id = ? AND kind = ? AND shop_id = ?", (tenant_id, kind, shop_id)
