@@ -454,10 +454,10 @@ async def test_bindings_are_found_both_ways_and_change_only_what_is_named(store:
     assert sorted(b.shop_id for b in await store.bindings_by_parent("t1", "article", "9")) == ["18", "19"]
     assert sorted(await store.bindings_by_specter_nos("t1", "article", ["V-S", "V-M", "nope"])) == ["V-M", "V-S"]
 
-    assert await store.update_binding("t1", "article", "18", shop_stock=4, to_shop_fp="w2") is True
-    assert await store.update_binding("t1", "article", "404", shop_stock=4) is False
+    assert await store.update_binding("t1", "article", "18", to_shop_at=4.0, to_shop_fp="w2") is True
+    assert await store.update_binding("t1", "article", "404", to_shop_at=4.0) is False
     changed = await store.get_binding("t1", "article", "18")
-    assert changed is not None and (changed.shop_stock, changed.to_shop_fp, changed.specter_no) == (4, "w2", "V-S")
+    assert changed is not None and (changed.to_shop_at, changed.to_shop_fp, changed.specter_no) == (4.0, "w2", "V-S")
     with pytest.raises(ValueError, match="account_id"):
         await store.update_binding("t1", "article", "18", account_id="other")
 

@@ -64,7 +64,7 @@ class Event(msgspec.Struct, kw_only=True):
 
 
 BindingKind = Literal["order", "article", "customer", "category"]
-BindingState = Literal["sending", "bound", "gone"]
+BindingState = Literal["sending", "bound"]  # sending: an order on its way to Specter
 
 
 class Binding(msgspec.Struct, kw_only=True):
@@ -81,14 +81,10 @@ class Binding(msgspec.Struct, kw_only=True):
     external_no: str = ""  # orders: the externalOrderNo they were sent with
     origin: str = ""  # articles: the tenant whose export created it, or "specter"
     state: BindingState = "bound"
-    shop_state: str = ""  # orders: the shop status last seen or written
     to_specter_fp: str = ""  # fingerprint of what was last sent to Specter
     to_specter_at: float = 0.0
     to_shop_fp: str = ""  # fingerprint of what was last written to the shop
     to_shop_at: float = 0.0
-    shop_seen_fp: str = ""  # what the shop showed right after that write
-    shop_write_until: float = 0.0  # a gateway write to this shop object is in flight until then
-    shop_stock: int | None = None  # articles: the level last written to (or seen in) the shop
     updated_at: float = 0.0
 
 

@@ -73,8 +73,22 @@ _decode = msgspec.json.decode
 
 
 BINDING_FIELDS: tuple[str, ...] = Binding.__struct_fields__
-INSERT_BINDING = (f"INSERT INTO bindings ({', '.join(BINDING_FIELDS)}) VALUES ({', '.join('?' * len(BINDING_FIELDS))})"
-                  " ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET ")
+
+
+def upsert_binding_sql(columns: frozenset[str]) -> str:
+    """Insert a binding, or change only ``columns`` of the one that exists (and its updated_at)."""
+    changes = ", ".join(f"{c} = excluded.{c}" for c in sorted(columns | {"updated_at"}))
+    return (f"INSERT INTO bindings ({', '.join(BINDING_FIELDS)}) VALUES ({', '.join('?' * len(BINDING_FIELDS))})"
+            f" ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET {changes}")
+
+
+# Make the latest level kept for articles of the account pending for one tenant again (no
+# longer waiting for its product); {only} narrows it to some articles.
+RESEND_STOCK = (
+    "INSERT INTO stock_pending (tenant_id, article_no, version)"
+    " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ?{only} GROUP BY article_no"
+    " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0"
+)
 
 
 class SQLiteStore:
@@ -254,11 +268,10 @@ class SQLiteStore:
         unknown = columns - BINDING_COLUMNS
         if unknown:
             raise ValueError(f"not a binding column that may change: {', '.join(sorted(unknown))}")
-        # updated_at always moves with a change.
-        changes = ", ".join(f"{c} = excluded.{c}" for c in sorted(columns | {"updated_at"}))
+        sql = upsert_binding_sql(columns)
         now = time.time()
         rows = [msgspec.structs.astuple(msgspec.structs.replace(b, updated_at=b.updated_at or now)) for b in bindings]
-        await self._write(lambda conn: conn.executemany(INSERT_BINDING + changes, rows).rowcount)
+        await self._write(lambda conn: conn.executemany(sql, rows).rowcount)
 
     async def update_binding(self, tenant_id: str, kind: BindingKind, shop_id: str, **columns: Any) -> bool:
         unknown = set(columns) - BINDING_COLUMNS
@@ -284,8 +297,7 @@ class SQLiteStore:
         number) can come between the look for a holder and the claim. The index is deliberately
         not UNIQUE (see migration 0004), so this is where a second holder is refused."""
         sending = msgspec.structs.replace(binding, state="sending", updated_at=time.time())
-        changes = ", ".join(f"{c} = excluded.{c}" for c in ("state", "external_no", "to_specter_fp",
-                                                              "to_specter_at", "updated_at"))
+        claim = upsert_binding_sql(frozenset({"state", "external_no", "to_specter_fp", "to_specter_at"}))
 
         def op(conn: sqlite3.Connection) -> Binding | None:
             holder = conn.execute(
@@ -295,7 +307,7 @@ class SQLiteStore:
             ).fetchone()
             if holder is not None:
                 return _binding(holder)
-            conn.execute(INSERT_BINDING + changes, msgspec.structs.astuple(sending))
+            conn.execute(claim, msgspec.structs.astuple(sending))
             return None
 
         return await self._write(op)
@@ -687,29 +699,16 @@ class SQLiteStore:
         """Mark the levels kept for these articles pending for one tenant (products it just
         created); answers how many the gateway has a level for."""
 
-        def op(conn: sqlite3.Connection) -> int:
-            return conn.executemany(
-                "INSERT INTO stock_pending (tenant_id, article_no, version)"
-                " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ? AND article_no = ?"
-                " GROUP BY article_no"
-                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0",
-                [(tenant_id, account_id, a) for a in article_nos]).rowcount
-
-        return await self._write(op)
+        sql = RESEND_STOCK.format(only=" AND article_no = ?")
+        return await self._write(
+            lambda conn: conn.executemany(sql, [(tenant_id, account_id, a) for a in article_nos]).rowcount)
 
     async def resend_all_stock(self, tenant_id: str, account_id: str) -> int:
         """Mark every level kept for the account pending for one tenant ("update stock now"),
         the waiting ones included."""
 
-        def op(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "INSERT INTO stock_pending (tenant_id, article_no, version)"
-                " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ? GROUP BY article_no"
-                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0",
-                (tenant_id, account_id)).rowcount
-
-        return await self._write(op)
-
+        sql = RESEND_STOCK.format(only="")
+        return await self._write(lambda conn: conn.execute(sql, (tenant_id, account_id)).rowcount)
 
     # -- Specter's articles --------------------------------------------------------------------
 

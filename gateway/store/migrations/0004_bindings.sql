@@ -7,7 +7,7 @@
 -- externalOrderNo they were sent with. origin: for articles, the tenant whose export created
 -- it, or 'specter' when the product came from Specter.
 -- Fingerprints: to_specter_fp of what was last sent to Specter, to_shop_fp of what was last
--- written to the shop, shop_seen_fp of what the shop showed right after that write.
+-- written to the shop. state: 'sending' while an order is on its way to Specter, then 'bound'.
 CREATE TABLE bindings (
     tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     account_id TEXT NOT NULL,
@@ -18,15 +18,11 @@ CREATE TABLE bindings (
     specter_no TEXT NOT NULL DEFAULT '',
     external_no TEXT NOT NULL DEFAULT '',
     origin TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL DEFAULT 'bound' CHECK (state IN ('sending', 'bound', 'gone')),
-    shop_state TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'bound' CHECK (state IN ('sending', 'bound')),
     to_specter_fp TEXT NOT NULL DEFAULT '',
     to_specter_at REAL NOT NULL DEFAULT 0,
     to_shop_fp TEXT NOT NULL DEFAULT '',
     to_shop_at REAL NOT NULL DEFAULT 0,
-    shop_seen_fp TEXT NOT NULL DEFAULT '',
-    shop_write_until REAL NOT NULL DEFAULT 0,
-    shop_stock INTEGER,
     updated_at REAL NOT NULL,
     PRIMARY KEY (tenant_id, kind, shop_id)
 ) WITHOUT ROWID;
@@ -35,7 +31,6 @@ CREATE INDEX bindings_specter_id ON bindings (tenant_id, kind, specter_id) WHERE
 CREATE INDEX bindings_parent ON bindings (tenant_id, kind, parent_shop_id) WHERE parent_shop_id != '';
 -- Not UNIQUE: two tenants that already bound one number must not make the upgrade fail.
 CREATE INDEX bindings_external ON bindings (account_id, external_no) WHERE kind = 'order' AND external_no != '';
-CREATE INDEX bindings_account_article ON bindings (account_id, specter_no) WHERE kind = 'article';
 
 -- The id map carried over (rows of removed tenants are dropped). Articles the tenant exported:
 INSERT INTO bindings (tenant_id, account_id, kind, shop_id, parent_shop_id, specter_no, origin, to_specter_fp,
