@@ -320,9 +320,6 @@ async def set_order_status(shop: AbicartShop, order_id: str, update: OrderStatus
 
 @hookimpl
 async def set_specter_order_no(shop: AbicartShop, order_id: str, specter_order_no: str) -> None:
-    found = await shop.client.get_order(order_id)
-    if found is not None and str(found[0].get("externalOrderNumber") or "") == specter_order_no:
-        return  # already there: writing it again would fire Order/changed once more
     await shop.client.set_order(order_id, {"externalOrderNumber": specter_order_no})
 
 

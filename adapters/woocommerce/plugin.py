@@ -311,17 +311,7 @@ async def set_order_status(shop: WooShop, order_id: str, update: OrderStatusUpda
 
 @hookimpl
 async def set_specter_order_no(shop: WooShop, order_id: str, specter_order_no: str) -> None:
-    # Every save moves the order's date_modified and fires order.updated, which brings the order
-    # back to the gateway: writing a number the order already shows would repeat forever.
-    order = await shop.client.get_order(order_id)
-    if order is not None and _meta(order, "_specter_order_no") == specter_order_no:
-        return
     await shop.client.update_order(order_id, {"meta_data": [{"key": "_specter_order_no", "value": specter_order_no}]})
-
-
-def _meta(obj: dict[str, Any], key: str) -> Any:
-    return next((m.get("value") for m in obj.get("meta_data") or [] if isinstance(m, dict) and m.get("key") == key),
-                None)
 
 
 @hookimpl

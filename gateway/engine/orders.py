@@ -92,7 +92,9 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
     # The external order number is needed to delete it later; Specter's status changes name it
     # by that number or by Specter's own order number.
     await ctx.bind("order", order_id, state="bound", specter_id=specter_id, specter_no=order_no)
-    if order_no:  # an adopted order's number comes with Specter's first change to it
+    # An adopted order's number comes with Specter's first change to it. A write the shop does
+    # not need is never made: every save brings the order back as a change.
+    if order_no and order.specter_order_no != order_no:
         await write_order_no(ctx, order_id, order_no)
     return Outcome(
         result={
