@@ -90,16 +90,17 @@ class _StockPusher:
             if unknown:
                 self.site_unknown += [a for a, _ in unknown]
                 await store.clear_pending_stock(ctx.tenant.id, unknown)
-            versions = {a: v for a, available, v in rows if available is not None}
-            hints = await store.bindings_by_specter_nos(ctx.tenant.id, "article", list(versions))
+            known = {a: (available, v) for a, available, v in rows if available is not None}
+            if not known:
+                continue
+            versions = {a: v for a, (_, v) in known.items()}
+            hints = await store.bindings_by_specter_nos(ctx.tenant.id, "article", list(known))
             levels = [
                 StockLevel(article_no=a, available=max(0, available),  # a shop cannot sell fewer than none
                            shop_id=hints[a].shop_id if a in hints else "",
                            parent_shop_id=hints[a].parent_shop_id if a in hints else "")
-                for a, available, _ in rows if available is not None
+                for a, (available, _) in known.items()
             ]
-            if not levels:
-                continue
             try:
                 results = await ctx.shop.update_stock(levels)
             except PermanentError:
