@@ -120,8 +120,7 @@ class ShopProduct(ShopChange, kw_only=True, frozen=True):
     object = "product"
 
 
-SHOP_CHANGES: dict[ShopObject, type[ShopChange]] = {"order": ShopOrder, "customer": ShopCustomer,
-                                                     "product": ShopProduct}
+SHOP_CHANGES: dict[ShopObject, type[ShopChange]] = {c.object: c for c in (ShopOrder, ShopCustomer, ShopProduct)}
 
 
 class Export(TenantEvent, kw_only=True, frozen=True):
@@ -143,6 +142,9 @@ class ExportProducts(Export, kw_only=True, frozen=True):
 class ExportCustomers(Export, kw_only=True, frozen=True):
     kind = "export.customers"
     what = "customers"
+
+
+EXPORTS: dict[str, type[Export]] = {c.what: c for c in (ExportProducts, ExportCustomers)}
 
 
 # -- Specter to shop: an account's callbacks and pulls -----------------------------------------

@@ -6,8 +6,10 @@ progress and outcome in the event log, and can be transferred again when it fail
 
 from __future__ import annotations
 
+from typing import cast, get_args
+
 from gateway.engine.specter_pull import import_off
-from gateway.events import ExportCustomers, ExportProducts, ProductImport, ShopOrder, StockResync, TenantEvent
+from gateway.events import EXPORTS, ExportMode, ProductImport, ShopOrder, StockResync, TenantEvent
 from gateway.model import InvalidInput
 from gateway.services import Gateway
 from gateway.settings import Tenant
@@ -34,13 +36,12 @@ async def _record(gw: Gateway, event: TenantEvent) -> int:
 
 async def start_export(gw: Gateway, tenant: Tenant, what: str, mode: str) -> int:
     """Bulk export of the shop's products (``new`` or ``all``) or customers to Specter."""
-    export = {"products": ExportProducts, "customers": ExportCustomers}.get(what)
+    export = EXPORTS.get(what)
     if export is None:
         raise InvalidInput("what must be 'products' or 'customers'", "$.what")
-    if mode not in ("new", "all"):
+    if mode not in get_args(ExportMode):
         raise InvalidInput("mode must be 'new' or 'all'", "$.mode")
-    return await _record(gw, export(tenant_id=tenant.id, account_id=tenant.account_id,
-                                    mode="all" if mode == "all" else "new"))
+    return await _record(gw, export(tenant_id=tenant.id, account_id=tenant.account_id, mode=cast(ExportMode, mode)))
 
 
 async def export_order(gw: Gateway, tenant: Tenant, order_id: str) -> int:

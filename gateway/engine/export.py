@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Literal
 
 import msgspec
 
@@ -19,12 +18,11 @@ from gateway.engine.context import TenantContext
 from gateway.engine.customers import customer_key, ensure_customer
 from gateway.engine.products import BATCH, SENT_COLUMNS, export_problem, sent_bindings
 from gateway.errors import PermanentError
-from gateway.events import Export, ExportProducts
+from gateway.events import Export, ExportMode, ExportProducts
 from gateway.jobs.execute import Outcome
 from gateway.model import Article
 from gateway.services import Gateway
 
-Mode = Literal["new", "all"]
 Progress = Callable[[int], None]
 
 
@@ -42,7 +40,7 @@ class ExportReport(msgspec.Struct, kw_only=True):
     refused: list[Refused] = []
 
 
-async def export_products(ctx: TenantContext, mode: Mode, progress: Progress | None = None) -> ExportReport:
+async def export_products(ctx: TenantContext, mode: ExportMode, progress: Progress | None = None) -> ExportReport:
     report = ExportReport(what="products", mode=mode)
     seen_numbers: dict[str, str] = {}
     pending: list[Article] = []
@@ -72,7 +70,7 @@ async def export_products(ctx: TenantContext, mode: Mode, progress: Progress | N
     return report
 
 
-async def _send(ctx: TenantContext, articles: list[Article], mode: Mode) -> None:
+async def _send(ctx: TenantContext, articles: list[Article], mode: ExportMode) -> None:
     settings = ctx.settings
     await ctx.specter.submit_articles(
         articles, force_update=(mode == "all"), create_stock=True,

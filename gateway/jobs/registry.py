@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from gateway.errors import ConfigError
-from gateway.events import GatewayEvent
+from gateway.events import E, GatewayEvent
 
 if TYPE_CHECKING:  # pragma: no cover
     from gateway.jobs.execute import Outcome
     from gateway.services import Gateway
 
-E = TypeVar("E", bound=GatewayEvent)
 Handler = Callable[["Gateway", E], Awaitable["Outcome | None"]]
 
 

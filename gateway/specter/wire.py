@@ -344,6 +344,7 @@ def parse_article(el: ET.Element) -> ArticleInfo:
     on_sale = _flag(_get(el, "showStandardOldPrice")) and old_price is not None
     article_type = (_get(el, "articleType") or "").upper()
     publish = _get(el, "publishInWebshop")
+    published = None if publish is None else _flag(publish)
     article = Article(
         article_no=_get(el, "articleNo") or "",
         name=_get(el, "name") or "",
@@ -359,13 +360,13 @@ def parse_article(el: ET.Element) -> ArticleInfo:
         manage_stock=article_type in STOCK_KEPT_TYPES if article_type else True,
         group=_group(el),
         specter_id=_get(el, "specterId", "articleId") or None,
-        published=None if publish is None else _flag(publish),
+        published=published,
     )
     return ArticleInfo(
         article,
         article_type=article_type,
         commodity_code=_get(el, "commodityCode") or "",
-        publish_in_webshop=None if publish is None else _flag(publish),
+        publish_in_webshop=published,
     )
 
 
