@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.errors import ConfigError
 from gateway.services import Gateway
 from gateway.settings import SpecterAccount, Tenant, TenantSettings
 
@@ -47,13 +46,10 @@ def callback_urls(gw: Gateway, account: SpecterAccount) -> dict[str, str]:
 
 async def connect_tenant(gw: Gateway, tenant: Tenant) -> dict[str, Any]:
     """Register the tenant's webhooks in its shop and its account's callbacks in Specter."""
-    platform = gw.adapters.platform(tenant.platform)
-    topics = shop_topics(tenant.settings, platform.topics)
     shop = await gw.shop(tenant)
+    topics = shop_topics(tenant.settings, shop.adapter.platform.topics)
     registered = await shop.register_webhooks(shop_events_url(gw, tenant), topics)
-    account = await gw.store.get_account(tenant.account_id)
-    if account is None:
-        raise ConfigError(f"tenant {tenant.id!r} names the unknown Specter account {tenant.account_id!r}")
+    account = await gw.account_of(tenant)
     await register_callbacks(gw, account)
     return {"webhooks": registered, "topics": topics, "callbacks": "registered"}
 

@@ -87,9 +87,8 @@ class PlatformAdapter:
     """One platform's plugin: what it says of itself, and a caller for each shop operation it
     implements that reaches this plugin alone (another platform's implementation never answers)."""
 
-    def __init__(self, platform: Platform, plugin_name: str, operations: dict[str, HookCaller]):
+    def __init__(self, platform: Platform, operations: dict[str, HookCaller]):
         self.platform = platform
-        self.plugin_name = plugin_name
         self._operations = operations
 
     def implements(self, operation: str) -> bool:
@@ -118,29 +117,31 @@ class Adapters:
                 )
             claims[platform.name] = impl
             platforms[platform.name] = platform
-        _refuse_strays(pm, {impl.plugin for impl in claims.values()})
+        # Every specified hook (check_pending has refused the others by now).
+        hooks = {name: caller for name, caller in _hooks(pm).items() if caller.has_spec()}
+        _refuse_strays(hooks, {impl.plugin for impl in claims.values()})
         self._adapters = {
-            name: self._adapter(platforms[name], impl, [other.plugin for other in claims.values() if other is not impl])
+            name: self._adapter(platforms[name], impl, hooks,
+                                [other.plugin for other in claims.values() if other is not impl])
             for name, impl in claims.items()
         }
 
-    def _adapter(self, platform: Platform, claim: pluggy.HookImpl, others: list[object]) -> PlatformAdapter:
+    def _adapter(self, platform: Platform, claim: pluggy.HookImpl, hooks: dict[str, Any],
+                 others: list[object]) -> PlatformAdapter:
         """Check a platform plugin against the contract; callers of the shop operations it implements."""
-        hooks = _hooks(self.pm)
-        implemented = {name for name, caller in hooks.items() if caller.has_spec()
-                       and any(impl.plugin is claim.plugin for impl in caller.get_hookimpls())}
-        missing = sorted(name for name, caller in hooks.items() if caller.has_spec()
-                         and name not in hookspecs.OPTIONAL_HOOKS and name not in implemented)
+        own = {name: impl for name, caller in hooks.items() for impl in caller.get_hookimpls()
+               if impl.plugin is claim.plugin}
+        missing = sorted(hooks.keys() - hookspecs.OPTIONAL_HOOKS - own.keys())
         if missing:
             raise ConfigError(
                 f"the shop platform plugin {claim.plugin_name!r} (platform {platform.name!r}) lacks the required "
                 f"hook{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
             )
         operations = {}
-        for name in implemented - hookspecs.PLUGIN_HOOKS:
-            _check_async(hooks[name], claim, name)
+        for name in own.keys() - hookspecs.PLUGIN_HOOKS:
+            _check_async(hooks[name], own[name], name)
             operations[name] = self._caller(name, others)
-        return PlatformAdapter(platform, claim.plugin_name, operations)
+        return PlatformAdapter(platform, operations)
 
     def _caller(self, name: str, others: list[object]) -> HookCaller:
         caller = self.pm.subset_hook_caller(name, remove_plugins=others)
@@ -165,12 +166,12 @@ class Adapters:
         return self.adapter(name).platform
 
 
-def _refuse_strays(pm: pluggy.PluginManager, platform_plugins: set[object]) -> None:
+def _refuse_strays(hooks: dict[str, Any], platform_plugins: set[object]) -> None:
     """A shop operation belongs to the platform plugin whose tenants it serves. One implemented by
     a plugin that names no platform would answer for every platform's tenants (pluggy calls the
     latest registered first), so it is refused rather than left to win or lose by load order."""
-    for name, caller in _hooks(pm).items():
-        if name in hookspecs.PLUGIN_HOOKS or not caller.has_spec():
+    for name, caller in hooks.items():
+        if name in hookspecs.PLUGIN_HOOKS:
             continue
         for impl in caller.get_hookimpls():
             if impl.plugin not in platform_plugins:
@@ -180,16 +181,15 @@ def _refuse_strays(pm: pluggy.PluginManager, platform_plugins: set[object]) -> N
                 )
 
 
-def _check_async(caller: Any, claim: pluggy.HookImpl, name: str) -> None:
+def _check_async(caller: Any, impl: pluggy.HookImpl, name: str) -> None:
     """An operation the contract declares ``async def`` must be one in the plugin too (and the
     other way round): a plain function would fail only at its first call, on a tenant's order."""
     if name == "close_shop":  # may be either: the gateway awaits what it returns, if anything
         return
-    impl = next(impl for impl in caller.get_hookimpls() if impl.plugin is claim.plugin)
     wants_async = inspect.iscoroutinefunction(caller.spec.function)
     if inspect.iscoroutinefunction(impl.function) != wants_async:
         raise ConfigError(
-            f"plugin {claim.plugin_name!r}: hook {name!r} must be "
+            f"plugin {impl.plugin_name!r}: hook {name!r} must be "
             f"{'an async def' if wants_async else 'a plain def (not async def)'}, as the contract declares it"
         )
 

@@ -166,6 +166,13 @@ class Gateway:
             raise ConfigError(f"unknown tenant {tenant_id!r}")
         return tenant
 
+    async def account_of(self, tenant: Tenant) -> SpecterAccount:
+        """The Specter account a tenant is attached to."""
+        account = await self.store.get_account(tenant.account_id)
+        if account is None:
+            raise ConfigError(f"tenant {tenant.id!r} names the unknown Specter account {tenant.account_id!r}")
+        return account
+
     async def shop(self, tenant: Tenant) -> Shop:
         """The tenant's shop, opened by its platform's adapter (``open_shop``) and cached."""
         # Keyed by the tenant's whole configuration, so a change made by another process (the

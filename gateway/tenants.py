@@ -167,13 +167,12 @@ def order_prefix_problem(tenant: Tenant, others: list[Tenant]) -> str | None:
     """Why ``tenant``'s order prefix could give an externalOrderNo another tenant on its Specter
     account also gives, or None. Specter keeps externalOrderNo unique per account, and it is the
     prefix followed by the shop's order number; when one prefix starts the other ("" starts
-    every prefix), "S1" + "20" and "S" + "120" are the same number."""
+    every prefix), "S1" + "20" and "S" + "120" are the same number. ``others``: the other
+    tenants on that account."""
     mine = tenant.settings.external_order_prefix
     for other in others:
-        if other.account_id != tenant.account_id or other.id == tenant.id:
-            continue
         theirs = other.settings.external_order_prefix
-        if mine.startswith(theirs) or theirs.startswith(mine):
+        if _overlaps(mine, theirs):
             taken = [t.settings.external_order_prefix for t in others]
             suggestion = suggested_prefix(tenant.id, taken)
             fix = f"external_order_prefix={suggestion} for {tenant.id!r}"
@@ -194,9 +193,14 @@ def suggested_prefix(tenant_id: str, taken: list[str]) -> str:
     # At most 10 characters, as the setting allows.
     candidates = [f"{tenant_id.upper()[:9]}-", f"{compact[:9]}-", *(f"{compact[:8]}{n}-" for n in range(10))]
     for candidate in candidates:
-        if not any(candidate.startswith(p) or p.startswith(candidate) for p in taken):
+        if not any(_overlaps(candidate, p) for p in taken):
             return candidate
     return f"{secrets.token_hex(4).upper()}-"
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Whether one order prefix starts the other, so that both can give the same number."""
+    return a.startswith(b) or b.startswith(a)
 
 
 def _check_account(account: SpecterAccount) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 
-from gateway.errors import ConfigError
 from gateway.services import Gateway
 from gateway.settings import SpecterAccount, Tenant, TenantSettings
 from gateway.shop import Shop
@@ -27,9 +26,7 @@ class TenantContext:
     @classmethod
     async def load(cls, gw: Gateway, tenant_id: str) -> TenantContext:
         tenant = await gw.tenant(tenant_id)
-        account = await gw.store.get_account(tenant.account_id)
-        if account is None:
-            raise ConfigError(f"tenant {tenant.id!r} names the unknown Specter account {tenant.account_id!r}")
+        account = await gw.account_of(tenant)
         return cls(gw, tenant, account, await gw.shop(tenant), await gw.specter(account))
 
     @property
