@@ -11,9 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
-from starlette.requests import Request
-from starlette.responses import Response
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_RECEIVED = Counter(
     "specter_gateway_events_received", "Events recorded in the event log", ["tenant", "kind"]
@@ -58,11 +56,3 @@ def timed(histogram: Histogram, *labels: str) -> Iterator[None]:
         outcome = "ok"
     finally:
         histogram.labels(*labels, outcome).observe(time.perf_counter() - start)
-
-
-async def metrics(request: Request) -> Response:
-    """``GET /metrics`` in Prometheus' text format."""
-    counts = await request.app.state.gateway.store.count_events()
-    for status in WAITING:
-        QUEUE_DEPTH.labels(status).set(counts.get(status, 0))
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

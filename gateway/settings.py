@@ -214,8 +214,8 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         for method in self.prepaid_payment_methods:
-            later = ("is paid on delivery" if method in self.cash_on_delivery_methods
-                     else PAID_AFTER_DELIVERY.get(self.payment_types.get(method, "")))
+            pay_type = "P" if method in self.cash_on_delivery_methods else self.payment_types.get(method, "")
+            later = PAID_AFTER_DELIVERY.get(pay_type)
             if later:
                 raise ValueError(f"prepaid_payment_methods: {method!r} {later}, not at checkout")
         for pct in self.tax_classes:

@@ -14,9 +14,8 @@ from starlette.routing import Route
 from gateway import operations
 from gateway.model import InvalidInput
 from gateway.store.base import EventFilter
-from gateway.tenants import TenantService
 from gateway.web.responses import error, from_exception
-from gateway.web.state import gateway_of
+from gateway.web.state import gateway_of, tenant_service
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -53,11 +52,6 @@ async def _json(request: Request) -> dict[str, Any]:
     return data
 
 
-def _service(request: Request) -> TenantService:
-    gw = gateway_of(request)
-    return TenantService(gw.store, gw.adapters)
-
-
 # -- platforms and accounts ----------------------------------------------------------------------
 
 
@@ -69,20 +63,20 @@ async def list_platforms(request: Request) -> Response:
 
 @admin
 async def list_accounts(request: Request) -> Response:
-    service = _service(request)
+    service = tenant_service(request)
     return JSONResponse([service.account_view(a) for a in await service.store.list_accounts()])
 
 
 @admin
 async def add_account(request: Request) -> Response:
-    service = _service(request)
+    service = tenant_service(request)
     account = await service.add_account(await _json(request))
     return JSONResponse(service.account_view(account), status_code=201)
 
 
 @admin
 async def account_detail(request: Request) -> Response:
-    service = _service(request)
+    service = tenant_service(request)
     account_id = request.path_params["account_id"]
     if request.method == "DELETE":
         await service.remove_account(account_id)
@@ -99,26 +93,27 @@ async def account_detail(request: Request) -> Response:
 
 @admin
 async def list_tenants(request: Request) -> Response:
-    service = _service(request)
+    service = tenant_service(request)
     account = request.query_params.get("account")
     return JSONResponse([service.tenant_view(t) for t in await service.store.list_tenants(account)])
 
 
 @admin
 async def add_tenant(request: Request) -> Response:
-    service = _service(request)
+    service = tenant_service(request)
     tenant = await service.add_tenant(await _json(request))
     return JSONResponse(service.tenant_view(tenant), status_code=201)
 
 
 @admin
 async def tenant_detail(request: Request) -> Response:
-    service = _service(request)
+    service = tenant_service(request)
     tenant_id = request.path_params["tenant_id"]
     if request.method == "DELETE":
         await service.remove_tenant(tenant_id)
-        gateway_of(request).forget_tenant(tenant_id)
-        await gateway_of(request).forget_shop(tenant_id)
+        gw = gateway_of(request)
+        gw.forget_tenant(tenant_id)
+        await gw.forget_shop(tenant_id)
         return Response(status_code=204)
     if request.method == "PATCH":
         tenant = await service.update_tenant(tenant_id, await _json(request))
@@ -135,7 +130,7 @@ async def tenant_detail(request: Request) -> Response:
 
 @admin
 async def list_events(request: Request) -> Response:
-    service = _service(request)
+    service = tenant_service(request)
     tenant_id = request.path_params["tenant_id"]
     await service.tenant(tenant_id)
     q = request.query_params
@@ -160,7 +155,7 @@ async def list_events(request: Request) -> Response:
 async def retry_events(request: Request) -> Response:
     """"Transfer again": one event (``event_id``) or every failed event of the tenant."""
     gw = gateway_of(request)
-    service = _service(request)
+    service = tenant_service(request)
     tenant_id = request.path_params["tenant_id"]
     await service.tenant(tenant_id)
     event_id = request.path_params.get("event_id")
@@ -178,7 +173,7 @@ async def connect(request: Request) -> Response:
     from gateway.connect import connect_tenant
 
     gw = gateway_of(request)
-    tenant = await _service(request).tenant(request.path_params["tenant_id"])
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
     return JSONResponse(await connect_tenant(gw, tenant))
 
 
@@ -186,7 +181,7 @@ async def connect(request: Request) -> Response:
 async def start_export(request: Request) -> Response:
     """Bulk export as a job: ``{"what": "products" | "customers", "mode": "new" | "all"}``."""
     gw = gateway_of(request)
-    tenant = await _service(request).tenant(request.path_params["tenant_id"])
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
     body = await _json(request)
     event_id = await operations.start_export(gw, tenant, body.get("what", "products"), body.get("mode", "new"))
     return JSONResponse({"event_id": event_id}, status_code=202)
@@ -197,7 +192,7 @@ async def export_order(request: Request) -> Response:
     """The connectors' "Transfer order" / "Export" button: send one order now, whatever the export
     mode (a draft is still refused)."""
     gw = gateway_of(request)
-    tenant = await _service(request).tenant(request.path_params["tenant_id"])
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
     event_id = await operations.export_order(gw, tenant, request.path_params["order_id"])
     return JSONResponse({"event_id": event_id}, status_code=202)
 
@@ -206,7 +201,7 @@ async def export_order(request: Request) -> Response:
 async def import_products(request: Request) -> Response:
     """Import products from Specter into the shop (the get_specter_articles pull), as a job."""
     gw = gateway_of(request)
-    tenant = await _service(request).tenant(request.path_params["tenant_id"])
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
     return JSONResponse({"event_id": await operations.import_products(gw, tenant)}, status_code=202)
 
 
@@ -214,7 +209,7 @@ async def import_products(request: Request) -> Response:
 async def resync_stock(request: Request) -> Response:
     """"Update stock now": every article's stock from Specter to this shop, as a job."""
     gw = gateway_of(request)
-    tenant = await _service(request).tenant(request.path_params["tenant_id"])
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
     return JSONResponse({"event_id": await operations.resync_stock(gw, tenant)}, status_code=202)
 
 

@@ -10,7 +10,6 @@ from starlette.routing import Mount, Route
 
 from gateway.config import GatewayConfig
 from gateway.engine.poller import poll_forever
-from gateway.metrics import metrics
 from gateway.services import Gateway
 from gateway.web import admin_api, health, inbound, openapi
 from gateway.web.console import routes as console
@@ -38,7 +37,7 @@ def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> 
         Route("/shops/{tenant_id}/get_specter_articles", inbound.product_import_pull, methods=["GET", "POST"]),
         Route("/specter/{token}", inbound.specter_callback, methods=["GET", "POST"]),
         Route("/specter/{token}/{flow}", inbound.specter_callback, methods=["GET", "POST"]),
-        Route("/metrics", metrics),
+        Route("/metrics", health.metrics),
         Route("/admin/api/openapi.json", openapi.openapi_json),
         Mount("/admin/api", routes=admin_api.routes),
         Mount("/admin", routes=console.routes),

@@ -1,10 +1,12 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and metrics."""
 
 from __future__ import annotations
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
+from gateway.metrics import QUEUE_DEPTH, WAITING
 from gateway.web.state import gateway_of
 
 
@@ -25,3 +27,11 @@ async def readyz(request: Request) -> JSONResponse:
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
                         status_code=200 if ready else 503)
+
+
+async def metrics(request: Request) -> Response:
+    """``GET /metrics`` in Prometheus' text format."""
+    counts = await gateway_of(request).store.count_events()
+    for status in WAITING:
+        QUEUE_DEPTH.labels(status).set(counts.get(status, 0))
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

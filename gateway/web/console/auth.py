@@ -117,15 +117,11 @@ def same_token(expected: str, given: str | None) -> bool:
     return bool(expected) and given is not None and hmac.compare_digest(expected.encode(), given.encode())
 
 
-def form_text(form: FormData, name: str) -> str | None:
-    """A text field of a posted form; None when it is missing or was sent as a file."""
-    value = form.get(name)
-    return value if isinstance(value, str) else None
-
-
 async def posted_csrf(request: Request) -> str | None:
+    """The posted form's token; None when it is missing or was sent as a file."""
     form: FormData = await request.form()  # cached: the endpoint reads the same form
-    return form_text(form, CSRF_FIELD)
+    value = form.get(CSRF_FIELD)
+    return value if isinstance(value, str) else None
 
 
 def signed_in(endpoint: Endpoint) -> Endpoint:

@@ -27,7 +27,6 @@ ACCOUNT_FLOWS = {
 }
 LONG_OPERATIONS = tuple(e.kind for e in (events.ExportProducts, events.ExportCustomers, events.ProductImport,
                                          events.StockResync))
-SHOP_KINDS = tuple(e.kind for e in events.SHOP_CHANGES.values())
 
 
 @dataclass

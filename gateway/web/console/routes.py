@@ -25,12 +25,12 @@ from gateway.secrets import MASK
 from gateway.services import Gateway
 from gateway.settings import Tenant
 from gateway.store.base import OPEN_STATUSES, Event, EventFilter, EventStatus
-from gateway.tenants import Conflict, TenantService
+from gateway.tenants import Conflict
 from gateway.web.console import auth, forms
 from gateway.web.console.auth import signed_in
 from gateway.web.console.connection import check_shop, register
-from gateway.web.console.health import LONG_OPERATIONS, SHOP_KINDS, payload_summary, tenant_health
-from gateway.web.state import gateway_of
+from gateway.web.console.health import LONG_OPERATIONS, TENANT_FLOWS, payload_summary, tenant_health
+from gateway.web.state import gateway_of, tenant_service
 
 HERE = Path(__file__).parent
 PREFIX = "/admin"
@@ -62,11 +62,6 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"  # pages show settings; keep them out of caches
     return response
-
-
-def _service(request: Request) -> TenantService:
-    gw = gateway_of(request)
-    return TenantService(gw.store, gw.adapters)
 
 
 async def _tenant(request: Request) -> Tenant | None:
@@ -107,7 +102,7 @@ def _signin_form(request: Request, error: str | None, status: int) -> Response:
 
 async def signin(request: Request) -> Response:
     form = await request.form()
-    if not auth.same_token(request.cookies.get(auth.SIGNIN_COOKIE, ""), auth.form_text(form, auth.CSRF_FIELD)):
+    if not auth.same_token(request.cookies.get(auth.SIGNIN_COOKIE, ""), await auth.posted_csrf(request)):
         return PlainTextResponse("refused: reload the sign-in page and try again", 403)
     user = await auth.authenticate(request, str(form.get("name", "")), str(form.get("password", "")))
     if user is None:
@@ -198,7 +193,7 @@ async def _save(request: Request, tenant: Tenant, patch_of: Callable[[FormData],
     form = await request.form()
     try:
         patch = patch_of(form)
-        await _service(request).update_tenant(tenant.id, patch)
+        await tenant_service(request).update_tenant(tenant.id, patch)
     except InvalidInput as exc:
         context = await _tenant_context(request, tenant)
         field = forms.error_field(exc) or "_form"
@@ -306,7 +301,7 @@ async def events_page(request: Request) -> Response:
 
 async def _kinds(gw: Gateway, tenant: Tenant) -> set[str]:
     recent = await gw.store.list_events(EventFilter(tenant_id=tenant.id, limit=500))
-    return {e.kind for e in recent} | {*SHOP_KINDS, *LONG_OPERATIONS}
+    return {e.kind for e in recent} | TENANT_FLOWS.keys()
 
 
 async def _event(request: Request) -> Event | None:
