@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 import pluggy
+
+from gateway.errors import PermanentError
 
 hookimpl = pluggy.HookimplMarker("specter_gateway")
 
@@ -60,3 +62,18 @@ class ItemResult(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def expect_object(answer: Any, where: str) -> dict[str, Any]:
+    """A shop's answer that must be one JSON object (an order, a product, …); anything else is a
+    permanent error naming the call (``where``), not a failure somewhere later."""
+    if not isinstance(answer, dict):
+        raise PermanentError(f"{where}: answered {type(answer).__name__} where an object belongs")
+    return answer
+
+
+def expect_objects(answer: Any, where: str) -> list[dict[str, Any]]:
+    """A shop's answer that must be a list of JSON objects (a page of a list)."""
+    if not isinstance(answer, list) or not all(isinstance(item, dict) for item in answer):
+        raise PermanentError(f"{where}: answered {type(answer).__name__} where a list of objects belongs")
+    return answer

@@ -84,35 +84,22 @@ def cmd_worker(args: argparse.Namespace, config: GatewayConfig) -> int:
     return 0
 
 
-class SpecterSimulator:
-    """The core's own simulator: Specter's webshop API, serving the accounts given."""
-
-    default_port = 8100
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--account", action="append", required=True, help="an account it serves (repeatable)",
-                            metavar="SBMID:APIUSERID:APIUSERKEY:INTEGRATIONKEY")
-
-    def run(self, host: str, port: int, options: argparse.Namespace) -> None:
-        from gateway.simulators.specter.app import run
-
-        run(host, port, options.account)
-
-
 def find_simulator(name: str, config: GatewayConfig) -> Simulator:
     """Specter's simulator, or the fake shop an installed platform names in its ``Platform``."""
     if name == "specter":
-        return SpecterSimulator()
+        from gateway.simulators.specter import app as specter_simulator
+
+        return specter_simulator.simulator
     from gateway.plugins import Adapters, make_plugin_manager
 
     adapters = Adapters(make_plugin_manager(config.plugins))
     with_one = ["specter", *(n for n in adapters.names if adapters.platform(n).simulator is not None)]
     if name not in adapters.names:
         raise ConfigError(f"nothing to simulate called {name!r} (simulators: {', '.join(with_one)})")
-    simulator = adapters.platform(name).simulator
-    if simulator is None:
+    found = adapters.platform(name).simulator
+    if found is None:
         raise ConfigError(f"the shop platform {name!r} has no simulator (simulators: {', '.join(with_one)})")
-    return simulator
+    return found
 
 
 def cmd_simulate(args: argparse.Namespace, config: GatewayConfig) -> int:

@@ -18,6 +18,7 @@ import aiohttp
 import msgspec
 
 from adapters.abicart.decode import loads
+from gateway.adapter import expect_object, expect_objects
 from gateway.errors import PermanentError, TransientError
 from gateway.model import InvalidInput
 
@@ -46,9 +47,7 @@ class AbicartError(PermanentError):
 
 def _object(result: Any, method: str) -> dict[str, Any]:
     """A ``result`` that must be one object (an article, an order, …)."""
-    if not isinstance(result, dict):
-        raise PermanentError(f"Abicart {method}: answered {type(result).__name__} where an object belongs")
-    return result
+    return expect_object(result, f"Abicart {method}")
 
 
 def _optional_object(result: Any, method: str) -> dict[str, Any] | None:
@@ -58,9 +57,7 @@ def _optional_object(result: Any, method: str) -> dict[str, Any] | None:
 
 def _objects(result: Any, method: str) -> list[dict[str, Any]]:
     """A ``result`` that must be a list of objects."""
-    if not isinstance(result, list) or not all(isinstance(item, dict) for item in result):
-        raise PermanentError(f"Abicart {method}: answered {type(result).__name__} where a list of objects belongs")
-    return result
+    return expect_objects(result, f"Abicart {method}")
 
 
 class AbicartClient:

@@ -24,7 +24,7 @@ from yarl import URL
 
 from adapters.woocommerce import oauth
 from adapters.woocommerce.decode import loads
-from gateway.adapter import ItemResult
+from gateway.adapter import ItemResult, expect_object, expect_objects
 from gateway.errors import PermanentError, TransientError
 from gateway.model import InvalidInput
 
@@ -50,15 +50,11 @@ class Reply:
 
     def object(self) -> dict[str, Any]:
         """The answer as the one JSON object it must be (an order, a product, a webhook, …)."""
-        if not isinstance(self.data, dict):
-            raise PermanentError(f"{self.where}: answered {type(self.data).__name__} where an object belongs")
-        return self.data
+        return expect_object(self.data, self.where)
 
     def objects(self) -> list[dict[str, Any]]:
         """The answer as the list of JSON objects it must be (a page of a list)."""
-        if not isinstance(self.data, list) or not all(isinstance(item, dict) for item in self.data):
-            raise PermanentError(f"{self.where}: answered {type(self.data).__name__} where a list of objects belongs")
-        return self.data
+        return expect_objects(self.data, self.where)
 
 
 def _json_default(value: Any) -> str:
@@ -184,15 +180,6 @@ class WooCommerceClient:
     async def update_order(self, order_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         return (await self.request("PUT", f"orders/{order_id}", body=fields)).object()
 
-    async def order_notes(self, order_id: str) -> list[dict[str, Any]]:
-        return (await self.request("GET", f"orders/{order_id}/notes")).objects()
-
-    async def add_order_note(self, order_id: str, note: str, *, customer_note: bool) -> dict[str, Any]:
-        """A note on the order; a customer note is also mailed to the customer and shown on
-        their order page."""
-        body = {"note": note, "customer_note": customer_note}
-        return (await self.request("POST", f"orders/{order_id}/notes", body=body)).object()
-
     async def get_product(self, product_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """A product and, for a variable one, all its variations."""
         product = await self._get_or_none(f"products/{product_id}")
@@ -245,9 +232,6 @@ class WooCommerceClient:
                 return int(exc.data["resource_id"])
             raise
         return int(created["id"])
-
-    async def update_category(self, category_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        return (await self.request("PUT", f"products/categories/{category_id}", body=fields)).object()
 
     async def list_webhooks(self) -> list[dict[str, Any]]:
         return await self._all("webhooks")

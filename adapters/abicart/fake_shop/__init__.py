@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 
-class FakeAbicart:
+class AbicartSimulator:
     """``specter-gateway simulate abicart``: the fake admin API of one webshop."""
 
     default_port = 8891
@@ -26,4 +26,4 @@ class FakeAbicart:
         run(host, port, options.webshop, options.auth_token)
 
 
-simulator = FakeAbicart()
+simulator = AbicartSimulator()

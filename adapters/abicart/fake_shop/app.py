@@ -27,6 +27,7 @@ import msgspec
 from aiohttp import web
 
 from adapters.abicart.decode import loads
+from gateway.simulators.serving import serve
 
 RPC_PATH = "/backend/jsonrpc/v1/"
 STATE: web.AppKey[FakeState] = web.AppKey("state")
@@ -416,11 +417,7 @@ class RunningFakeAbicart:
 async def start_fake_abicart(host: str = "127.0.0.1", port: int = 0, webshop: int = 4711,
                              auth_token: str = "abicart-token") -> RunningFakeAbicart:
     app = build_app(webshop, auth_token)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    base = f"http://{host}:{runner.addresses[0][1]}/"
+    runner, base = await serve(app, host, port)
     return RunningFakeAbicart(base.rstrip("/") + RPC_PATH, base, app[STATE], runner)
 
 

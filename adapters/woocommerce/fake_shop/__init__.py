@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 
 
-class FakeWooCommerce:
+class WooCommerceSimulator:
     """``specter-gateway simulate woocommerce``: the fake shop, with its REST credentials."""
 
     default_port = 8890
@@ -35,4 +35,4 @@ class FakeWooCommerce:
         run(host, port, options.consumer_key, options.consumer_secret, options.webhook_secret)
 
 
-simulator = FakeWooCommerce()
+simulator = WooCommerceSimulator()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from gateway.simulators.serving import serve
+
 from . import control
 from .api import SHOP, STATE, WEBHOOKS, rest_errors, shop_host
 from .handlers import (
@@ -107,14 +109,10 @@ async def start_fake_woocommerce(host: str = "127.0.0.1", port: int = 0, consume
                                  consumer_secret: str = "cs_fake",
                                  webhook_secret: str = "fake-webhook-secret") -> RunningFakeShop:
     app = build_app(consumer_key, consumer_secret, webhook_secret)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    bound = runner.addresses[0][1]
+    runner, url = await serve(app, host, port)
     state = app[STATE]
-    state.site = f"http://{host}:{bound}/"
-    return RunningFakeShop(state.site, state, runner)
+    state.site = url
+    return RunningFakeShop(url, state, runner)
 
 
 def run(host: str = "127.0.0.1", port: int = 8890, consumer_key: str = "ck_fake", consumer_secret: str = "cs_fake",

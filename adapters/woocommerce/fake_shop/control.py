@@ -123,12 +123,6 @@ async def control_clock(request: web.Request) -> web.Response:
     return web.json_response({"now": state.now()})
 
 
-async def control_writes(request: web.Request) -> web.Response:
-    """The REST writes (method, path) since the ``since``-th one, and how many there are in all."""
-    state, since = state_of(request), int(request.query.get("since", 0))
-    return web.json_response({"count": len(state.writes), "writes": state.writes[since:]})
-
-
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/_control/state", control_state)
@@ -141,4 +135,3 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_control/orders", control_order)
     r.add_post("/_control/coupons", control_coupon)
     r.add_post("/_control/clock", control_clock)
-    r.add_get("/_control/writes", control_writes)

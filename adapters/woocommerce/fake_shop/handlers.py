@@ -320,7 +320,8 @@ async def create_webhook(request: web.Request) -> web.Response:
     if topic.partition(".")[0] not in ("order", "product", "customer", "coupon") or not body.get("delivery_url"):
         raise InvalidRequest(400, "rest_invalid_param", "Invalid parameter(s): topic")
     hook = Webhook(id=state.new_id(), name=body.get("name", ""), topic=topic, delivery_url=body["delivery_url"],
-                   secret=body.get("secret") or state.webhook_secret, status=body.get("status", "active"))
+                   secret=body.get("secret") or state.webhook_secret, status=body.get("status", "active"),
+                   created=state.now())
     state.webhooks[hook.id] = hook
     await webhooks_of(request).save_webhook(hook)
     return json_response(webhook_json(state, hook), 201)

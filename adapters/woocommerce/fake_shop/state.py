@@ -25,10 +25,10 @@ class Webhook:
     topic: str
     delivery_url: str
     secret: str
+    created: str  # the shop's clock when it was made
     status: str = "active"
     failures: int = 0
     pending_delivery: bool = True
-    created: str = field(default_factory=now)
     modified: str | None = None
 
 

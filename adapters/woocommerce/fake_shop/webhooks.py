@@ -13,7 +13,10 @@ from typing import Any
 import aiohttp
 
 from .state import Events, FakeState, Webhook
-from .wire import now, php_json
+from .wire import php_json
+
+# What the captured shop sent as its User-Agent, with every delivery and ping.
+USER_AGENT = "WooCommerce/9.2.5 Hookshot (WordPress/7.0)"
 
 
 class Webhooks:
@@ -52,7 +55,7 @@ class Webhooks:
         signature = hmac.new(hook.secret.encode(), raw, hashlib.sha256).digest()
         resource, _, event = topic.partition(".")
         headers = {
-            "User-Agent": "WooCommerce/9.2.5 Hookshot (WordPress/6.6)",
+            "User-Agent": USER_AGENT,
             "Content-Type": "application/json",
             "X-WC-Webhook-Source": self.state.site,
             "X-WC-Webhook-Topic": topic,
@@ -76,10 +79,10 @@ class Webhooks:
         return status
 
     async def save_webhook(self, hook: Webhook) -> None:
-        hook.modified = now()
+        hook.modified = self.state.now()
         if hook.pending_delivery:
             status = await self._post(hook.delivery_url, f"webhook_id={hook.id}".encode(),
-                                      {"User-Agent": "WooCommerce/9.2.5 Hookshot (WordPress/6.6)",
+                                      {"User-Agent": USER_AGENT,
                                        "Content-Type": "application/x-www-form-urlencoded"})
             self.state.deliveries.append({"webhook_id": hook.id, "topic": "ping", "id": hook.id, "status": status})
             hook.pending_delivery = status != 200

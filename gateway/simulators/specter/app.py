@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiohttp import web
+
+from gateway.simulators.serving import serve
 
 from . import control
 from .api import CALLBACKS, FAULTS, STATE, endpoint
@@ -66,15 +69,27 @@ async def start_simulator(
 ) -> RunningSimulator:
     """Serve the simulator in the running event loop; ``port=0`` picks a free port."""
     app = build_app(accounts, seed=seed)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return RunningSimulator(f"http://{host}:{bound_port}/", app, runner)
+    runner, url = await serve(app, host, port)
+    return RunningSimulator(url, app, runner)
 
 
 def run(host: str, port: int, account_specs: list[str]) -> None:
     """Serve until interrupted (``specter-gateway simulate specter``)."""
     app = build_app(_accounts(account_specs))
     web.run_app(app, host=host, port=port, print=lambda _: print(f"Specter simulator on http://{host}:{port}/"))
+
+
+class SpecterSimulator:
+    """``specter-gateway simulate specter``: Specter's webshop API, serving the accounts given."""
+
+    default_port = 8100
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--account", action="append", required=True, help="an account it serves (repeatable)",
+                            metavar="SBMID:APIUSERID:APIUSERKEY:INTEGRATIONKEY")
+
+    def run(self, host: str, port: int, options: argparse.Namespace) -> None:
+        run(host, port, options.account)
+
+
+simulator = SpecterSimulator()
