@@ -691,8 +691,9 @@ class SQLiteStore:
             [(tenant_id, a) for a in article_nos]).rowcount)
 
     async def has_waiting_stock(self, tenant_id: str) -> bool:
-        row = await self._read_one("SELECT 1 FROM stock_pending WHERE tenant_id = ? AND waiting = 1 LIMIT 1",
-                                   (tenant_id,))
+        # INDEXED BY: left to itself, SQLite walks the tenant's whole pending list by its key.
+        row = await self._read_one("SELECT 1 FROM stock_pending INDEXED BY stock_pending_waiting"
+                                   " WHERE tenant_id = ? AND waiting = 1 LIMIT 1", (tenant_id,))
         return row is not None
 
     async def resend_stock(self, tenant_id: str, account_id: str, article_nos: list[str]) -> int:

@@ -63,10 +63,9 @@ class FakeState:
         moves it on every save, meta included; two saves within one second here still differ, as
         two real requests (each a second or so apart) do."""
         current = self.now()
-        if previous is None:
+        if previous is None or current > previous:  # the usual case, without parsing (ISO strings sort as times)
             return current
-        later = (dt.datetime.strptime(previous, STAMP) + dt.timedelta(seconds=1)).strftime(STAMP)
-        return max(current, later)
+        return (dt.datetime.strptime(previous, STAMP) + dt.timedelta(seconds=1)).strftime(STAMP)
 
     def new_id(self) -> int:
         self.next_id += 1
