@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import msgspec
 import pluggy
@@ -62,6 +62,22 @@ class ItemResult(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+WebhookState = Literal["active", "paused", "disabled", "missing", "other"]
+
+
+class WebhookCheck(msgspec.Struct, kw_only=True, frozen=True):
+    """One topic's webhook as a check found it in the shop, and what the check did about it
+    (answer of ``check_webhooks``)."""
+
+    topic: str  # the gateway's name, e.g. "order.created"
+    found: WebhookState  # as the shop showed it before any repair ("missing": there was none)
+    webhook_id: str = ""  # the shop's id of the webhook, after any repair ("" when there is none)
+    # What the check changed, in words for the operator ("created", "re-activated", "secret
+    # updated", …); "" when it changed nothing.
+    repaired: str = ""
+    active: bool = True  # whether the shop delivers this topic to the gateway now
 
 
 def expect_object(answer: Any, where: str) -> dict[str, Any]:

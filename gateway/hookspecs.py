@@ -45,7 +45,7 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     import aiohttp
 
-    from gateway.adapter import InboundRequest, ItemResult, Platform
+    from gateway.adapter import InboundRequest, ItemResult, Platform, WebhookCheck
     from gateway.jobs.registry import Register
     from gateway.model import Article, ArticleGroup, Customer, Order, OrderStatusUpdate, ShopEvent, StockLevel
     from gateway.settings import Tenant
@@ -57,7 +57,8 @@ hookspec = pluggy.HookspecMarker("specter_gateway")
 PLUGIN_HOOKS = frozenset({"shop_platform", "register_event_handlers"})
 
 # Hooks a platform plugin may leave out; it must implement every other one.
-OPTIONAL_HOOKS = frozenset({"register_event_handlers", "changed_orders", "close_shop"})
+OPTIONAL_HOOKS = frozenset({"register_event_handlers", "changed_orders", "close_shop", "check_webhooks",
+                            "remove_webhooks"})
 
 
 # --- Plugin hooks -------------------------------------------------------------------------------
@@ -180,6 +181,27 @@ async def register_webhooks(shop: object, url: str, topics: list[str]) -> list[s
     """Required. Make the shop call ``url`` for ``topics`` (creating or updating its webhooks or
     event listeners); return what was registered, for the operator. A shop that is told the URL
     some other way checks that it is reachable and says so."""
+
+
+@hookspec(firstresult=True)
+async def check_webhooks(shop: object, url: str, topics: list[str], previous_url: str,
+                         settings_changed: bool) -> list[WebhookCheck]:
+    """Optional. Check the shop's webhooks (or event listeners) for ``topics`` calling ``url``
+    and repair what is wrong: create a missing one, re-activate one the shop disabled or paused
+    (shops do that after failed deliveries), move one still calling ``previous_url`` (the URL of
+    the last check, ``""`` when unknown) to ``url``, and, when ``settings_changed`` (the tenant's
+    shop settings changed since the last check), write the settings it carries to every one
+    (a webhook secret, which shops never show). Change nothing that is right: the gateway asks
+    at every poll. Answer one :class:`gateway.adapter.WebhookCheck` per topic. A platform whose
+    shop cannot be asked leaves this hook out; ``tenant connect`` then relies on
+    :func:`register_webhooks` alone."""
+
+
+@hookspec(firstresult=True)
+async def remove_webhooks(shop: object, urls: list[str]) -> list[str]:
+    """Optional. Delete the shop's webhooks (or event listeners) that call any of ``urls``; the
+    tenant is being removed. Leave every other webhook alone. Answer what was removed, for the
+    operator. A platform that cannot delete them leaves this hook out."""
 
 
 @hookspec(firstresult=True)
