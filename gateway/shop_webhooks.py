@@ -75,8 +75,9 @@ async def _check(gw: Gateway, tenant: Tenant, shop: Shop) -> WebhookHealth:
     fingerprint = shop_fingerprint(tenant)
     now = time.time()
     try:
-        # The first check writes nothing it need not: a webhook holding another secret fails
-        # its deliveries, is disabled by the shop, and is re-activated with the right one.
+        # No record yet: "connect" has just registered them with these settings. A record
+        # without a fingerprint (kept from before this check existed): written once, since an
+        # older "connect" left a changed secret out.
         checks = await shop.check_webhooks(url, topics, previous_url=last.url if last else "",
                                            settings_changed=last is not None and last.shop_fingerprint != fingerprint)
     except Exception as exc:

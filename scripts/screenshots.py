@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the tests' stack lives in tests/
 
+from gateway.engine.poller import poll_once  # noqa: E402
 from tests.browser import chromium, sign_in  # noqa: E402
 from tests.console_client import PASSWORD, add_user  # noqa: E402
-from gateway.engine.poller import poll_once  # noqa: E402
 from tests.shops.woocommerce import order_payload, product_fields, woocommerce  # noqa: E402
 from tests.stack import running_stack  # noqa: E402
 
