@@ -4,17 +4,20 @@ Specter never repeats a callback that failed (the gateway was down, a firewall s
 flags stay set until acknowledged: a pull at start-up and every few minutes brings whatever a
 lost callback announced. A shop may lose a webhook too, or disable one after failures: the
 orders it changed since the last look are asked for and recorded like webhooks (repeats of what
-a webhook already brought come to nothing)."""
+a webhook already brought come to nothing), and so are its products and customers where the
+platform offers that (``changed_objects``)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from gateway.engine.intake import as_new_event
 from gateway.events import ArticlesChanged, OrdersChanged, StockChanged
+from gateway.model import ShopEvent
 from gateway.settings import Tenant
 from gateway.shop import Shop
 from gateway.store.base import Cursor, NewEvent
@@ -42,8 +45,10 @@ async def poll_once(gw: Gateway) -> int:
             shop = await gw.shop(tenant)
             if shop.can_list_changed_orders:
                 events += await changed_shop_orders(gw, tenant, shop)
+            if shop.can_list_changed_objects:
+                events += await changed_since_last_look(gw, tenant, "objects", shop.changed_objects)
         except Exception as exc:  # noqa: BLE001 - one shop failing does not stop the others
-            log.warning("asking shop %s for changed orders failed: %s", tenant.id, exc)
+            log.warning("asking shop %s for what changed failed: %s", tenant.id, exc)
     if events:
         await gw.submit(events)
     return len(events)
@@ -52,7 +57,14 @@ async def poll_once(gw: Gateway) -> int:
 async def changed_shop_orders(gw: Gateway, tenant: Tenant, shop: Shop) -> list[NewEvent]:
     """The tenant's orders changed since the last look, as events; the first look only notes
     the time (orders from before the gateway are not its to send)."""
-    cursor = await gw.store.get_cursor(tenant.id, "orders")
+    return await changed_since_last_look(gw, tenant, "orders", shop.changed_orders)
+
+
+async def changed_since_last_look(gw: Gateway, tenant: Tenant, cursor_name: str,
+                                  ask: Callable[[dt.datetime], Awaitable[list[ShopEvent]]]) -> list[NewEvent]:
+    """What ``ask`` finds changed since the last look kept under ``cursor_name``, as events;
+    the first look only notes the time."""
+    cursor = await gw.store.get_cursor(tenant.id, cursor_name)
     started = dt.datetime.now(dt.UTC)
     first = dt.datetime.fromisoformat(cursor.first_look) if cursor else started
     events: list[NewEvent] = []
@@ -60,8 +72,9 @@ async def changed_shop_orders(gw: Gateway, tenant: Tenant, shop: Shop) -> list[N
         # A little overlap for shop clocks and whole-second timestamps (repeats are deduplicated),
         # but never back past the first look.
         since = max(dt.datetime.fromisoformat(cursor.last_look) - OVERLAP, first - WHOLE_SECOND)
-        events = [as_new_event(tenant, event) for event in await shop.changed_orders(since)]
-    await gw.store.put_cursor(tenant.id, "orders", Cursor(last_look=started.isoformat(), first_look=first.isoformat()))
+        events = [as_new_event(tenant, event) for event in await ask(since)]
+    cursor = Cursor(last_look=started.isoformat(), first_look=first.isoformat())
+    await gw.store.put_cursor(tenant.id, cursor_name, cursor)
     return events
 
 
