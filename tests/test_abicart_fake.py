@@ -118,6 +118,7 @@ OLD_SHAPES = [
     ("Order.get", ["{order}", ["uid", "discountInfo", "customerComment", "trackingNumber"]],
      ["/discountInfo", "/customerComment", "/trackingNumber"]),
     ("OrderItem.get", ["{item}", ["uid", "quantity"]], ["/quantity"]),
+    ("Order.get", ["{order}", {"uid": True, "items": {"uid": True, "quantity": True}}], ["/items/quantity"]),
     ("Order.set", ["{order}", {"deliveryStatus": "delivered"}], ["/deliveryStatus"]),
     ("Order.set", ["{order}", {"trackingNumber": "PN1"}], ["/trackingNumber"]),
     # Addresses use address/postcode/town/company.

@@ -290,6 +290,8 @@ class FakeAbicart:
         if found is None:
             return None
         items_query = query.get("items") if isinstance(query, dict) else None
+        if isinstance(items_query, dict) and items_query and (problems := check_query("OrderItem", items_query)):
+            raise invalid([(f"/items{pointer}", message) for pointer, message in problems])
         return project(self.state.render_order(found, items_query), query)
 
     async def m_Order_list(self, params: list[Any], token: str) -> Any:
