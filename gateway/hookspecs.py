@@ -57,8 +57,8 @@ hookspec = pluggy.HookspecMarker("specter_gateway")
 PLUGIN_HOOKS = frozenset({"shop_platform", "register_event_handlers"})
 
 # Hooks a platform plugin may leave out; it must implement every other one.
-OPTIONAL_HOOKS = frozenset({"register_event_handlers", "changed_orders", "close_shop", "check_webhooks",
-                            "remove_webhooks"})
+OPTIONAL_HOOKS = frozenset({"register_event_handlers", "changed_orders", "changed_objects", "close_shop",
+                            "check_webhooks", "remove_webhooks"})
 
 
 # --- Plugin hooks -------------------------------------------------------------------------------
@@ -131,6 +131,15 @@ async def changed_orders(shop: object, since: datetime) -> list[ShopEvent]:
     key that names the order and its modification time. The gateway asks every few minutes, so
     that an order whose webhook was lost, or whose webhook the shop disabled, still reaches
     Specter. A platform that cannot tell leaves this hook out, and is not asked."""
+
+
+@hookspec(firstresult=True)
+async def changed_objects(shop: object, since: datetime) -> list[ShopEvent]:
+    """Optional. Products and customers changed in the shop since ``since`` (UTC), as events with
+    a dedupe key that names the object and its modification time. Asked beside
+    :func:`changed_orders`, for a platform whose own notifications cannot be relied on for
+    them (Abicart documents no event for a changed article or customer). A platform whose
+    webhooks cover them leaves this hook out, and is not asked."""
 
 
 @hookspec(firstresult=True)

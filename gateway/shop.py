@@ -54,6 +54,11 @@ class Shop:
         return self.adapter.implements("remove_webhooks")
 
     @property
+    def can_list_changed_objects(self) -> bool:
+        """Whether the platform can tell which products and customers changed lately (``changed_objects``)."""
+        return self.adapter.implements("changed_objects")
+
+    @property
     def can_create_unpublished(self) -> bool:
         """Whether ``upsert_product`` can create a product its visitors do not see yet."""
         return self.adapter.platform.unpublished_products
@@ -91,6 +96,10 @@ class Shop:
     async def changed_orders(self, since: dt.datetime) -> list[ShopEvent]:
         """Only for a platform that :attr:`can_list_changed_orders`."""
         return cast("list[ShopEvent]", await self._call("changed_orders", since=since))
+
+    async def changed_objects(self, since: dt.datetime) -> list[ShopEvent]:
+        """Only for a platform that :attr:`can_list_changed_objects`."""
+        return cast("list[ShopEvent]", await self._call("changed_objects", since=since))
 
     def iter_products(self, page_size: int) -> AsyncGenerator[list[Article], None]:
         return cast("AsyncGenerator[list[Article], None]", self._ask("iter_products", page_size=page_size))
