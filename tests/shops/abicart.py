@@ -42,6 +42,7 @@ class AbicartDriver(ShopDriver):
                                                  "cod": "postforskott"}
     duplicate_skus = True  # Abicart does not insist on unique article numbers
     misbehaviours = frozenset({CREATED_TWICE, DRAFT})
+    counts_writes = True
 
     fake: RunningFakeAbicart
 
@@ -82,7 +83,7 @@ class AbicartDriver(ShopDriver):
         return str((await self.control("POST", "articles", body))["uid"])
 
     async def update_product(self, product_id: str, *, price: str | None = None, name: str | None = None,
-                             stock: int | None = None) -> None:
+                             stock: int | None = None, weight_kg: str | None = None) -> None:
         patch: dict[str, Any] = {}
         if price is not None:
             patch["price"] = {"exVat": price}
@@ -90,7 +91,10 @@ class AbicartDriver(ShopDriver):
             patch["name"] = {"sv": name}
         if stock is not None:
             patch["stock"] = stock
-        await self.rpc.call("Article.set", int(product_id), patch)
+        if weight_kg is not None:
+            patch["weight"] = int(Decimal(weight_kg) * 1000)  # Abicart keeps grams
+        method = "ArticleVariant.set" if int(product_id) in self.fake.state.variants else "Article.set"
+        await self.rpc.call(method, int(product_id), patch)
 
     async def delete_product(self, product_id: str) -> None:
         await self.control("DELETE", f"articles/{product_id}")
@@ -159,3 +163,6 @@ class AbicartDriver(ShopDriver):
 
     async def categories(self) -> list[str]:
         return sorted(text(g["name"], "sv") for g in self.fake.state.groups.values())
+
+    async def writes(self) -> list[str]:
+        return list(self.fake.state.writes)

@@ -9,7 +9,8 @@ the listener URL) before the answer returns.
 
 ``/_control/…`` plays shopper and admin: create articles (with variants, or as packages),
 customers and orders (optionally announcing ``Order/created`` twice), delete articles, answer
-429 or 500 to the next N calls, and show the state. Run it with ``specter-gateway simulate
+429 or 500 to the next N calls, and show the state (with every method called, and the calls that
+change something as ``writes``). Run it with ``specter-gateway simulate
 abicart`` or :func:`start_fake_abicart`.
 """
 
@@ -30,6 +31,7 @@ from adapters.abicart.decode import loads
 from gateway.simulators.serving import serve
 
 RPC_PATH = "/backend/jsonrpc/v1/"
+READ_METHODS = (".get", ".list", ".count")
 STATE: web.AppKey[FakeState] = web.AppKey("state")
 CENT = Decimal("0.01")
 _encoder = msgspec.json.Encoder(decimal_format="number")
@@ -66,6 +68,9 @@ class FakeState:
     items: dict[int, dict[str, Any]] = field(default_factory=dict)
     listeners: dict[int, dict[str, Any]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)  # the methods called, in order
+    # The calls that change something (every method but .get, .list and .count), in order: what
+    # tests count as writes, since every JSON-RPC call is a POST.
+    writes: list[str] = field(default_factory=list)
     fired: list[tuple[str, int, int]] = field(default_factory=list)  # (event, uid, HTTP status)
     fault_status: int = 0
     fault_count: int = 0
@@ -300,6 +305,8 @@ async def rpc(request: web.Request) -> web.Response:
         return _answer(call_id, error=(-32000, "Access denied: wrong webshop or auth token"))
     method = str(call.get("method", ""))
     state.calls.append(method)
+    if not method.endswith(READ_METHODS):
+        state.writes.append(method)
     try:
         result = await request.app[FAKE].dispatch(method, list(call.get("params") or []))
     except RpcError as exc:
@@ -380,7 +387,8 @@ async def control_state(request: web.Request) -> web.Response:
     s = request.app[STATE]
     return _json({"articles": list(s.articles.values()), "variants": list(s.variants.values()),
                   "groups": list(s.groups.values()), "customers": list(s.customers.values()),
-                  "orders": list(s.orders.values()), "listeners": list(s.listeners.values()), "calls": s.calls})
+                  "orders": list(s.orders.values()), "listeners": list(s.listeners.values()), "calls": s.calls,
+                  "writes": s.writes})
 
 
 def build_app(webshop: int = 4711, auth_token: str = "abicart-token") -> web.Application:
