@@ -163,6 +163,11 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     delete_from_specter: Annotated[bool, setting(
         PRODUCT_EXPORT, "Delete products from Specter",
         "A product deleted in the shop is deleted in Specter.")] = True
+    update_shared_articles: Annotated[bool, setting(
+        PRODUCT_EXPORT, "Update shared articles",
+        "A product whose article number another shop on the same Specter account exported, or that came "
+        "from Specter, may change or delete that article in Specter. When off, such a product is only "
+        "created in Specter if it is missing there, never overwritten or deleted.")] = False
     webshop_id: Annotated[str, setting(
         PRODUCT_EXPORT, "Webshop id", "The shop's webshop id in Specter (multishop); empty: none.")] = ""
     stock_site_id: Annotated[str, setting(

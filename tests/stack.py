@@ -176,16 +176,21 @@ async def wait_for(check: Callable[[], Awaitable[Any]], timeout: float, what: st
 
 @asynccontextmanager
 async def running_stack(tmp_path: Path, runner: str = "inprocess", shops: int = 1, platform: str = "woocommerce",
+                        mixed: list[str] | None = None, poll_seconds: float | None = None,
                         **settings: Any) -> AsyncIterator[Stack]:
     """The system with ``shops`` shops of ``platform`` (see tests/shops), tenants woo1, woo2, …
     (abi1, php1, … for the others) on one Specter account, each with its own externalOrderNo
-    prefix when there are several; ``settings`` are every tenant's."""
+    prefix when there are several; ``settings`` are every tenant's. ``mixed`` names one platform
+    per shop instead (tenants woo1, abi2, …). ``poll_seconds``: how often the gateway asks
+    Specter and the shops for changes (by default only at start-up, as tests drive it)."""
     specter = await start_simulator([ACCOUNT_SPEC])
     http = aiohttp.ClientSession()
     config = GatewayConfig(
         data_dir=tmp_path / "gateway", admin_token=ADMIN_TOKEN, secret_key=Fernet.generate_key().decode(),
         redis_url=REDIS_TEST_URL if runner == "arq" else "", reconcile_seconds=0.5, retry_base_seconds=0.2,
     )
+    if poll_seconds is not None:
+        config.poll_seconds = poll_seconds
     if runner == "arq":
         config.queue_name = f"test-{uuid.uuid4().hex[:8]}"
     gateway, server_task = await start_gateway(config, runner=runner)
@@ -202,12 +207,13 @@ async def running_stack(tmp_path: Path, runner: str = "inprocess", shops: int = 
             "integration_key": "integration-key-1", "base_url": specter.url,
         })
         assert status == 201, body
-        for n in range(1, shops + 1):
-            driver = new_driver(platform)
+        names = mixed or [platform] * shops
+        for n, name in enumerate(names, start=1):
+            driver = new_driver(name)
             drivers.append(driver)
             await driver.start(tmp_path, http)
             tenant_id = f"{driver.tenant_prefix}{n}"
-            prefix = {"external_order_prefix": f"S{n}-"} if shops > 1 else {}
+            prefix = {"external_order_prefix": f"S{n}-"} if len(names) > 1 else {}
             tenant_settings = prefix | settings
             # Connected after attach, as the ShopDriver lifecycle has it.
             await stack.add_tenant(tenant_id, driver.platform, driver.connection(), connect=False, **tenant_settings)

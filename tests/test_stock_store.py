@@ -27,7 +27,7 @@ def batch(no: str) -> Batch:
 
 
 async def levels(store: SQLiteStore, sites: list[str]) -> dict[str, int | None]:
-    return {no: level for no, level, _ in await store.pending_stock("shop", "acct", sites, 100)}
+    return {r.article_no: r.available for r in await store.pending_stock("shop", "acct", sites, 100)}
 
 
 async def test_levels_are_summed_over_the_chosen_sites_or_all(store):

@@ -2,8 +2,8 @@
 
 The catalogue is streamed page by page, so memory does not grow with it (beyond the set of
 article numbers seen, to refuse duplicates). ``new`` leaves articles Specter already has
-untouched; ``all`` updates them, but never their stock: Specter is master of stock, and takes
-initial stock only for an article new to it.
+untouched; ``all`` updates them (this shop's own; see :func:`_send`), but never their stock:
+Specter is master of stock, and takes initial stock only for an article new to it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import msgspec
 
 from gateway.engine.context import TenantContext
 from gateway.engine.customers import customer_key, ensure_customer
-from gateway.engine.products import BATCH, SENT_COLUMNS, export_problem, sent_bindings
+from gateway.engine.products import BATCH, SENT_COLUMNS, export_problem, sent_bindings, shared_with
 from gateway.errors import PermanentError
 from gateway.events import Export, ExportMode, ExportProducts
 from gateway.jobs.execute import Outcome
@@ -71,12 +71,22 @@ async def export_products(ctx: TenantContext, mode: ExportMode, progress: Progre
 
 
 async def _send(ctx: TenantContext, articles: list[Article], mode: ExportMode) -> None:
-    settings = ctx.settings
-    await ctx.specter.submit_articles(
-        articles, force_update=(mode == "all"), create_stock=True,
-        webshop_id=settings.webshop_id, stock_site_id=settings.stock_site_id,
-    )
-    await ctx.gw.store.put_bindings(sent_bindings(ctx, articles), columns=SENT_COLUMNS)
+    """``all`` overwrites this shop's own articles only: one another shop on the account
+    exported, or that came from Specter, is created if missing but not overwritten unless
+    update_shared_articles is on."""
+    settings, tenant_id = ctx.settings, ctx.tenant.id
+    origins = await ctx.gw.store.article_origins(ctx.tenant.account_id, [a.article_no for a in articles])
+    forced = [mode == "all" and (settings.update_shared_articles
+                                 or not shared_with(origins.get(a.article_no, set()), tenant_id)) for a in articles]
+    overwrite = [a for a, force in zip(articles, forced, strict=True) if force]
+    create_only = [a for a, force in zip(articles, forced, strict=True) if not force]
+    for chunk, force in ((overwrite, True), (create_only, False)):
+        if chunk:
+            await ctx.specter.submit_articles(
+                chunk, force_update=force, create_stock=True,
+                webshop_id=settings.webshop_id, stock_site_id=settings.stock_site_id,
+            )
+            await ctx.gw.store.put_bindings(sent_bindings(ctx, chunk, origins), columns=SENT_COLUMNS)
 
 
 async def export_customers(ctx: TenantContext, progress: Progress | None = None) -> ExportReport:

@@ -19,7 +19,7 @@ from gateway.events import ArticlesPush, OrdersPush, StockChanged, StockPush, St
 from gateway.jobs.execute import Outcome
 from gateway.model import Article, OrderStatusUpdate, StockLevel
 from gateway.services import Gateway
-from gateway.store.base import Binding
+from gateway.store.base import Binding, PendingLevel
 
 STOCK_BATCH = 100  # articles per shop request
 EXAMPLES = 20  # how many article numbers a result names, at most
@@ -45,7 +45,7 @@ async def push_stock(gw: Gateway, event: StockPush) -> Outcome:
         if pusher.later:
             raise TransientError(f"{len(pusher.later)} stock updates must be tried again: {pusher.later[0]}")
     unknown = pusher.site_unknown
-    return Outcome(result={"sent": pusher.sent, "not_in_shop": pusher.not_in_shop,
+    return Outcome(result={"sent": pusher.sent, "unchanged": pusher.unchanged, "not_in_shop": pusher.not_in_shop,
                            "not_in_shop_count": pusher.not_in_shop_count, "passes": passes,
                            "site_unknown": unknown[:EXAMPLES], "site_unknown_count": len(unknown)})
 
@@ -58,6 +58,7 @@ class _StockPusher:
     def __init__(self, ctx: TenantContext):
         self.ctx = ctx
         self.sent = 0
+        self.unchanged = 0  # levels this shop was last given already
         self.not_in_shop: list[str] = []
         self.not_in_shop_count = 0
         self.site_unknown: list[str] = []
@@ -72,13 +73,13 @@ class _StockPusher:
         await asyncio.gather(*(self._worker() for _ in range(in_flight)))
         return self._found_any
 
-    async def _next_chunk(self) -> list[tuple[str, int | None, int]]:
+    async def _next_chunk(self) -> list[PendingLevel]:
         ctx = self.ctx
         async with self._take:
             rows = await ctx.gw.store.pending_stock(ctx.tenant.id, ctx.tenant.account_id, ctx.settings.stock_sites,
                                                     STOCK_BATCH, after=self._after)
             if rows:
-                self._after, self._found_any = rows[-1][0], True
+                self._after, self._found_any = rows[-1].article_no, True
             return rows
 
     async def _worker(self) -> None:
@@ -86,17 +87,31 @@ class _StockPusher:
         while rows := await self._next_chunk():
             # A total kept from before levels were kept per site says nothing about the chosen
             # sites: the shop keeps what it has rather than getting a made-up 0.
-            unknown = [(a, v) for a, available, v in rows if available is None]
+            unknown = [(r.article_no, r.version) for r in rows if r.available is None]
             if unknown:
                 self.site_unknown += [a for a, _ in unknown]
                 await store.clear_pending_stock(ctx.tenant.id, unknown)
-            known = {a: (available, v) for a, available, v in rows if available is not None}
+            # What this shop was last given is not written again: every write comes back as a
+            # product change, and Specter flags levels that did not change (a delivery moves
+            # stock from reserved to gone, leaving what may be sold as it was).
+            known: dict[str, tuple[int, int]] = {}
+            unchanged: list[tuple[str, int]] = []
+            for r in rows:
+                if r.available is None:
+                    continue
+                available = max(0, r.available)  # a shop cannot sell fewer than none
+                if available == r.written:
+                    unchanged.append((r.article_no, r.version))
+                else:
+                    known[r.article_no] = (available, r.version)
+            if unchanged:
+                self.unchanged += len(unchanged)
+                await store.clear_pending_stock(ctx.tenant.id, unchanged)
             if not known:
                 continue
-            versions = {a: v for a, (_, v) in known.items()}
             hints = await store.bindings_by_specter_nos(ctx.tenant.id, "article", list(known))
             levels = [
-                StockLevel(article_no=a, available=max(0, available),  # a shop cannot sell fewer than none
+                StockLevel(article_no=a, available=available,
                            shop_id=hints[a].shop_id if a in hints else "",
                            parent_shop_id=hints[a].parent_shop_id if a in hints else "")
                 for a, (available, _) in known.items()
@@ -110,17 +125,18 @@ class _StockPusher:
                 continue
             done, waiting = [], []
             for level, result in zip(levels, results, strict=True):
+                version = known[level.article_no][1]
                 if result.ok:
-                    done.append((level.article_no, versions[level.article_no]))
+                    done.append((level.article_no, version, level.available))
                     self.sent += 1
                 elif result.transient:
                     self.later.append(result.error or "")
                 else:  # not in this shop (yet): the level waits for the product to appear
-                    waiting.append((level.article_no, versions[level.article_no]))
+                    waiting.append((level.article_no, version))
                     self.not_in_shop_count += 1
                     if len(self.not_in_shop) < EXAMPLES:
                         self.not_in_shop.append(f"{level.article_no}: {result.error}")
-            await store.clear_pending_stock(ctx.tenant.id, done)
+            await store.stock_written(ctx.tenant.id, done)
             if waiting:
                 await store.park_stock(ctx.tenant.id, waiting)
 
@@ -192,7 +208,10 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
 
 async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> None:
     """The shop will announce the gateway's own write as a product change: remember the
-    product as it is now, so that echo is not exported back to Specter."""
+    product as it is now, so that echo is not exported back to Specter. While Specter owns the
+    article data nothing of it is exported anyway (gateway/engine/ownership.py); the print
+    keeps the echo from going once the shop owns its products' data again (article_sync and
+    import_products turned off), when only a later change in the shop differs from it."""
     for article in await ctx.shop.fetch_product(shop_id):
         if article.article_no == article_no:
             await ctx.bind("article", article.shop_id or shop_id, specter_no=article_no,
@@ -205,7 +224,7 @@ async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> Non
 
 async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
     ctx = await TenantContext.load(gw, event.tenant_id)
-    applied, elsewhere = [], 0
+    applied, elsewhere, unchanged = [], 0, []
     for update in event.updates:
         bound = await _shop_order(ctx, update)
         if bound is None:
@@ -216,17 +235,27 @@ async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
             # An order adopted after a lost answer: Specter's number is known only now.
             await ctx.mark("order", order_id, specter_no=update.specter_order_no)
             await write_order_no(ctx, order_id, update.specter_order_no)
+        # The same change once more (Specter flagging the order again, a retried push) is not
+        # written again: the last write to the order was this very update.
+        written = fingerprint(["status", update])
+        if bound.to_shop_fp == written:
+            unchanged.append(order_id)
+            continue
         await ctx.shop.set_order_status(order_id, update)
+        await ctx.mark("order", order_id, to_shop_fp=written, to_shop_at=time.time())
         if update.deleted:
             # Gone from Specter: the shop's "order deleted" that cancelling may fire must not
             # send Specter a delete of its own.
             await ctx.gw.store.remove_binding(ctx.tenant.id, "order", order_id)
         applied.append({"order": order_id, "delivered": update.delivered, "deleted": update.deleted,
                         "tracking": update.tracking_numbers})
+    if unchanged and not applied:
+        return Outcome(status="skipped", result={"reason": "the shop was given these changes already",
+                                                 "unchanged": unchanged, "other_shops": elsewhere})
     if not applied:
         return Outcome(status="skipped", result={"reason": "none of these orders came from this shop",
                                                  "other_shops": elsewhere})
-    return Outcome(result={"applied": applied, "other_shops": elsewhere})
+    return Outcome(result={"applied": applied, "unchanged": unchanged, "other_shops": elsewhere})
 
 
 async def _shop_order(ctx: TenantContext, update: OrderStatusUpdate) -> Binding | None:

@@ -14,6 +14,7 @@ import time
 from functools import partial
 from typing import Any
 
+from gateway.engine.ownership import owner_of
 from gateway.errors import ConfigError, PermanentError
 from gateway.events import (
     ArticlesChanged,
@@ -126,7 +127,8 @@ def import_off(tenant: Tenant) -> str:
 
 
 async def _read_articles(gw: Gateway, account: SpecterAccount, tenants: list[Tenant]) -> Outcome:
-    receivers = [t for t in tenants if t.settings.article_sync or t.settings.import_products]
+    # The shops whose products take Specter's article data are those where Specter owns it.
+    receivers = [t for t in tenants if owner_of("article", t.settings).specter_owns]
     client = await gw.specter(account)
     pages = articles = 0
     for _ in range(MAX_ROUNDS):

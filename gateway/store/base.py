@@ -11,7 +11,7 @@ flushed queue loses nothing (the reconciler re-enqueues what is due).
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import msgspec
 
@@ -92,6 +92,15 @@ class Binding(msgspec.Struct, kw_only=True):
 BINDING_KEY = ("tenant_id", "kind", "shop_id")
 # What a binding's upsert may change; the key and the account stay as first written.
 BINDING_COLUMNS = frozenset(Binding.__struct_fields__) - {*BINDING_KEY, "account_id"}
+
+
+class PendingLevel(NamedTuple):
+    """A stock level a tenant's shop has yet to receive."""
+
+    article_no: str
+    available: int | None  # summed over the tenant's chosen sites; None when unknown for them
+    version: int  # which level: a row is cleared only when the level sent is still the latest
+    written: int | None  # the level last written to this shop for the article (None: none known)
 
 
 class Cursor(msgspec.Struct, kw_only=True):
@@ -183,6 +192,12 @@ class Store(Protocol):
         self, tenant_id: str, kind: BindingKind, specter_nos: list[str]
     ) -> dict[str, Binding]: ...
     async def bindings_by_parent(self, tenant_id: str, kind: BindingKind, parent_shop_id: str) -> list[Binding]: ...
+    async def article_origins(self, account_id: str, article_nos: list[str]) -> dict[str, set[str]]:
+        """Who created each of these article numbers' Specter article, as far as the gateway
+        knows, per number: the origins that article bindings on the account record (a tenant
+        id, or 'specter'), and 'specter' for an article read from Specter. A number nobody
+        bound and Specter never handed out is left out."""
+
     async def put_bindings(self, bindings: list[Binding], *, columns: frozenset[str] = BINDING_COLUMNS) -> None:
         """Insert or update many bindings in one transaction; an existing binding changes only
         in ``columns`` (so one direction's write leaves the other's fingerprint alone)."""
@@ -251,17 +266,25 @@ class Store(Protocol):
     async def store_stock(self, account_id: str, levels: list[tuple[str, str, int]], tenant_ids: list[str],
                           batch: Batch) -> int: ...
     async def pending_stock(self, tenant_id: str, account_id: str, sites: list[str], limit: int,
-                            after: str = "") -> list[tuple[str, int | None, int]]:
-        """(article number, available over the chosen sites or None when unknown, version)."""
-
+                            after: str = "") -> list[PendingLevel]: ...
     async def clear_pending_stock(self, tenant_id: str, sent: list[tuple[str, int]]) -> None: ...
+    async def stock_written(self, tenant_id: str, written: list[tuple[str, int, int]]) -> None:
+        """Levels (article number, version, available) the shop took: clear them as
+        :meth:`clear_pending_stock` does, and keep each as the level last written."""
+
     async def park_stock(self, tenant_id: str, levels: list[tuple[str, int]]) -> None:
-        """Levels (article number, version) whose product the shop lacks wait for it."""
+        """Levels (article number, version) whose product the shop lacks wait for it (and
+        what was last written for them is forgotten)."""
 
     async def wake_stock(self, tenant_id: str, article_nos: list[str]) -> int: ...
     async def has_waiting_stock(self, tenant_id: str) -> bool: ...
-    async def resend_stock(self, tenant_id: str, account_id: str, article_nos: list[str]) -> int: ...
-    async def resend_all_stock(self, tenant_id: str, account_id: str) -> int: ...
+    async def resend_stock(self, tenant_id: str, account_id: str, article_nos: list[str]) -> int:
+        """Make the levels kept for these articles pending for the tenant, to be written even
+        when the shop was last given the same level."""
+
+    async def resend_all_stock(self, tenant_id: str, account_id: str) -> int:
+        """Every level kept for the account, pending for the tenant and written whatever was
+        written before ("update stock now")."""
 
     # -- Specter's articles, every one read, per account (what "import" brings to a shop).
     async def store_article_infos(self, account_id: str, infos: list[ArticleInfo]) -> None: ...

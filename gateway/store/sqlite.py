@@ -48,6 +48,7 @@ from gateway.store.base import (
     EventFilter,
     EventStatus,
     NewEvent,
+    PendingLevel,
     WebhookHealth,
 )
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
@@ -370,6 +371,24 @@ class SQLiteStore:
                 found[row["specter_no"]] = _binding(row)
         return found
 
+    async def article_origins(self, account_id: str, article_nos: list[str]) -> dict[str, set[str]]:
+        """One query per 500 numbers, from two indexes: the bindings' partial index on
+        (account, article number) and the primary key of the articles read from Specter."""
+        found: dict[str, set[str]] = {}
+        for start in range(0, len(article_nos), 500):
+            chunk = article_nos[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._read(
+                "SELECT specter_no, origin FROM bindings INDEXED BY bindings_article_origin"
+                f" WHERE account_id = ? AND kind = 'article' AND origin != '' AND specter_no IN ({marks})"
+                " UNION SELECT article_no, 'specter' FROM specter_articles"
+                f" WHERE account_id = ? AND article_no IN ({marks})",
+                (account_id, *chunk, account_id, *chunk),
+            )
+            for article_no, origin in rows:
+                found.setdefault(article_no, set()).add(origin)
+        return found
+
     # -- the poller's cursors --------------------------------------------------------------------
 
     async def get_cursor(self, tenant_id: str, name: str) -> Cursor | None:
@@ -689,23 +708,25 @@ class SQLiteStore:
         return await self._write(op)
 
     async def pending_stock(self, tenant_id: str, account_id: str, sites: list[str], limit: int,
-                            after: str = "") -> list[tuple[str, int | None, int]]:
-        """Up to ``limit`` (article number, available, version) the tenant has yet to receive,
-        in article number order from after ``after``: the available quantity summed over its
-        chosen stock sites (every site when ``sites`` is empty). None for an article kept only as
-        a total without its sites (read before levels were kept per site) when sites are chosen:
-        its level for those sites is unknown until Specter flags it again."""
+                            after: str = "") -> list[PendingLevel]:
+        """Up to ``limit`` levels the tenant has yet to receive, in article number order from
+        after ``after``: the available quantity summed over its chosen stock sites (every site
+        when ``sites`` is empty), with the level last written to its shop. None for an article
+        kept only as a total without its sites (read before levels were kept per site) when
+        sites are chosen: its level for those sites is unknown until Specter flags it again."""
         chosen = f"l.site IN ({', '.join('?' * len(sites))})" if sites else "1"
         rows = await self._read(
             f"SELECT p.article_no, SUM(CASE WHEN {chosen} THEN l.available ELSE 0 END),"
-            " COUNT(l.site), COALESCE(MAX(l.site != ''), 0), p.version FROM stock_pending AS p"
+            " COUNT(l.site), COALESCE(MAX(l.site != ''), 0), p.version,"
+            " (SELECT w.available FROM stock_written AS w WHERE w.tenant_id = p.tenant_id"
+            " AND w.article_no = p.article_no) FROM stock_pending AS p"
             " LEFT JOIN stock_levels AS l ON l.account_id = ? AND l.article_no = p.article_no"
             " WHERE p.tenant_id = ? AND p.waiting = 0 AND p.article_no > ?"
             " GROUP BY p.article_no ORDER BY p.article_no LIMIT ?",
             (*sites, account_id, tenant_id, after, limit),
         )
-        return [(no, None if sites and kept and not per_site else available or 0, version)
-                for no, available, kept, per_site, version in rows]
+        return [PendingLevel(no, None if sites and kept and not per_site else available or 0, version, written)
+                for no, available, kept, per_site, version, written in rows]
 
     async def clear_pending_stock(self, tenant_id: str, sent: list[tuple[str, int]]) -> None:
         """Forget what a tenant received, (article number, version): a newer level stays pending."""
@@ -713,12 +734,31 @@ class SQLiteStore:
             "DELETE FROM stock_pending WHERE tenant_id = ? AND article_no = ? AND version = ?",
             [(tenant_id, a, v) for a, v in sent]).rowcount)
 
+    async def stock_written(self, tenant_id: str, written: list[tuple[str, int, int]]) -> None:
+        def op(conn: sqlite3.Connection) -> None:
+            conn.executemany("DELETE FROM stock_pending WHERE tenant_id = ? AND article_no = ? AND version = ?",
+                             [(tenant_id, a, v) for a, v, _ in written])
+            conn.executemany(
+                "INSERT INTO stock_written (tenant_id, article_no, available) VALUES (?, ?, ?)"
+                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET available = excluded.available",
+                [(tenant_id, a, available) for a, _, available in written])
+
+        await self._write(op)
+
     async def park_stock(self, tenant_id: str, levels: list[tuple[str, int]]) -> None:
         """Keep levels, (article number, version), the shop does not have the product for: they
-        wait for it instead of being sent on every push (a newer level is tried again)."""
-        await self._write(lambda conn: conn.executemany(
-            "UPDATE stock_pending SET waiting = 1 WHERE tenant_id = ? AND article_no = ? AND version = ?",
-            [(tenant_id, a, v) for a, v in levels]).rowcount)
+        wait for it instead of being sent on every push (a newer level is tried again). What was
+        written to a product of that number before is forgotten: the one that appears gets its
+        level whatever it is."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "UPDATE stock_pending SET waiting = 1 WHERE tenant_id = ? AND article_no = ? AND version = ?",
+                [(tenant_id, a, v) for a, v in levels])
+            conn.executemany("DELETE FROM stock_written WHERE tenant_id = ? AND article_no = ?",
+                             [(tenant_id, a) for a, _ in levels])
+
+        await self._write(op)
 
     async def wake_stock(self, tenant_id: str, article_nos: list[str]) -> int:
         """The shop has these products now: their waiting levels are pending again. Answers how
@@ -735,18 +775,27 @@ class SQLiteStore:
 
     async def resend_stock(self, tenant_id: str, account_id: str, article_nos: list[str]) -> int:
         """Mark the levels kept for these articles pending for one tenant (products it just
-        created); answers how many the gateway has a level for."""
-
+        created), forgetting what was written for them; answers how many the gateway has a level
+        for."""
         sql = RESEND_STOCK.format(only=" AND article_no = ?")
-        return await self._write(
-            lambda conn: conn.executemany(sql, [(tenant_id, account_id, a) for a in article_nos]).rowcount)
+
+        def op(conn: sqlite3.Connection) -> int:
+            conn.executemany("DELETE FROM stock_written WHERE tenant_id = ? AND article_no = ?",
+                             [(tenant_id, a) for a in article_nos])
+            return conn.executemany(sql, [(tenant_id, account_id, a) for a in article_nos]).rowcount
+
+        return await self._write(op)
 
     async def resend_all_stock(self, tenant_id: str, account_id: str) -> int:
         """Mark every level kept for the account pending for one tenant ("update stock now"),
-        the waiting ones included."""
-
+        the waiting ones included, and forget every level written to its shop."""
         sql = RESEND_STOCK.format(only="")
-        return await self._write(lambda conn: conn.execute(sql, (tenant_id, account_id)).rowcount)
+
+        def op(conn: sqlite3.Connection) -> int:
+            conn.execute("DELETE FROM stock_written WHERE tenant_id = ?", (tenant_id,))
+            return conn.execute(sql, (tenant_id, account_id)).rowcount
+
+        return await self._write(op)
 
     # -- Specter's articles --------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ class AbicartDriver(ShopDriver):
                                                  "cod": "postforskott"}
     duplicate_skus = True  # Abicart does not insist on unique article numbers
     misbehaviours = frozenset({CREATED_TWICE, DRAFT})
+    counts_writes = True
 
     fake: RunningFakeAbicart
 
@@ -100,7 +101,7 @@ class AbicartDriver(ShopDriver):
         return str((await self.control("POST", "articles", body))["uid"])
 
     async def update_product(self, product_id: str, *, price: str | None = None, name: str | None = None,
-                             stock: int | None = None) -> None:
+                             stock: int | None = None, weight_kg: str | None = None) -> None:
         patch: dict[str, Any] = {}
         if price is not None:
             patch["price"] = {"regular": {"SEK": self.stored(price)}}
@@ -108,7 +109,15 @@ class AbicartDriver(ShopDriver):
             patch["name"] = {"sv": name}
         if stock is not None:
             patch["stock"] = {"stock": stock}
-        await self.rpc.call("Article.set", int(product_id.partition(":")[0]), patch)
+        if weight_kg is not None:
+            patch["weight"] = int(Decimal(weight_kg) * 1000)  # Abicart keeps grams
+        parent, _, variant = product_id.partition(":")
+        if variant:  # a variant's own stock is a number; the rest is its parent's
+            if stock is not None:
+                await self.rpc.call("ArticleVariant.set", int(variant), {"stock": patch.pop("stock")["stock"]})
+            if not patch:
+                return
+        await self.rpc.call("Article.set", int(parent), patch)
 
     async def delete_product(self, product_id: str) -> None:
         await self.control("DELETE", f"articles/{product_id}")
@@ -178,3 +187,6 @@ class AbicartDriver(ShopDriver):
 
     async def categories(self) -> list[str]:
         return sorted(text(g["name"], "sv") for g in self.fake.state.groups.values())
+
+    async def writes(self) -> list[str]:
+        return list(self.fake.state.writes)

@@ -89,6 +89,7 @@ class ShopDriver(ABC):
     variants: ClassVar[bool] = True  # products can have variants with their own article numbers
     duplicate_skus: ClassVar[bool] = False  # two products may share an article number
     misbehaviours: ClassVar[frozenset[str]] = frozenset()  # of CREATED_TWICE, BEFORE_ITEMS, DRAFT
+    counts_writes: ClassVar[bool] = False  # the shop logs the requests that change it (see writes())
 
     fake: Any = None  # the running fake, for platform-specific tests (None for a real shop)
 
@@ -117,7 +118,8 @@ class ShopDriver(ABC):
 
     @abstractmethod
     async def update_product(self, product_id: str, *, price: str | None = None, name: str | None = None,
-                             stock: int | None = None) -> None: ...
+                             stock: int | None = None, weight_kg: str | None = None) -> None:
+        """Change a product, or a variant (by its own id), as the shop's admin does."""
 
     @abstractmethod
     async def delete_product(self, product_id: str) -> None: ...
@@ -163,3 +165,8 @@ class ShopDriver(ABC):
     @abstractmethod
     async def categories(self) -> list[str]:
         """The names of every category (sorted)."""
+
+    async def writes(self) -> list[str]:
+        """Every request that changed something the shop has received so far, from the shop's own
+        log, oldest first (only where :attr:`counts_writes`)."""
+        raise NotImplementedError(f"the {self.platform} shop keeps no log of its writes")

@@ -137,9 +137,9 @@ class LegacyPhpDriver(ShopDriver):
         return product_id
 
     async def update_product(self, product_id: str, *, price: str | None = None, name: str | None = None,
-                             stock: int | None = None) -> None:
-        self.update("products", product_id, **{k: v for k, v in (("price", price), ("name", name), ("stock", stock))
-                                               if v is not None})
+                             stock: int | None = None, weight_kg: str | None = None) -> None:
+        self.update("products", product_id, **{k: v for k, v in (("price", price), ("name", name), ("stock", stock),
+                                                                 ("weight", weight_kg)) if v is not None})
         await self.event("product.updated", product_id)
 
     async def delete_product(self, product_id: str) -> None:

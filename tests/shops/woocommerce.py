@@ -69,6 +69,7 @@ class WooCommerceDriver(ShopDriver):
     tenant_prefix = "woo"
     payment_methods: ClassVar[dict[str, str]] = {"klarna": "klarna_payments", "invoice": "invoice", "cod": "cod"}
     misbehaviours = frozenset({CREATED_TWICE, BEFORE_ITEMS, DRAFT})
+    counts_writes = True
 
     fake: RunningFakeShop
 
@@ -106,9 +107,12 @@ class WooCommerceDriver(ShopDriver):
         return str((await self.control("POST", "products", body))["id"])
 
     async def update_product(self, product_id: str, *, price: str | None = None, name: str | None = None,
-                             stock: int | None = None) -> None:
-        body = {k: v for k, v in (("regular_price", price), ("name", name), ("stock_quantity", stock)) if v is not None}
-        await self.rest.request("PUT", f"products/{product_id}", body=body)
+                             stock: int | None = None, weight_kg: str | None = None) -> None:
+        body = {k: v for k, v in (("regular_price", price), ("name", name), ("stock_quantity", stock),
+                                  ("weight", weight_kg)) if v is not None}
+        parent = self.fake.state.products[int(product_id)]["parent_id"]
+        path = f"products/{parent}/variations/{product_id}" if parent else f"products/{product_id}"
+        await self.rest.request("PUT", path, body=body)
 
     async def delete_product(self, product_id: str) -> None:
         await self.rest.request("DELETE", f"products/{product_id}")
@@ -179,3 +183,6 @@ class WooCommerceDriver(ShopDriver):
 
     async def categories(self) -> list[str]:
         return sorted(c["name"] for c in self.fake.state.categories.values())
+
+    async def writes(self) -> list[str]:
+        return [f"{method} {path}" for method, path in self.fake.state.writes]

@@ -31,6 +31,7 @@ from .schema import check_patch
 from .state import FakeState, Forms, Token
 
 RPC_PATH = "/backend/jsonrpc/v1/"
+READ_METHODS = (".get", ".list", ".count")
 STATE: web.AppKey[FakeState] = web.AppKey("state", FakeState)
 FAKE: web.AppKey[FakeAbicart] = web.AppKey("fake", FakeAbicart)
 _encoder = msgspec.json.Encoder(decimal_format="number")
@@ -60,6 +61,8 @@ async def rpc(request: web.Request) -> web.Response:
         return _answer(call.get("id") if isinstance(call, dict) else None, error=RpcError(-32600, "Invalid Request"))
     call_id, method, params = call.get("id"), call["method"], call.get("params", [])
     state.calls.append(method)
+    if not method.endswith(READ_METHODS):
+        state.writes.append(method)
     record: dict[str, Any] = {"method": method, "params": params, "error": None}
     state.requests.append(record)
     try:
@@ -213,7 +216,8 @@ async def control_state(request: web.Request) -> web.Response:
     return _json({"webshop": s.webshop_object(), "articles": [s.render_article(a) for a in s.articles.values()],
                   "variants": [s.render_variant(v) for v in s.variants.values()], "groups": shown(s.groups),
                   "customers": shown(s.customers), "orders": shown(s.orders), "items": shown(s.items),
-                  "listeners": shown(s.listeners), "calls": s.calls})
+                  "listeners": shown(s.listeners), "calls": s.calls,
+                  "writes": s.writes})
 
 
 def build_app(webshop: int = 4711, auth_token: str = "abicart-token") -> web.Application:

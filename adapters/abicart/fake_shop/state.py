@@ -85,6 +85,9 @@ class FakeState:
     items: dict[int, dict[str, Any]] = field(default_factory=dict)
     listeners: dict[int, dict[str, Any]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)  # the methods called, in order
+    # The calls that may change something (every method but .get, .list and .count), in order:
+    # what tests count as writes, since every JSON-RPC call is a POST.
+    writes: list[str] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)  # every call as sent, with its error code
     fired: list[tuple[str, int, int]] = field(default_factory=list)  # (event, uid, HTTP status; 0: no answer)
     fault_status: int = 0
