@@ -7,9 +7,13 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
+from adapters.abicart import plugin
 from adapters.abicart.client import AbicartClient, AbicartError
 from adapters.abicart.fake_shop.app import start_fake_abicart
+from gateway.adapter import OrderStatusResult
 from gateway.errors import PermanentError, TransientError
+from gateway.model import OrderStatusUpdate
+from gateway.settings import Tenant
 from tests.gateway_process import free_port
 
 TOKEN = "secret-abicart-token-42"
@@ -94,3 +98,32 @@ async def test_a_result_of_the_wrong_shape_is_a_clear_permanent_error(fake, http
         await client.list_articles()
     with pytest.raises(PermanentError, match="Article.get: answered list where an object belongs"):
         await client.get_article("1")
+
+
+async def test_an_order_shows_what_abicart_can_and_says_what_it_cannot(fake, http):
+    shop = plugin.open_shop(tenant=Tenant(id="abi", platform="abicart", account_id="acct",
+                                          shop={"webshop": 4711, "auth_token": TOKEN, "url": fake.url}), http=http)
+    article = fake.state.add_article({"articleNumber": "TS-1", "name": "T", "price": "100"})
+    order = fake.state.add_order({"items": [{"article": article["uid"], "quantity": 1}]})
+    uid = str(order["uid"])
+
+    async def change(shop_status: str, *tracking: str) -> OrderStatusResult:
+        update = OrderStatusUpdate(specter_order_no="5001", delivered=bool(tracking), tracking_numbers=list(tracking),
+                                   shop_status=shop_status)
+        return await plugin.set_order_status(shop=shop, order_id=uid, update=update)
+
+    answer = await change("on_hold", "PN1")
+    assert answer.not_set == "on_hold: Abicart's API sets no order status but discarded (cancelled) and delivered " \
+                            "(completed)"
+    assert answer.tracking_added == ["PN1"] and not order["discarded"] and order["deliveryStatus"] == "undelivered"
+    assert order["note"] == "Spårningsnummer (Specter): PN1"  # the shop owner's view; the customer has none
+
+    answer = await change("completed", "PN1", "PN12")
+    assert (answer.status, answer.tracking_added) == ("completed", ["PN12"])
+    assert order["deliveryStatus"] == "delivered"
+    assert order["note"] == "Spårningsnummer (Specter): PN1\nSpårningsnummer (Specter): PN12"
+
+    sets = fake.state.calls.count("Order.set")
+    answer = await change("completed", "PN12", "PN1")  # reported again: Order.set would fire Order/changed
+    assert (answer.status, answer.tracking_added, answer.not_set) == ("", [], "")
+    assert fake.state.calls.count("Order.set") == sets

@@ -30,6 +30,7 @@ VARIANT_FIELDS = ["uid", "article", "articleNumber", "stock", "choices", "price"
 ORDER_FIELDS = ["uid", "orderNumber", "ordered", "currency", "customer", "items", "costs", "payments", "delivery",
                 "discountInfo", "paymentStatus", "deliveryStatus", "discarded", "externalOrderNumber",
                 "customerComment"]
+ORDER_STATE_FIELDS = ["uid", "discarded", "deliveryStatus", "note"]  # what shows an order's status
 ITEM_FIELDS = ["uid", "article", "articleNumber", "articleName", "choices", "quantity", "costs", "discountInfo"]
 CUSTOMER_FIELDS = ["uid", "info", "address", "deliveryAddress"]
 GROUP_FIELDS = ["uid", "name", "parent", "hidden"]
@@ -162,6 +163,10 @@ class AbicartClient:
         by_uid = {str(item["uid"]): item for i in fetched if (item := _optional_object(i, "OrderItem.get"))}
         return data, [i if isinstance(i, dict) else by_uid[str(i)]
                       for i in items if isinstance(i, dict) or str(i) in by_uid]
+
+    async def get_order_state(self, uid: str) -> dict[str, Any] | None:
+        """The fields that show an order's status and its admin note (no items)."""
+        return _optional_object(await self.call("Order.get", int(uid), ORDER_STATE_FIELDS), "Order.get")
 
     async def set_order(self, uid: str, patch: dict[str, Any]) -> None:
         await self.call("Order.set", int(uid), patch)

@@ -9,8 +9,9 @@ Choices where the domain has no Abicart counterpart:
   order deleted in the shop.
 - Specter's order number goes to the order's ``externalOrderNumber``, written only when it
   differs: writing it fires ``Order/changed``, whose job would otherwise write it again.
-- Delivered in Specter: ``deliveryStatus = "delivered"`` and the tracking numbers in
-  ``trackingNumber``; deleted in Specter: the order is discarded.
+- Order statuses and tracking numbers as :mod:`adapters.abicart.order_status` says: cancelled
+  discards the order, completed marks it delivered, no other status can be set; the tracking
+  numbers go into the order's admin note.
 - A variant's stock is set on the ``ArticleVariant``; an inactive article group is a hidden
   Articlegroup. Article groups are found by name (in the tenant's language) under their parent.
 - An article Specter does not publish in the web shop is created as a ``draft`` (not shown to
@@ -30,11 +31,11 @@ from urllib.parse import urlencode
 import aiohttp
 import msgspec
 
-from adapters.abicart import decode
+from adapters.abicart import decode, order_status
 from adapters.abicart.client import AbicartClient, AbicartError
 from adapters.abicart.fake_shop import simulator
-from gateway.adapter import InboundRequest, ItemResult, Platform, hookimpl
-from gateway.errors import RejectedRequest
+from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, hookimpl
+from gateway.errors import PermanentError, RejectedRequest
 from gateway.model import (
     Article,
     ArticleGroup,
@@ -110,7 +111,8 @@ class AbicartShop:
 def shop_platform() -> Platform:
     return Platform(name=PLATFORM, title="Abicart (Textalk Webshop)", connection=AbicartConnection,
                     secret_fields=("auth_token",), topics=tuple(EVENT_NAMES),
-                    simulator=simulator, unpublished_products=True)
+                    simulator=simulator, unpublished_products=True,
+                    order_status_problem=order_status.status_problem)
 
 
 @hookimpl
@@ -306,16 +308,28 @@ async def upsert_product(shop: AbicartShop, article: Article, category_id: str |
 
 
 @hookimpl
-async def set_order_status(shop: AbicartShop, order_id: str, update: OrderStatusUpdate) -> None:
+async def set_order_status(shop: AbicartShop, order_id: str, update: OrderStatusUpdate) -> OrderStatusResult:
+    """Only what the order does not show yet: every Order.set fires Order/changed."""
+    order = await shop.client.get_order_state(order_id)
+    if order is None:
+        raise PermanentError(f"Abicart has no order {order_id}")
     patch: dict[str, Any] = {}
-    if update.deleted:
-        patch["discarded"] = True
-    elif update.delivered:
-        patch["deliveryStatus"] = "delivered"
-    if update.tracking_numbers:
-        patch["trackingNumber"] = ", ".join(update.tracking_numbers)
+    not_set = ""
+    if update.shop_status:
+        problem = order_status.status_problem(update.shop_status)
+        if problem:
+            not_set = f"{update.shop_status}: {problem}"
+        else:
+            patch |= order_status.status_patch(order, update.shop_status)
+    note = str(order.get("note") or "")
+    noted = order_status.noted_numbers(note)
+    new = [number for number in dict.fromkeys(update.tracking_numbers) if number not in noted]
+    if new:
+        patch["note"] = order_status.note_with(note, new, shop.language)
     if patch:
         await shop.client.set_order(order_id, patch)
+    return OrderStatusResult(status=update.shop_status if patch.keys() - {"note"} else "", tracking_added=new,
+                             not_set=not_set)
 
 
 @hookimpl

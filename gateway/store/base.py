@@ -215,6 +215,11 @@ class Store(Protocol):
                             after: str = "") -> list[tuple[str, int | None, int]]:
         """(article number, available over the chosen sites or None when unknown, version)."""
 
+    async def specter_levels(self, account_id: str, sites: list[str], article_nos: list[str]) -> dict[str, int]:
+        """Specter's available quantity of these articles as last read, summed over the chosen
+        stock sites (every site when ``sites`` is empty); an article the gateway keeps no level
+        for, or only a total when sites are chosen, is left out."""
+
     async def clear_pending_stock(self, tenant_id: str, sent: list[tuple[str, int]]) -> None: ...
     async def park_stock(self, tenant_id: str, levels: list[tuple[str, int]]) -> None:
         """Levels (article number, version) whose product the shop lacks wait for it."""

@@ -155,7 +155,7 @@ class AbicartDriver(ShopDriver):
         o = self.fake.state.orders[int(order_id)]
         return ShopOrder(id=str(o["uid"]), number=str(o["orderNumber"]), status=order_state(o),
                          specter_order_no=str(o["externalOrderNumber"] or ""),
-                         tracking=str(o.get("trackingNumber") or ""))
+                         tracking=str(o.get("note") or ""))  # the admin note names them
 
     async def categories(self) -> list[str]:
         return sorted(text(g["name"], "sv") for g in self.fake.state.groups.values())

@@ -133,6 +133,7 @@ class FakeState:
             "delivery": body.get("delivery", {"method": 7, "name": {"sv": "PostNord"}}),
             "discountInfo": body.get("discountInfo"), "paymentStatus": "paid", "deliveryStatus": "undelivered",
             "discarded": False, "externalOrderNumber": None, "customerComment": body.get("customerComment", ""),
+            "note": "", "tags": [],
         }
         self.orders[uid] = order
         return order
