@@ -222,6 +222,22 @@ async def test_order_status_and_specter_number_are_written_to_the_order(shop, fa
     assert meta["_specter_order_no"] == "5001" and meta["_specter_tracking_numbers"] == "PN123, PN456"
 
 
+async def test_a_note_an_earlier_attempt_wrote_is_not_written_again(shop, client, fake, http):
+    [pid] = await add_products(http, fake, 1)
+    order = await control(http, fake, "orders", {"order": {"status": "processing", "line_items": [
+        {"product_id": pid, "quantity": 1}]}})
+    oid = str(order["id"])
+    # An attempt wrote the customer's note, then failed before the meta that marks PN1 shown.
+    await client.add_order_note(oid, "Din order har skickats. Spårningsnummer: PN1", customer_note=True)
+    answer = await plugin.set_order_status(shop=shop, order_id=oid, update=OrderStatusUpdate(
+        specter_order_no="5001", delivered=True, tracking_numbers=["PN1", "PN12"], shop_status="completed"))
+    assert (answer.status, answer.tracking_added) == ("completed", ["PN1", "PN12"])
+    assert [n["note"] for n in reversed(await client.order_notes(oid))] == [
+        "Din order har skickats. Spårningsnummer: PN1", "Din order har skickats. Spårningsnummer: PN12"]
+    meta = {m["key"]: m["value"] for m in fake.state.orders[order["id"]]["meta_data"]}
+    assert [i["tracking_number"] for i in meta["_wc_shipment_tracking_items"]] == ["PN1", "PN12"]
+
+
 class Receiver:
     """A webhook endpoint that answers 200 and keeps what it got, as the gateway would."""
 

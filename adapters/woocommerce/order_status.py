@@ -29,6 +29,7 @@ UNSETTABLE = {
     "auto-draft": "a placed order cannot become a draft again",
 }
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,16}$")
+_SEPARATORS = re.compile(r"[\s,;]+")
 
 SHIPMENT_TRACKING = "_wc_shipment_tracking_items"
 SPECTER_TRACKING = "_specter_tracking_numbers"
@@ -93,6 +94,7 @@ def note_text(numbers: list[str], language: str) -> str:
 
 def told_customer(notes: list[dict[str, Any]], numbers: list[str]) -> list[str]:
     """Those of ``numbers`` a customer note of the order names already (an earlier attempt that
-    wrote the note and failed before the meta)."""
-    texts = [str(n.get("note") or "") for n in notes if n.get("customer_note") is True]
-    return [number for number in numbers if any(number in text for text in texts)]
+    wrote the note and failed before the meta). Whole words only: PN1 is not told by PN12."""
+    words = {word.strip(".:") for n in notes if n.get("customer_note") is True
+             for word in _SEPARATORS.split(str(n.get("note") or ""))}
+    return [number for number in numbers if number in words]
