@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import msgspec
 import pluggy
@@ -75,6 +75,22 @@ class OrderStatusResult(msgspec.Struct, kw_only=True, frozen=True):
     tracking_added: list[str] = []  # tracking numbers the shop shows now that it did not before
     # Why the status asked for was not set (the platform has no such status); "" when it was.
     not_set: str = ""
+
+
+WebhookState = Literal["active", "paused", "disabled", "missing", "other"]
+
+
+class WebhookCheck(msgspec.Struct, kw_only=True, frozen=True):
+    """One topic's webhook as a check found it in the shop, and what the check did about it
+    (answer of ``check_webhooks``)."""
+
+    topic: str  # the gateway's name, e.g. "order.created"
+    found: WebhookState  # as the shop showed it before any repair ("missing": there was none)
+    webhook_id: str = ""  # the shop's id of the webhook, after any repair ("" when there is none)
+    # What the check changed, in words for the operator ("created", "re-activated", "secret
+    # updated", …); "" when it changed nothing.
+    repaired: str = ""
+    active: bool = True  # whether the shop delivers this topic to the gateway now
 
 
 def expect_object(answer: Any, where: str) -> dict[str, Any]:

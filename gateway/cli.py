@@ -182,7 +182,13 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
             view["counts"] = await gw.store.count_events(tenant.id)
             _print_json(view)
         elif args.action == "remove":
-            await service.remove_tenant(args.id)
+            from gateway.connect import remove_tenant
+
+            removed = await remove_tenant(gw, args.id)
+            for line in removed["webhooks"]:
+                print(line)
+            if removed["warning"]:
+                print(f"warning: {removed['warning']}", file=sys.stderr)
             print(f"removed tenant {args.id}")
         elif args.action == "connect":
             from gateway.connect import connect_tenant
@@ -258,6 +264,29 @@ def cmd_queue(args: argparse.Namespace, config: GatewayConfig) -> int:
         start = {"import": operations.import_products, "stock-resync": operations.resync_stock}[args.command]
         event_id = await start(gw, tenant)
         print(f"queued as event {event_id}; follow it with: specter-gateway events {tenant.id}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
+def cmd_backfill(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """Send the orders changed since a date that Specter lacks; the running gateway's jobs send them."""
+    from gateway import operations
+    from gateway.tenants import TenantService
+
+    async def work(gw: Gateway) -> int:
+        tenant = await TenantService(gw.store, gw.adapters).tenant(args.tenant)
+        report = await operations.backfill(gw, tenant, args.since)
+        counts = report.counts()
+        print(f"{counts['found']} orders changed since {report.since}: {counts['queued']} queued for Specter, "
+              f"{counts['already_queued']} queued by an earlier backfill, {counts['in_specter']} already in Specter, "
+              f"{counts['not_exportable']} not exportable")
+        for order_id in report.queued:
+            print(f"queued\t{order_id}")
+        for skipped in report.not_exportable:
+            print(f"not exportable\t{skipped.order_id}\t{skipped.reason}")
+        if report.queued:
+            print(f"follow them with: specter-gateway events {tenant.id} --kind shop.order")
         return 0
 
     return asyncio.run(_with_gateway(config, work))
@@ -351,6 +380,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stock-resync", help="update stock now: every article's stock from Specter to the shop")
     p.add_argument("tenant")
     p.set_defaults(func=cmd_queue)
+
+    p = sub.add_parser("backfill", help="send Specter every order changed since a date that it lacks, once")
+    p.add_argument("tenant")
+    p.add_argument("--since", required=True, metavar="DATE",
+                   help="YYYY-MM-DD (from 00:00 UTC) or an ISO 8601 time; orders changed since then are looked at")
+    p.set_defaults(func=cmd_backfill)
 
     p = sub.add_parser("events", help="show a tenant's event log, or queue failed events again")
     p.add_argument("tenant")

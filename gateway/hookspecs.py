@@ -45,7 +45,7 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     import aiohttp
 
-    from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform
+    from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, WebhookCheck
     from gateway.jobs.registry import Register
     from gateway.model import Article, ArticleGroup, Customer, Order, OrderStatusUpdate, ShopEvent, StockLevel
     from gateway.settings import Tenant
@@ -57,7 +57,8 @@ hookspec = pluggy.HookspecMarker("specter_gateway")
 PLUGIN_HOOKS = frozenset({"shop_platform", "register_event_handlers"})
 
 # Hooks a platform plugin may leave out; it must implement every other one.
-OPTIONAL_HOOKS = frozenset({"register_event_handlers", "changed_orders", "close_shop"})
+OPTIONAL_HOOKS = frozenset({"register_event_handlers", "changed_orders", "changed_objects", "close_shop",
+                            "check_webhooks", "remove_webhooks"})
 
 
 # --- Plugin hooks -------------------------------------------------------------------------------
@@ -133,6 +134,15 @@ async def changed_orders(shop: object, since: datetime) -> list[ShopEvent]:
 
 
 @hookspec(firstresult=True)
+async def changed_objects(shop: object, since: datetime) -> list[ShopEvent]:
+    """Optional. Products and customers changed in the shop since ``since`` (UTC), as events with
+    a dedupe key that names the object and its modification time. Asked beside
+    :func:`changed_orders`, for a platform whose own notifications cannot be relied on for
+    them (Abicart documents no event for a changed article or customer). A platform whose
+    webhooks cover them leaves this hook out, and is not asked."""
+
+
+@hookspec(firstresult=True)
 def iter_products(shop: object, page_size: int) -> AsyncGenerator[list[Article], None]:
     """Required. Stream the whole catalogue as pages of sellable articles, for the bulk export
     and the connection check. Memory must not grow with the catalogue: fetch page by page."""
@@ -184,6 +194,27 @@ async def register_webhooks(shop: object, url: str, topics: list[str]) -> list[s
     """Required. Make the shop call ``url`` for ``topics`` (creating or updating its webhooks or
     event listeners); return what was registered, for the operator. A shop that is told the URL
     some other way checks that it is reachable and says so."""
+
+
+@hookspec(firstresult=True)
+async def check_webhooks(shop: object, url: str, topics: list[str], previous_url: str,
+                         settings_changed: bool) -> list[WebhookCheck]:
+    """Optional. Check the shop's webhooks (or event listeners) for ``topics`` calling ``url``
+    and repair what is wrong: create a missing one, re-activate one the shop disabled or paused
+    (shops do that after failed deliveries), move one still calling ``previous_url`` (the URL of
+    the last check, ``""`` when unknown) to ``url``, and, when ``settings_changed`` (the tenant's
+    shop settings changed since the last check), write the settings it carries to every one
+    (a webhook secret, which shops never show). Change nothing that is right: the gateway asks
+    at every poll. Answer one :class:`gateway.adapter.WebhookCheck` per topic. A platform whose
+    shop cannot be asked leaves this hook out; ``tenant connect`` then relies on
+    :func:`register_webhooks` alone."""
+
+
+@hookspec(firstresult=True)
+async def remove_webhooks(shop: object, urls: list[str]) -> list[str]:
+    """Optional. Delete the shop's webhooks (or event listeners) that call any of ``urls``; the
+    tenant is being removed. Leave every other webhook alone. Answer what was removed, for the
+    operator. A platform that cannot delete them leaves this hook out."""
 
 
 @hookspec(firstresult=True)

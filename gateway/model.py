@@ -78,6 +78,15 @@ class ArticleGroup(Model):
     parent_code: str | None = None
 
 
+class PriceTier(Model):
+    """A quantity price: from ``min_quantity`` items up, each costs ``price_ex_vat``, or
+    ``sale_price_ex_vat`` while the article is on sale. The lowest tier is the ordinary price."""
+
+    min_quantity: Decimal = Decimal(1)
+    price_ex_vat: Decimal | None = None
+    sale_price_ex_vat: Decimal | None = None
+
+
 class Article(Model):
     """One sellable article. A shop product with variants yields one Article per variant, each
     with its own article number (Specter has no parent/child articles)."""
@@ -105,6 +114,9 @@ class Article(Model):
     # Open for price lists and per-language texts (Specter API v2); no wire format yet.
     prices: dict[str, Decimal] = {}
     texts: dict[str, str] = {}
+    # Every quantity tier the shop keeps, the ordinary price first; empty when the shop has one
+    # price only. Not sent to Specter yet (its tiered prices will use them).
+    price_tiers: list[PriceTier] = []
 
     def __post_init__(self) -> None:
         _check_vat(self.vat_percent)

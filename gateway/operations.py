@@ -1,13 +1,15 @@
 """What an operator can start for a tenant, shared by the JSON admin API and the admin console.
 
 Each operation is recorded as an event and run by a job, so it survives a restart, shows its
-progress and outcome in the event log, and can be transferred again when it failed.
+progress and outcome in the event log, and can be transferred again when it failed. Backfill
+records one such event per order it finds, and answers at once what it found.
 """
 
 from __future__ import annotations
 
 from typing import cast, get_args
 
+from gateway.engine.backfill import BackfillReport, backfill_orders, parse_since
 from gateway.engine.specter_pull import import_off
 from gateway.events import EXPORTS, ExportMode, ProductImport, ShopOrder, StockResync, TenantEvent
 from gateway.model import InvalidInput
@@ -62,3 +64,9 @@ async def import_products(gw: Gateway, tenant: Tenant) -> int:
 async def resync_stock(gw: Gateway, tenant: Tenant) -> int:
     """The connectors' "Update Stock" button: set the shop's stock from Specter now."""
     return await _record(gw, StockResync(tenant_id=tenant.id, account_id=tenant.account_id))
+
+
+async def backfill(gw: Gateway, tenant: Tenant, since: str) -> BackfillReport:
+    """Send every order the shop changed since ``since`` (a date, as typed) that Specter lacks,
+    once; see :mod:`gateway.engine.backfill`."""
+    return await backfill_orders(gw, tenant, parse_since(since))

@@ -51,6 +51,7 @@ class Gateway:
         self._due: list[tuple[int, float | None]] = []  # stored, not yet handed to the runner
         self._enqueuer: asyncio.Task[None] | None = None
         self._tenant_cache: dict[str, tuple[float, Tenant]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self.pm.hook.register_event_handlers(register=self.handlers.register)
 
     # -- life cycle --------------------------------------------------------------------------
@@ -150,6 +151,11 @@ class Gateway:
         if tenant is not None:  # an unknown tenant is asked again: it may be added any moment
             self._tenant_cache[tenant_id] = (now, tenant)
         return tenant
+
+    def lock(self, name: str) -> asyncio.Lock:
+        """This process's lock called ``name`` (e.g. one tenant's webhook check), for work that
+        must not overlap with itself here; another process relies on the store's guarantees."""
+        return self._locks.setdefault(name, asyncio.Lock())
 
     def forget_tenant(self, tenant_id: str) -> None:
         self._tenant_cache.pop(tenant_id, None)

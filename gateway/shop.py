@@ -15,7 +15,7 @@ from typing import Any, cast
 import aiohttp
 
 from gateway import metrics
-from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult
+from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, WebhookCheck
 from gateway.model import Article, ArticleGroup, Customer, Order, OrderStatusUpdate, ShopEvent, StockLevel
 from gateway.plugins import PlatformAdapter
 from gateway.settings import Tenant
@@ -42,6 +42,21 @@ class Shop:
     def can_list_changed_orders(self) -> bool:
         """Whether the platform can tell which orders changed lately (``changed_orders``)."""
         return self.adapter.implements("changed_orders")
+
+    @property
+    def can_check_webhooks(self) -> bool:
+        """Whether the platform can check and repair the shop's webhooks (``check_webhooks``)."""
+        return self.adapter.implements("check_webhooks")
+
+    @property
+    def can_remove_webhooks(self) -> bool:
+        """Whether the platform can delete the shop's webhooks (``remove_webhooks``)."""
+        return self.adapter.implements("remove_webhooks")
+
+    @property
+    def can_list_changed_objects(self) -> bool:
+        """Whether the platform can tell which products and customers changed lately (``changed_objects``)."""
+        return self.adapter.implements("changed_objects")
 
     @property
     def can_create_unpublished(self) -> bool:
@@ -82,6 +97,10 @@ class Shop:
         """Only for a platform that :attr:`can_list_changed_orders`."""
         return cast("list[ShopEvent]", await self._call("changed_orders", since=since))
 
+    async def changed_objects(self, since: dt.datetime) -> list[ShopEvent]:
+        """Only for a platform that :attr:`can_list_changed_objects`."""
+        return cast("list[ShopEvent]", await self._call("changed_objects", since=since))
+
     def iter_products(self, page_size: int) -> AsyncGenerator[list[Article], None]:
         return cast("AsyncGenerator[list[Article], None]", self._ask("iter_products", page_size=page_size))
 
@@ -108,6 +127,16 @@ class Shop:
 
     async def register_webhooks(self, url: str, topics: list[str]) -> list[str]:
         return cast("list[str]", await self._call("register_webhooks", url=url, topics=topics))
+
+    async def check_webhooks(self, url: str, topics: list[str], previous_url: str,
+                             settings_changed: bool) -> list[WebhookCheck]:
+        """Only for a platform that :attr:`can_check_webhooks`."""
+        return cast("list[WebhookCheck]", await self._call(
+            "check_webhooks", url=url, topics=topics, previous_url=previous_url, settings_changed=settings_changed))
+
+    async def remove_webhooks(self, urls: list[str]) -> list[str]:
+        """Only for a platform that :attr:`can_remove_webhooks`."""
+        return cast("list[str]", await self._call("remove_webhooks", urls=urls))
 
     async def close(self) -> None:
         """Release what ``open_shop`` acquired, for a platform that holds anything."""

@@ -1,7 +1,8 @@
 """Screenshots of the admin console for the README: docs/screenshots/{signin,tenants,tenant,events}.png.
 
 Runs the same loopback stack as the tests (Specter simulator, fake WooCommerce, gateway), makes
-a little history (orders, one failed for a wrong Specter key, an export) and photographs each
+a little history (orders, one failed for a wrong Specter key, an export, a webhook the shop
+disabled and the next poll re-activated) and photographs each
 page with Debian's Chromium. Run from the checkout: ``.venv/bin/python scripts/screenshots.py``.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the tests' stack lives in tests/
 
+from gateway.engine.poller import poll_once  # noqa: E402
 from tests.browser import chromium, sign_in  # noqa: E402
 from tests.console_client import PASSWORD, add_user  # noqa: E402
 from tests.shops.woocommerce import order_payload, product_fields, woocommerce  # noqa: E402
@@ -39,6 +41,10 @@ async def main() -> None:
             await stack.settle()
             await stack.admin("PATCH", "/accounts/acct", {"integration_key": "integration-key-1"})
             await stack.admin("POST", "/tenants/woo1/export", {"what": "products", "mode": "all"})
+            await stack.settle()
+            hook = next(h for h in shop.fake.state.webhooks.values() if h.topic == "order.created")
+            await shop.rest.update_webhook(hook.id, {"status": "disabled"})  # as after failed deliveries
+            await poll_once(stack.gw)  # re-activates it
             await stack.settle()
             await add_user(stack.gw, "support")
 

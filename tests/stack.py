@@ -145,9 +145,11 @@ class Stack:
             await self._server_task
         self._server_task = None
 
-    async def start_gateway(self) -> None:
-        """Start the gateway again on the same data (a restart after a crash or an upgrade)."""
-        self.gateway, self._server_task = await start_gateway(self.config, runner=self.runner)
+    async def start_gateway(self, *, same_port: bool = False) -> None:
+        """Start the gateway again on the same data (a restart after a crash or an upgrade); on
+        the port it had with ``same_port``, so the shops' webhooks reach it again."""
+        port = int(self.gateway.url.rsplit(":", 1)[1]) if same_port else None
+        self.gateway, self._server_task = await start_gateway(self.config, runner=self.runner, port=port)
         for tenant_id, driver in self.drivers.items():  # it listens on another port now
             await driver.attach(self.gateway.url, tenant_id, await self.inbound_token(tenant_id))
 

@@ -3,8 +3,11 @@ system on loopback: fake WooCommerce -> gateway -> Specter simulator."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from playwright.async_api import Page, expect
 
+from gateway.engine.poller import poll_once
 from gateway.simulators.specter.faults import FaultConfig
 from tests.browser import chromium, sign_in
 from tests.console_client import PASSWORD, add_user
@@ -116,3 +119,38 @@ async def test_a_tenant_user_cannot_open_another_tenants_pages(tmp_path):
             assert "woo1" not in (await page.content()).replace("unknown tenant 'woo1'", "")
         await page.goto(stack.gateway.url + "/admin/")
         await expect(page.locator("h1")).to_contain_text("Other shop")
+
+
+async def test_webhooks_the_shop_disabled_are_re_activated_and_shown_and_backfill_reports_what_it_found(tmp_path):
+    async with running_stack(tmp_path) as stack, chromium() as browser:
+        shop = woocommerce(stack.driver)
+        ts = await shop.control("POST", "products", product_fields("TS-1", stock=100))
+        await stack.settle()
+        await stack.stop_gateway()
+        for _ in range(7):  # the seventh failed delivery in a row: the shop disables the webhook
+            await shop.checkout(order_payload([(ts["id"], 1)]))
+        await stack.start_gateway(same_port=True)
+        await poll_once(stack.gw)  # the next poll (if the one at start-up was not first)
+        await wait_for(lambda: _orders_in_specter_are(stack, 7), 20, "the orders to reach Specter")
+        await stack.settle()
+
+        page = await _signed_in_page(stack, browser)
+        row = page.locator('tr[data-tenant="woo1"]')
+        await expect(row.locator("td.webhooks")).to_contain_text("active")
+        await expect(row.locator("td.webhooks")).to_contain_text("order.created re-activated")
+        await row.locator("a").first.click()
+        await expect(page.locator("#webhook-summary")).to_contain_text("active")
+        await expect(page.locator('#webhooks tr[data-topic="order.created"]')).to_contain_text("active")
+        await expect(page.locator("#webhook-repairs")).to_contain_text("order.created webhook")
+        await expect(page.locator("#webhook-repairs")).to_contain_text("re-activated (it was disabled)")
+
+        await page.locator("#backfill-since").fill((dt.date.today() - dt.timedelta(days=1)).isoformat())
+        await page.get_by_role("button", name="Backfill orders").click()
+        await expect(page.locator("#backfill-result")).to_contain_text("7 orders changed since")
+        await expect(page.locator("#backfill-result")).to_contain_text("0 queued")
+        await expect(page.locator("#backfill-result")).to_contain_text("7 already in Specter")
+        assert len(stack.sim.orders) == 7
+
+
+async def _orders_in_specter_are(stack, count: int) -> bool:
+    return len(stack.sim.orders) == count

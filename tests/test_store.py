@@ -11,10 +11,20 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from gateway.adapter import WebhookCheck
 from gateway.errors import ConfigError
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant, TenantSettings
-from gateway.store.base import Batch, Binding, Cursor, EventFilter, NewEvent
+from gateway.store.base import (
+    REPAIRS_KEPT,
+    Batch,
+    Binding,
+    Cursor,
+    EventFilter,
+    NewEvent,
+    WebhookHealth,
+    WebhookRepair,
+)
 from gateway.store.migrate import MIGRATIONS_DIR
 from gateway.store.sqlite import SQLiteStore
 
@@ -180,6 +190,65 @@ async def test_removing_a_tenant_removes_its_bindings_cursors_and_events(store: 
     assert await store.get_binding("other-shop", "article", "1") is not None
     assert await store.get_cursor("other-shop", "orders") is not None
     assert len(await store.list_events(EventFilter(tenant_id="other-shop"))) == 1
+
+
+async def test_a_cursor_started_twice_keeps_the_first_start(store: SQLiteStore):
+    """"Connect" and a first poll at once: the earlier start stays, so no order is skipped."""
+    await store.put_account(account())
+    await store.put_tenant(tenant())
+    connect = Cursor(last_look="2025-05-01T09:58:00+00:00", first_look="2025-05-01T09:58:00+00:00")
+    assert await store.start_cursor("acme-woo", "orders", connect) == connect
+    poll = Cursor(last_look="2025-05-01T10:00:00+00:00", first_look="2025-05-01T10:00:00+00:00")
+    assert await store.start_cursor("acme-woo", "orders", poll) == connect
+    assert await store.get_cursor("acme-woo", "orders") == connect
+
+
+async def test_a_webhook_check_replaces_the_last_and_adds_its_repairs_to_those_kept(store: SQLiteStore):
+    await store.put_account(account())
+    await store.put_tenant(tenant())
+    assert await store.get_webhook_health("acme-woo") is None
+
+    def repair(n: int) -> WebhookRepair:
+        return WebhookRepair(at=float(n), topic="order.created", webhook_id="11", found="disabled",
+                             repaired="re-activated")
+
+    for n in range(REPAIRS_KEPT + 5):  # two checks at once (another process) each add theirs
+        await store.put_webhook_health(WebhookHealth(tenant_id="acme-woo", checked_at=float(n), repairs=[repair(n)]))
+    active = WebhookCheck(topic="order.created", found="active", webhook_id="11")
+    await store.put_webhook_health(WebhookHealth(tenant_id="acme-woo", checked_at=100.0, url="http://gw/shops/a/events",
+                                                 shop_fingerprint="fp", webhooks=[active], error="timed out"))
+    kept = await store.get_webhook_health("acme-woo")
+    assert kept is not None
+    assert (kept.checked_at, kept.url, kept.shop_fingerprint, kept.webhooks, kept.error) == (
+        100.0, "http://gw/shops/a/events", "fp", [active], "timed out")
+    assert kept.repairs == [repair(n) for n in reversed(range(5, REPAIRS_KEPT + 5))]  # newest first, the last 20
+
+    await store.remove_tenant("acme-woo")
+    assert await store.get_webhook_health("acme-woo") is None
+
+
+async def test_tenants_the_poller_looked_at_have_their_webhooks_checked_after_the_upgrade(tmp_path: Path,
+                                                                                           db_path: Path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    for source in MIGRATIONS_DIR.glob("*.sql"):
+        if int(source.name[:4]) <= 5:
+            shutil.copy(source, migrations)
+    old = SQLiteStore(db_path, Cipher(KEY), migrations_dir=migrations)
+    await old.open()
+    await old.put_account(account())
+    await old.put_tenant(tenant())
+    await old.put_tenant(tenant(id="never-polled"))
+    await old.put_cursor("acme-woo", "orders", Cursor(last_look="2025-05-02T10:00:00", first_look="2025-05-01"))
+    await old.close()
+
+    store = SQLiteStore(db_path, Cipher(KEY))
+    await store.open()
+    try:
+        assert await store.get_webhook_health("acme-woo") == WebhookHealth(tenant_id="acme-woo", checked_at=0.0)
+        assert await store.get_webhook_health("never-polled") is None
+    finally:
+        await store.close()
 
 
 # -- secrets -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from aiohttp import web
 from adapters.woocommerce import plugin
 from adapters.woocommerce.client import WooCommerceClient, WooCommerceError
 from adapters.woocommerce.fake_shop.app import RunningFakeShop, start_fake_woocommerce
-from gateway.adapter import InboundRequest
+from gateway.adapter import InboundRequest, WebhookCheck
 from gateway.errors import PermanentError, TransientError
 from gateway.model import ArticleGroup, OrderStatusUpdate, StockLevel
 from gateway.settings import Tenant
@@ -397,16 +397,70 @@ async def test_misbehaving_deliveries_on_demand(shop, fake, http, receiver):
     assert fetched.state == "draft" and len(fetched.rows) == 1
 
 
-async def test_a_webhook_failing_seven_times_is_disabled_and_re_registering_revives_it(shop, fake, http):
+async def test_a_webhook_failing_seven_times_in_a_row_is_disabled_and_re_activating_keeps_its_count(
+        shop, fake, http, receiver):
+    _, live = receiver
     await plugin.register_webhooks(shop=shop, url="http://127.0.0.1:9/gone", topics=["product.updated"])
     (pid,) = await add_products(http, fake, 1)
-    for n in range(7):
-        async with http.put(f"{fake.url}_control/products/{pid}", json={"stock_quantity": n}) as resp:
+
+    async def change(stock: int) -> list[dict[str, Any]]:
+        async with http.put(f"{fake.url}_control/products/{pid}", json={"stock_quantity": stock}) as resp:
             assert resp.status == 200
+        return await control(http, fake, "deliveries?topic=product.updated")
+
+    for n in range(8):
+        log = await change(n)
+    assert [d["status"] for d in log] == [0] * 7  # nobody answered; the eighth change was not sent
+    assert [d["failure_count"] for d in log] == [1, 2, 3, 4, 5, 6, 6]
+    assert [d["webhook_status"] for d in log] == ["active"] * 6 + ["disabled"]
     (hook,) = fake.state.webhooks.values()
-    assert hook.status == "disabled"
+    assert (await client_get(http, fake, f"webhooks/{hook.id}"))["status"] == "disabled"
+
     done = await plugin.register_webhooks(shop=shop, url="http://127.0.0.1:9/gone", topics=["product.updated"])
     assert "re-activated" in done[0] and hook.status == "active"
+    assert (await change(8))[-1] | {"at": None} == {  # its count was kept: one more failure disables it
+        "webhook_id": hook.id, "topic": "product.updated", "id": pid, "delivery_url": "http://127.0.0.1:9/gone",
+        "status": 0, "at": None, "failure_count": 6, "webhook_status": "disabled"}
+    [check] = await plugin.check_webhooks(shop=shop, url=live, topics=["product.updated"],
+                                          previous_url="http://127.0.0.1:9/gone", settings_changed=False)
+    assert check == WebhookCheck(topic="product.updated", found="disabled", webhook_id=str(hook.id),
+                                 repaired="moved to the gateway's new URL, re-activated", active=True)
+    last = (await change(9))[-1]
+    assert (last["status"], last["failure_count"], last["delivery_url"]) == (200, 0, live)  # a success resets it
+
+
+async def client_get(http: aiohttp.ClientSession, fake: RunningFakeShop, path: str) -> Any:
+    return (await WooCommerceClient(fake.url, CK, CS, http).request("GET", path)).object()
+
+
+async def test_checking_webhooks_repairs_what_is_wrong_and_writes_nothing_that_is_right(shop, fake, http, receiver):
+    _, url = receiver
+    topics = ["order.created", "order.updated"]
+    created = await plugin.check_webhooks(shop=shop, url=url, topics=topics, previous_url="", settings_changed=False)
+    assert [(c.found, c.repaired, c.active) for c in created] == [("missing", "created", True)] * 2
+    first, second = fake.state.webhooks.values()
+    await plugin.register_webhooks(shop=shop, url="http://127.0.0.1:9/other", topics=["order.created"])  # not ours
+    client = WooCommerceClient(fake.url, CK, CS, http)
+    await client.update_webhook(first.id, {"status": "paused"})
+    writes = len(fake.state.writes)
+
+    checked = await plugin.check_webhooks(shop=shop, url=url, topics=topics, previous_url=url, settings_changed=False)
+    assert [(c.found, c.repaired) for c in checked] == [("paused", "re-activated"), ("active", "")]
+    assert fake.state.writes[writes:] == [("PUT", f"/wp-json/wc/v3/webhooks/{first.id}")]  # the paused one alone
+    writes = len(fake.state.writes)
+    await plugin.check_webhooks(shop=shop, url=url, topics=topics, previous_url=url, settings_changed=False)
+    assert len(fake.state.writes) == writes  # all was right
+
+    rotated = plugin.open_shop(tenant=Tenant(id="woo", platform="woocommerce", account_id="acc", shop={
+        "url": fake.url, "consumer_key": CK, "consumer_secret": CS, "webhook_secret": "rotated"}), http=http)
+    checked = await plugin.check_webhooks(shop=rotated, url=url, topics=topics, previous_url=url, settings_changed=True)
+    assert {c.repaired for c in checked} == {"secret updated"} and (first.secret, second.secret) == ("rotated",) * 2
+
+    removed = await plugin.remove_webhooks(shop=shop, urls=[url])
+    assert sorted(removed) == sorted(f"{h.topic}: deleted webhook {h.id}" for h in (first, second))
+    assert [h.delivery_url for h in fake.state.webhooks.values()] == ["http://127.0.0.1:9/other"]
+    with pytest.raises(TransientError, match="501"):  # a webhook cannot be trashed: only force deletes it
+        await client.request("DELETE", f"webhooks/{next(iter(fake.state.webhooks))}")
 
 
 async def test_over_https_the_client_uses_basic_auth_or_query_keys(fake, http, monkeypatch):

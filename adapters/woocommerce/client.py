@@ -253,6 +253,10 @@ class WooCommerceClient:
     async def update_webhook(self, webhook_id: int, fields: dict[str, Any]) -> dict[str, Any]:
         return (await self.request("PUT", f"webhooks/{webhook_id}", body=fields)).object()
 
+    async def delete_webhook(self, webhook_id: int) -> dict[str, Any]:
+        """Delete for good: webhooks cannot be trashed, so WooCommerce wants ``force=true``."""
+        return (await self.request("DELETE", f"webhooks/{webhook_id}", {"force": "true"})).object()
+
 
 class _BatchItem(msgspec.Struct):
     id: int | str = 0

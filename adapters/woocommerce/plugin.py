@@ -25,10 +25,10 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from adapters.woocommerce import decode, order_status, webhooks
+from adapters.woocommerce import decode, order_status, subscriptions, webhooks
 from adapters.woocommerce.client import WooCommerceClient, WooCommerceError
 from adapters.woocommerce.fake_shop import simulator
-from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, hookimpl
+from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, WebhookCheck, hookimpl
 from gateway.errors import PermanentError
 from gateway.model import (
     Article,
@@ -356,19 +356,19 @@ async def set_specter_order_no(shop: WooShop, order_id: str, specter_order_no: s
 async def register_webhooks(shop: WooShop, url: str, topics: list[str]) -> list[str]:
     """One webhook per topic; an existing one for the same URL and topic is kept (and
     re-activated with the tenant's secret if WooCommerce disabled it after failures)."""
-    existing = {(w.get("delivery_url"), w.get("topic")): w for w in await shop.client.list_webhooks()}
-    done: list[str] = []
-    for topic in topics:
-        hook = existing.get((url, topic))
-        if hook is None:
-            created = await shop.client.create_webhook(topic, url, shop.webhook_secret)
-            done.append(f"{topic}: created webhook {created['id']}")
-        elif hook.get("status") != "active":
-            await shop.client.update_webhook(hook["id"], {"status": "active", "secret": shop.webhook_secret})
-            done.append(f"{topic}: re-activated webhook {hook['id']}")
-        else:
-            done.append(f"{topic}: webhook {hook['id']} already active")
-    return done
+    done = await subscriptions.check(shop, url, topics, previous_url="", settings_changed=False)
+    return [subscriptions.describe(check) for check in done]
+
+
+@hookimpl
+async def check_webhooks(shop: WooShop, url: str, topics: list[str], previous_url: str,
+                         settings_changed: bool) -> list[WebhookCheck]:
+    return await subscriptions.check(shop, url, topics, previous_url, settings_changed)
+
+
+@hookimpl
+async def remove_webhooks(shop: WooShop, urls: list[str]) -> list[str]:
+    return await subscriptions.remove(shop, urls)
 
 
 @hookimpl

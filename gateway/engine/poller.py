@@ -4,19 +4,28 @@ Specter never repeats a callback that failed (the gateway was down, a firewall s
 flags stay set until acknowledged: a pull at start-up and every few minutes brings whatever a
 lost callback announced. A shop may lose a webhook too, or disable one after failures: the
 orders it changed since the last look are asked for and recorded like webhooks (repeats of what
-a webhook already brought come to nothing)."""
+a webhook already brought come to nothing), and so are its products and customers where the
+platform offers that (``changed_objects``); its webhooks are checked and repaired
+(:mod:`gateway.shop_webhooks`).
+
+The look at a shop's changes starts where "connect" set it (its cursor's ``first_look``): a
+gateway killed between connecting a tenant and its first poll still finds every order placed
+since. A tenant connected before the gateway kept that time starts at its first poll."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from gateway.engine.intake import as_new_event
 from gateway.events import ArticlesChanged, OrdersChanged, StockChanged
+from gateway.model import ShopEvent
 from gateway.settings import Tenant
 from gateway.shop import Shop
+from gateway.shop_webhooks import check_tenant_webhooks
 from gateway.store.base import Cursor, NewEvent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,6 +35,10 @@ log = logging.getLogger("gateway.poller")
 PULLS = (StockChanged, ArticlesChanged, OrdersChanged)
 OVERLAP = dt.timedelta(minutes=2)
 WHOLE_SECOND = dt.timedelta(seconds=1)  # shops keep modification times in whole seconds
+# How far before "connect" the first look starts: a shop whose clock runs a little behind the
+# gateway's still has an order placed right after connecting found (one placed in these two
+# minutes before is found too, and sent like any order its webhook would have brought).
+CONNECT_MARGIN = dt.timedelta(minutes=2)
 
 
 async def poll_once(gw: Gateway) -> int:
@@ -36,32 +49,64 @@ async def poll_once(gw: Gateway) -> int:
         for pull in PULLS
     ]
     for tenant in await gw.store.list_tenants():
-        if not tenant.enabled:
-            continue
-        try:
-            shop = await gw.shop(tenant)
-            if shop.can_list_changed_orders:
-                events += await changed_shop_orders(gw, tenant, shop)
-        except Exception as exc:  # noqa: BLE001 - one shop failing does not stop the others
-            log.warning("asking shop %s for changed orders failed: %s", tenant.id, exc)
+        if tenant.enabled:
+            events += await look_at_shop(gw, tenant)
     if events:
         await gw.submit(events)
     return len(events)
 
 
-async def changed_shop_orders(gw: Gateway, tenant: Tenant, shop: Shop) -> list[NewEvent]:
-    """The tenant's orders changed since the last look, as events; the first look only notes
-    the time (orders from before the gateway are not its to send)."""
-    cursor = await gw.store.get_cursor(tenant.id, "orders")
-    started = dt.datetime.now(dt.UTC)
-    first = dt.datetime.fromisoformat(cursor.first_look) if cursor else started
+async def look_at_shop(gw: Gateway, tenant: Tenant) -> list[NewEvent]:
+    """Check the shop's webhooks, then ask it for what changed since the last look. Only
+    a tenant whose webhooks "connect" registered has them checked: registering them is the
+    operator's call. Either failing is logged (a failed check is also kept for the console) and
+    stops neither the other nor the other shops."""
+    try:
+        shop = await gw.shop(tenant)
+        if shop.can_check_webhooks and await gw.store.get_webhook_health(tenant.id) is not None:
+            await check_tenant_webhooks(gw, tenant, shop)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        log.warning("checking shop %s's webhooks failed: %s", tenant.id, exc)
     events: list[NewEvent] = []
-    if cursor is not None:
-        # A little overlap for shop clocks and whole-second timestamps (repeats are deduplicated),
-        # but never back past the first look.
-        since = max(dt.datetime.fromisoformat(cursor.last_look) - OVERLAP, first - WHOLE_SECOND)
-        events = [as_new_event(tenant, event) for event in await shop.changed_orders(since)]
-    await gw.store.put_cursor(tenant.id, "orders", Cursor(last_look=started.isoformat(), first_look=first.isoformat()))
+    try:
+        shop = await gw.shop(tenant)
+        if shop.can_list_changed_orders:
+            events += await changed_since_last_look(gw, tenant, "orders", shop.changed_orders)
+        if shop.can_list_changed_objects:
+            events += await changed_since_last_look(gw, tenant, "objects", shop.changed_objects)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        log.warning("asking shop %s for what changed failed: %s", tenant.id, exc)
+    return events
+
+
+async def start_order_cursor(gw: Gateway, tenant: Tenant, shop: Shop) -> None:
+    """At "connect": the orders the shop changes from now on (less :data:`CONNECT_MARGIN`) are
+    the gateway's to find. A tenant that has a cursor keeps it (connecting again loses nothing)."""
+    start = (dt.datetime.now(dt.UTC) - CONNECT_MARGIN).isoformat()
+    for name, asks in (("orders", shop.can_list_changed_orders), ("objects", shop.can_list_changed_objects)):
+        if asks:
+            await gw.store.start_cursor(tenant.id, name, Cursor(last_look=start, first_look=start))
+
+
+async def changed_since_last_look(gw: Gateway, tenant: Tenant, cursor_name: str,
+                                  ask: Callable[[dt.datetime], Awaitable[list[ShopEvent]]]) -> list[NewEvent]:
+    """What ``ask`` finds changed since the last look kept under ``cursor_name`` (or since
+    "connect"), as events. A tenant without a cursor (connected before "connect" set one) only
+    has the time noted: changes from before are not the gateway's to send."""
+    started = dt.datetime.now(dt.UTC)
+    cursor = await gw.store.get_cursor(tenant.id, cursor_name)
+    if cursor is None:
+        noted = Cursor(last_look=started.isoformat(), first_look=started.isoformat())
+        cursor = await gw.store.start_cursor(tenant.id, cursor_name, noted)
+        if cursor == noted:  # else "connect" set one meanwhile: look from there
+            return []
+    first = dt.datetime.fromisoformat(cursor.first_look)
+    # A little overlap for shop clocks and whole-second timestamps (repeats are deduplicated),
+    # but never back past the first look.
+    since = max(dt.datetime.fromisoformat(cursor.last_look) - OVERLAP, first - WHOLE_SECOND)
+    events = [as_new_event(tenant, event) for event in await ask(since)]
+    await gw.store.put_cursor(tenant.id, cursor_name,
+                              Cursor(last_look=started.isoformat(), first_look=cursor.first_look))
     return events
 
 

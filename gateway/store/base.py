@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 
 import msgspec
 
+from gateway.adapter import WebhookCheck
 from gateway.settings import SpecterAccount, Tenant
 from gateway.specter.wire import ArticleInfo
 
@@ -100,6 +101,33 @@ class Cursor(msgspec.Struct, kw_only=True):
     first_look: str
 
 
+class WebhookRepair(msgspec.Struct, kw_only=True, frozen=True):
+    """Something a webhook check changed in the shop (re-activated a disabled webhook, …)."""
+
+    at: float
+    topic: str
+    webhook_id: str
+    found: str  # the webhook's state before the repair
+    repaired: str
+
+
+REPAIRS_KEPT = 20  # webhook repairs kept per tenant, the newest
+
+
+class WebhookHealth(msgspec.Struct, kw_only=True, frozen=True):
+    """The last check of a tenant's webhooks in its shop (every poll, and "connect")."""
+
+    tenant_id: str
+    checked_at: float  # the last check, whether it succeeded or not
+    url: str = ""  # the events URL the webhooks were last found calling
+    # HMAC of the shop settings the webhooks were last written with (never shown).
+    shop_fingerprint: str = ""
+    webhooks: list[WebhookCheck] = []  # per topic, as the last successful check left them
+    # What checks changed, newest first (the last REPAIRS_KEPT); written: what this check changed.
+    repairs: list[WebhookRepair] = []
+    error: str | None = None  # why the last check failed; None when it succeeded
+
+
 class Batch(msgspec.Struct, kw_only=True):
     account_id: str
     flow: str  # "stock", "article", "order"
@@ -171,6 +199,17 @@ class Store(Protocol):
     # -- Where the poller last looked in each shop.
     async def get_cursor(self, tenant_id: str, name: str) -> Cursor | None: ...
     async def put_cursor(self, tenant_id: str, name: str, cursor: Cursor) -> None: ...
+    async def start_cursor(self, tenant_id: str, name: str, cursor: Cursor) -> Cursor:
+        """Record ``cursor`` unless the tenant has one of that name; answer the one it has now
+        (the earlier start wins, so a poll and a connect at once lose nothing)."""
+
+    # -- The last check of each tenant's webhooks in its shop.
+    async def put_webhook_health(self, health: WebhookHealth) -> None:
+        """Replace the tenant's last check, adding ``health.repairs`` (this check's) before the
+        repairs kept, in one transaction: two checks at once (the poller, and "connect" in
+        another process) lose no repair."""
+
+    async def get_webhook_health(self, tenant_id: str) -> WebhookHealth | None: ...
 
     # -- The event log (outbox).
     async def record_events(self, events: list[NewEvent]) -> list[tuple[int, bool]]:

@@ -10,10 +10,10 @@ second connection, which WAL lets run beside the writer.
 Secrets (an account's keys and callback token, a tenant's shop connection and inbound token)
 are stored as Fernet tokens; callback tokens are found through their SHA-256.
 
-Removing a tenant deletes its bindings, its cursors (both by their foreign key) and its events;
-removing an account deletes its batches and its account-level events. "Transfer again" moves
-an event's last error and result into its history (see :meth:`SQLiteStore.event_history`) and
-clears them.
+Removing a tenant deletes its bindings, its cursors, its webhook health (by their foreign keys)
+and its events; removing an account deletes its batches and its account-level events. "Transfer
+again" moves an event's last error and result into its history (see
+:meth:`SQLiteStore.event_history`) and clears them.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from gateway.settings import SpecterAccount, Tenant
 from gateway.specter.wire import ArticleInfo
 from gateway.store.base import (
     BINDING_COLUMNS,
+    REPAIRS_KEPT,
     AdminSession,
     AdminUser,
     Batch,
@@ -47,6 +48,7 @@ from gateway.store.base import (
     EventFilter,
     EventStatus,
     NewEvent,
+    WebhookHealth,
 )
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
 
@@ -383,6 +385,41 @@ class SQLiteStore:
             " first_look = excluded.first_look",
             (tenant_id, name, cursor.last_look, cursor.first_look),
         )
+
+    async def start_cursor(self, tenant_id: str, name: str, cursor: Cursor) -> Cursor:
+        def op(conn: sqlite3.Connection) -> Cursor:
+            conn.execute("INSERT INTO shop_cursors (tenant_id, name, last_look, first_look) VALUES (?, ?, ?, ?)"
+                         " ON CONFLICT (tenant_id, name) DO NOTHING",
+                         (tenant_id, name, cursor.last_look, cursor.first_look))
+            row = conn.execute("SELECT last_look, first_look FROM shop_cursors WHERE tenant_id = ? AND name = ?",
+                               (tenant_id, name)).fetchone()
+            return Cursor(last_look=row[0], first_look=row[1])
+
+        return await self._write(op)
+
+    # -- webhook health ------------------------------------------------------------------------
+
+    async def put_webhook_health(self, health: WebhookHealth) -> None:
+        def op(conn: sqlite3.Connection) -> None:
+            row = conn.execute("SELECT repairs FROM webhook_health WHERE tenant_id = ?", (health.tenant_id,)).fetchone()
+            kept = _decode(row[0]) if row else []
+            repairs = [*msgspec.to_builtins(health.repairs), *kept][:REPAIRS_KEPT]
+            conn.execute(
+                "INSERT INTO webhook_health (tenant_id, checked_at, url, shop_fingerprint, webhooks, repairs, error)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET checked_at = excluded.checked_at,"
+                " url = excluded.url, shop_fingerprint = excluded.shop_fingerprint, webhooks = excluded.webhooks,"
+                " repairs = excluded.repairs, error = excluded.error",
+                (health.tenant_id, health.checked_at, health.url, health.shop_fingerprint,
+                 _encode(health.webhooks).decode(), _encode(repairs).decode(), health.error))
+
+        await self._write(op)
+
+    async def get_webhook_health(self, tenant_id: str) -> WebhookHealth | None:
+        row = await self._read_one("SELECT * FROM webhook_health WHERE tenant_id = ?", (tenant_id,))
+        if row is None:
+            return None
+        return msgspec.convert({**dict(row), "webhooks": _decode(row["webhooks"]), "repairs": _decode(row["repairs"])},
+                               WebhookHealth)
 
     # -- events --------------------------------------------------------------------------------
 

@@ -110,11 +110,9 @@ async def tenant_detail(request: Request) -> Response:
     service = tenant_service(request)
     tenant_id = request.path_params["tenant_id"]
     if request.method == "DELETE":
-        await service.remove_tenant(tenant_id)
-        gw = gateway_of(request)
-        gw.forget_tenant(tenant_id)
-        await gw.forget_shop(tenant_id)
-        return Response(status_code=204)
+        from gateway.connect import remove_tenant
+
+        return JSONResponse(await remove_tenant(gateway_of(request), tenant_id))
     if request.method == "PATCH":
         tenant = await service.update_tenant(tenant_id, await _json(request))
         gateway_of(request).forget_tenant(tenant_id)  # its shop handle follows by itself
@@ -178,6 +176,31 @@ async def connect(request: Request) -> Response:
 
 
 @admin
+async def webhook_health(request: Request) -> Response:
+    """The last check of the tenant's webhooks in its shop: per topic, and what was repaired."""
+    from gateway.shop_webhooks import health_view
+
+    gw = gateway_of(request)
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
+    return JSONResponse(health_view(tenant.id, await gw.store.get_webhook_health(tenant.id)))
+
+
+@admin
+async def backfill(request: Request) -> Response:
+    """Send every order changed since ``{"since": "YYYY-MM-DD"}`` that Specter lacks, once."""
+    gw = gateway_of(request)
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
+    since = (await _json(request)).get("since")
+    if not isinstance(since, str):
+        return error(400, "since is required: a date YYYY-MM-DD", "$.since")
+    try:
+        report = await operations.backfill(gw, tenant, since)
+    except InvalidInput as exc:  # the date: the request itself is wrong
+        return error(400, str(exc), exc.field)
+    return JSONResponse(msgspec.to_builtins(report) | {"counts": report.counts()})
+
+
+@admin
 async def start_export(request: Request) -> Response:
     """Bulk export as a job: ``{"what": "products" | "customers", "mode": "new" | "all"}``."""
     gw = gateway_of(request)
@@ -234,6 +257,8 @@ routes = [
     Route("/tenants/{tenant_id}/events/retry", retry_events, methods=["POST"]),
     Route("/tenants/{tenant_id}/events/{event_id:int}", get_event, methods=["GET"]),
     Route("/tenants/{tenant_id}/connect", connect, methods=["POST"]),
+    Route("/tenants/{tenant_id}/webhooks", webhook_health, methods=["GET"]),
+    Route("/tenants/{tenant_id}/backfill", backfill, methods=["POST"]),
     Route("/tenants/{tenant_id}/export", start_export, methods=["POST"]),
     Route("/tenants/{tenant_id}/orders/{order_id}/export", export_order, methods=["POST"]),
     Route("/tenants/{tenant_id}/import", import_products, methods=["POST"]),

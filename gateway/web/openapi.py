@@ -17,8 +17,9 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from gateway.adapter import WebhookCheck
 from gateway.settings import SpecterAccount, Tenant
-from gateway.store.base import Event, EventStatus
+from gateway.store.base import Event, EventStatus, WebhookRepair
 
 SCHEMAS = "#/components/schemas/"
 
@@ -92,7 +93,43 @@ PATHS: dict[str, dict[str, Any]] = {
         "patch": _op("Change a tenant: top-level fields replace, `settings` and `shop` merge key by key; a masked "
                      "secret keeps the stored one", {"200": _json(_ref("Tenant"))},
                      requestBody=_body({"type": "object"}, "Fields of Tenant to change")),
-        "delete": _op("Remove a tenant with its mappings and events", {"204": {"description": "Removed"}}),
+        "delete": _op("Remove a tenant with its mappings and events, first deleting the webhooks the gateway "
+                      "registered in its shop (a shop that cannot be reached does not keep the tenant: `warning` "
+                      "says what is left)", {"200": _json({"type": "object", "properties": {
+                          "removed": {"type": "string"},
+                          "webhooks": {"type": "array", "items": {"type": "string"}, "description": "What was deleted"},
+                          "warning": {"type": ["string", "null"]}}})}),
+    },
+    "/tenants/{tenant_id}/webhooks": {
+        "parameters": [TENANT],
+        "get": _op("The last check of the tenant's webhooks in its shop (every poll, and connect): per topic as "
+                   "found, and what the checks repaired (re-activated, secret updated, …), newest first",
+                   {"200": _json({"type": "object", "properties": {
+                       "tenant_id": {"type": "string"},
+                       "url": {"type": "string", "description": "The events URL the webhooks call"},
+                       "checked_at": {"type": ["number", "null"], "description": "Unix time; null: never checked"},
+                       "healthy": {"type": "boolean", "description": "Checked, and every webhook active"},
+                       "error": {"type": ["string", "null"], "description": "Why the last check failed"},
+                       "webhooks": {"type": "array", "items": _ref("WebhookCheck")},
+                       "repairs": {"type": "array", "items": _ref("WebhookRepair")}}})}),
+    },
+    "/tenants/{tenant_id}/backfill": {
+        "parameters": [TENANT],
+        "post": _op("Send Specter every order the shop changed since a date that it lacks, once (each becomes an "
+                    "order event); answers what became of each order",
+                    {"200": _json({"type": "object", "properties": {
+                        "since": {"type": "string"}, "found": {"type": "integer"},
+                        "queued": {"type": "array", "items": {"type": "string"}},
+                        "already_queued": {"type": "array", "items": {"type": "string"}},
+                        "in_specter": {"type": "array", "items": {"type": "string"}},
+                        "not_exportable": {"type": "array", "items": {"type": "object", "properties": {
+                            "order_id": {"type": "string"}, "reason": {"type": "string"}}}},
+                        "counts": {"type": "object", "additionalProperties": {"type": "integer"}}}}),
+                     "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}},
+                    requestBody=_body({"type": "object", "required": ["since"], "properties": {
+                        "since": {"type": "string", "examples": ["2025-01-31"],
+                                  "description": "YYYY-MM-DD (from 00:00 UTC) or an ISO 8601 time"}}},
+                        "Since when")),
     },
     "/tenants/{tenant_id}/events": {
         "parameters": [TENANT],
@@ -150,7 +187,8 @@ PATHS: dict[str, dict[str, Any]] = {
 
 @functools.cache
 def document() -> dict[str, Any]:
-    _, schemas = msgspec.json.schema_components([Tenant, SpecterAccount, Event], ref_template=SCHEMAS + "{name}")
+    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair]
+    _, schemas = msgspec.json.schema_components(structs, ref_template=SCHEMAS + "{name}")
     return {
         "openapi": "3.1.0",
         "info": {"title": "Specter Gateway admin API", "version": "1",

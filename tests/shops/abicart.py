@@ -1,13 +1,15 @@
-"""The fake Abicart shop, driven through its JSON-RPC admin API and its ``/_control/`` checkout;
-changes fire the registered event listeners as Abicart does."""
+"""The fake Abicart shop, driven as its admin and shoppers would: through its JSON-RPC admin API
+(in the documented forms) and its ``/_control/`` checkout; changes call the registered event
+listeners as Abicart does."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
 import aiohttp
+import msgspec
 
 from adapters.abicart.client import AbicartClient
 from adapters.abicart.decode import state as order_state
@@ -26,13 +28,17 @@ from tests.shops.base import (
 
 WEBSHOP = 4711
 TOKEN = "abicart-token-e2e"
+VAT = Decimal("0.25")
+CHOICE = "Variant"
+_encoder = msgspec.json.Encoder(decimal_format="number")
 
 
-def customer_fields(buyer: Buyer) -> dict[str, Any]:
-    return {"info": {"email": buyer.email, "phoneDay": buyer.phone},
-            "address": {"firstName": buyer.first_name, "lastName": buyer.last_name, "companyName": buyer.company,
-                        "street": buyer.street, "zipcode": buyer.zip_code, "city": buyer.city,
-                        "country": buyer.country}}
+def address_fields(buyer: Buyer) -> dict[str, Any]:
+    """A customer as Abicart documents one: the phone numbers in the address."""
+    return {"info": {"email": buyer.email},
+            "address": {"firstName": buyer.first_name, "lastName": buyer.last_name, "company": buyer.company or None,
+                        "address": buyer.street, "postcode": buyer.zip_code, "town": buyer.city,
+                        "country": buyer.country, "phoneDay": buyer.phone}}
 
 
 class AbicartDriver(ShopDriver):
@@ -57,9 +63,18 @@ class AbicartDriver(ShopDriver):
         await self.fake.stop()
 
     async def control(self, method: str, path: str, json: Any = None) -> Any:
-        async with self.http.request(method, self.fake.base + "_control/" + path, json=json) as r:
+        body = None if json is None else _encoder.encode(json)
+        async with self.http.request(method, self.fake.base + "_control/" + path, data=body,
+                                     headers={"Content-Type": "application/json"}) as r:
             assert r.status < 400, await r.text()
             return await r.json(content_type=None)
+
+    def stored(self, ex_vat: str | Decimal) -> Decimal:
+        """An ex-VAT price as the shop keeps it (with VAT unless its settings say otherwise)."""
+        amount = Decimal(ex_vat)
+        if self.fake.state.with_vat:
+            amount = (amount * (1 + VAT)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return amount
 
     def _find(self, sku: str) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
         """(article, variant or None) with this article number."""
@@ -74,32 +89,35 @@ class AbicartDriver(ShopDriver):
 
     async def create_product(self, sku: str, price: str = "100.00", stock: int = 10, name: str | None = None,
                              variants: list[str] | None = None) -> str:
-        body: dict[str, Any] = {"articleNumber": sku, "name": {"sv": name or f"Produkt {sku}"}, "price": price,
-                                "weight": 500, "stock": None if variants else stock}
-        if variants:  # each variant's choice is the end of its number: TROJA-S -> "S"
-            body["variants"] = [{"articleNumber": v, "choices": [v.rsplit("-", 1)[-1]], "stock": stock}
-                                for v in variants]
+        body: dict[str, Any] = {"articleNumber": sku, "name": {"sv": name or f"Produkt {sku}"},
+                                "price": {"regular": {"SEK": self.stored(price)}}, "vatRate": VAT, "weight": 500,
+                                "stock": {"stock": None if variants else stock}}
+        if variants:  # each variant's option is the end of its number: TROJA-S -> "S"
+            options = [v.rsplit("-", 1)[-1] for v in variants]
+            body["choices"] = {CHOICE: dict.fromkeys(options)}
+            body["variants"] = [{"articleNumber": v, "stock": stock, "options": {CHOICE: o}}
+                                for v, o in zip(variants, options, strict=True)]
         return str((await self.control("POST", "articles", body))["uid"])
 
     async def update_product(self, product_id: str, *, price: str | None = None, name: str | None = None,
                              stock: int | None = None) -> None:
         patch: dict[str, Any] = {}
         if price is not None:
-            patch["price"] = {"exVat": price}
+            patch["price"] = {"regular": {"SEK": self.stored(price)}}
         if name is not None:
             patch["name"] = {"sv": name}
         if stock is not None:
-            patch["stock"] = stock
-        await self.rpc.call("Article.set", int(product_id), patch)
+            patch["stock"] = {"stock": stock}
+        await self.rpc.call("Article.set", int(product_id.partition(":")[0]), patch)
 
     async def delete_product(self, product_id: str) -> None:
         await self.control("DELETE", f"articles/{product_id}")
 
     async def create_customer(self, buyer: Buyer) -> str:
-        return str((await self.control("POST", "customers", customer_fields(buyer)))["uid"])
+        return str((await self.control("POST", "customers", address_fields(buyer)))["uid"])
 
     async def update_customer(self, customer_id: str, *, phone: str) -> None:
-        await self.rpc.call("Customer.set", int(customer_id), {"info": {"phoneDay": phone}})
+        await self.rpc.call("Customer.set", int(customer_id), {"address": {"phoneDay": phone}})
 
     async def delete_order(self, order_id: str) -> None:
         await self.rpc.call("Order.set", int(order_id), {"discarded": True})  # Abicart's delete
@@ -123,9 +141,8 @@ class AbicartDriver(ShopDriver):
             article, variant = found
             line = {"article": article["uid"], "quantity": qty}
             lines.append(line | ({"variant": variant["uid"]} if variant else {}))
-        order = {"customer": customer_fields(buyer), "items": lines, "shipment": shipping_price, "draft": draft,
-                 "payments": [{"method": self.payment_methods[payment], "title": {"sv": payment.title()},
-                               "reference": "klarna-ref-1"}]}
+        order = {"customer": address_fields(buyer), "items": lines, "shipment": shipping_price, "draft": draft,
+                 "payments": [{"method": self.payment_methods[payment], "reference": "klarna-ref-1"}]}
         placed = await self.control("POST", "orders", {"order": order, "created_twice": created_twice})
         return PlacedOrder(str(placed["uid"]), str(placed["orderNumber"]))
 
@@ -136,12 +153,15 @@ class AbicartDriver(ShopDriver):
         if found is None:
             return None
         article, variant = found
-        target = variant or article
-        price = (variant or {}).get("price") or article["price"]
-        group = self.fake.state.groups.get(article["articlegroup"] or 0)
+        state = self.fake.state
+        stored = Decimal(str(article["price"]["regular"][state.currency]))
+        for option in (variant or {}).get("_options", {}).values():
+            stored += Decimal(str(article["choiceOptionPrices"].get(str(option), {}).get(state.currency) or 0))
+        group = state.groups.get(article["articlegroup"] or 0)
         return ShopProduct(
-            id=str(target["uid"]), sku=sku, name=text(article["name"], "sv"), price=Decimal(price["exVat"]),
-            stock=target["stock"], vat=Decimal(price["vatRate"]) * 100,
+            id=str(article["uid"]) + (f":{variant['uid']}" if variant else ""), sku=sku,
+            name=text(article["name"], "sv"), price=state.stored_ex_vat(stored, article["vatRate"]),
+            stock=variant["stock"] if variant else article["stock"].get("stock"), vat=article["vatRate"] * 100,
             weight_kg=Decimal(article["weight"]) / 1000 if article["weight"] is not None else None,
             description=text(article["description"], "sv"),
             categories=[text(group["name"], "sv")] if group else [], published=not article["draft"])
@@ -154,8 +174,7 @@ class AbicartDriver(ShopDriver):
     async def order(self, order_id: str) -> ShopOrder:
         o = self.fake.state.orders[int(order_id)]
         return ShopOrder(id=str(o["uid"]), number=str(o["orderNumber"]), status=order_state(o),
-                         specter_order_no=str(o["externalOrderNumber"] or ""),
-                         tracking=str(o.get("note") or ""))  # the admin note names them
+                         specter_order_no=str(o["externalOrderNumber"] or ""), tracking=str(o.get("note") or ""))
 
     async def categories(self) -> list[str]:
         return sorted(text(g["name"], "sv") for g in self.fake.state.groups.values())

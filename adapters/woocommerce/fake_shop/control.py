@@ -34,6 +34,17 @@ async def control_state(request: web.Request) -> web.Response:
     }, dumps=lambda o: json.dumps(o, default=json_number))
 
 
+async def control_deliveries(request: web.Request) -> web.Response:
+    """The delivery log, oldest first: every webhook delivery and ping with its answer's status
+    (0: nobody answered), the shop's time, and the webhook's failure count and status after it;
+    ``?webhook_id=N`` and ``?topic=order.created`` narrow it."""
+    q = request.query
+    found = [d for d in state_of(request).deliveries
+             if ("webhook_id" not in q or str(d["webhook_id"]) == q["webhook_id"])
+             and ("topic" not in q or d["topic"] == q["topic"])]
+    return web.json_response(found)
+
+
 async def control_stock_summary(request: web.Request) -> web.Response:
     """A cheap look at a large catalogue: how many products hold at least ``min`` in stock
     (default 1000), and how many batch requests were taken."""
@@ -137,6 +148,7 @@ async def control_order_status(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/_control/state", control_state)
+    r.add_get("/_control/deliveries", control_deliveries)
     r.add_post("/_control/faults", control_faults)
     r.add_post("/_control/products", control_product)
     r.add_put("/_control/products/{id:\\d+}", control_update_product)

@@ -359,6 +359,9 @@ async def update_webhook(request: web.Request) -> web.Response:
 
 
 async def delete_webhook(request: web.Request) -> web.Response:
+    """Webhooks cannot be trashed: only ``force=true`` deletes one (WC_REST_Webhooks_Controller)."""
     state, hook = state_of(request), _webhook_or_404(request)
+    if request.query.get("force") not in ("true", "1"):
+        raise InvalidRequest(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.")
     del state.webhooks[hook.id]
     return json_response(webhook_json(state, hook))

@@ -1,6 +1,11 @@
 """Webhook deliveries in WooCommerce's "sync mode": sent before the REST answer returns, with the
-captured headers and signature; a delivery that fails seven times in a row disables the webhook,
-and a saved webhook is pinged (``webhook_id=N``) until a ping gets 200."""
+captured headers and signature; a delivery that fails seven times in a row disables the webhook
+(``WC_Webhook::failed_delivery``: more than ``woocommerce_max_webhook_delivery_failures``, 5,
+failures before it), and a saved webhook is pinged (``webhook_id=N``) until a ping gets 200.
+
+Every delivery and ping is logged (``FakeState.deliveries``, ``GET /_control/deliveries``): the
+webhook, topic, resource id, URL, the answer's status (0 when nobody answered), the shop's time,
+and the webhook's failure count and status after it."""
 
 from __future__ import annotations
 
@@ -15,6 +20,9 @@ import aiohttp
 from .state import Events, FakeState, Webhook
 from .wire import php_json
 
+# woocommerce_max_webhook_delivery_failures: a webhook with more failures than this in a row is
+# disabled at the next one.
+MAX_DELIVERY_FAILURES = 5
 # What the captured shop sent as its User-Agent, with every delivery and ping.
 USER_AGENT = "WooCommerce/9.2.5 Hookshot (WordPress/7.0)"
 
@@ -66,17 +74,23 @@ class Webhooks:
             "X-WC-Webhook-Delivery-ID": secrets.token_hex(16),
         }
         status = await self._post(hook.delivery_url, raw, headers)
-        self.state.deliveries.append({"webhook_id": hook.id, "topic": topic, "id": body.get("id"), "status": status})
         if 200 <= status < 300 or status in (301, 302):
             hook.failures = 0
+            self.log(hook, topic, body.get("id"), status)
         else:
             # WC_Webhook::failed_delivery: disabled once failures > 5, and saving re-pings.
-            if hook.failures > 5:
+            if hook.failures > MAX_DELIVERY_FAILURES:
                 hook.status = "disabled"
             else:
                 hook.failures += 1
+            self.log(hook, topic, body.get("id"), status)
             await self.save_webhook(hook)
         return status
+
+    def log(self, hook: Webhook, topic: str, resource_id: Any, status: int) -> None:
+        self.state.deliveries.append({
+            "webhook_id": hook.id, "topic": topic, "id": resource_id, "delivery_url": hook.delivery_url,
+            "status": status, "at": self.state.now(), "failure_count": hook.failures, "webhook_status": hook.status})
 
     async def save_webhook(self, hook: Webhook) -> None:
         hook.modified = self.state.now()
@@ -84,7 +98,7 @@ class Webhooks:
             status = await self._post(hook.delivery_url, f"webhook_id={hook.id}".encode(),
                                       {"User-Agent": USER_AGENT,
                                        "Content-Type": "application/x-www-form-urlencoded"})
-            self.state.deliveries.append({"webhook_id": hook.id, "topic": "ping", "id": hook.id, "status": status})
+            self.log(hook, "ping", hook.id, status)
             hook.pending_delivery = status != 200
 
     async def _post(self, url: str, raw: bytes, headers: dict[str, str]) -> int:

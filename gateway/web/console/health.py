@@ -1,12 +1,14 @@
 """A tenant's health, read from the event log: when each flow last succeeded, what waits, what
-failed and why."""
+failed and why; and how its webhooks in the shop were when last checked."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from gateway import events
 from gateway.settings import Tenant
+from gateway.shop_webhooks import health_view
 from gateway.store.base import Event, EventFilter, Store
 
 # The flows a tenant's owner recognises, by event kind. Specter's callbacks are recorded for
@@ -36,10 +38,28 @@ class Health:
     waiting: int = 0  # pending, retry or running
     failed: int = 0  # dead
     last_error: Event | None = None
+    webhooks: dict[str, Any] = field(default_factory=dict)  # see gateway.shop_webhooks.health_view
+
+    @property
+    def webhooks_broken(self) -> bool:
+        """Checked, and the check failed or left a webhook not delivering."""
+        return bool(self.webhooks.get("checked_at")) and not self.webhooks.get("healthy")
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0
+        return self.failed == 0 and not self.webhooks_broken
+
+    @property
+    def webhook_summary(self) -> str:
+        """The webhooks in a few words: how many deliver, or what is wrong."""
+        if not self.webhooks.get("checked_at"):
+            return "not checked yet"
+        if self.webhooks.get("error"):
+            return "the last check failed"
+        silent = [w["topic"] for w in self.webhooks["webhooks"] if not w["active"]]
+        if silent:
+            return "not delivering: " + ", ".join(silent)
+        return f"{len(self.webhooks['webhooks'])} active"
 
 
 async def _newest_done(store: Store, query: EventFilter) -> float | None:
@@ -60,6 +80,7 @@ async def tenant_health(store: Store, tenant: Tenant) -> Health:
     health.failed = counts["dead"]
     dead = await store.list_events(EventFilter(tenant_id=tenant.id, status="dead", limit=1))
     health.last_error = dead[0] if dead else None
+    health.webhooks = health_view(tenant.id, await store.get_webhook_health(tenant.id))
     return health
 
 

@@ -168,6 +168,9 @@ async def _tenant_context(request: Request, tenant: Tenant) -> dict[str, Any]:
         "operations": operations_[:6],
         "errors": {},
         "shop_check": None,
+        "backfill": None,
+        "backfill_error": None,
+        "backfill_since": "",
         "inbound_url": f"{gw.config.public_url.rstrip('/')}/shops/{tenant.id}/events",
     }
 
@@ -247,6 +250,24 @@ async def register_connection(request: Request) -> Response:
         return _not_found("tenant")
     result = await register(gateway_of(request), tenant)
     return _redirect(f"/tenants/{quote(tenant.id)}", notice="registered" if result["ok"] else "register-failed")
+
+
+@signed_in
+async def backfill(request: Request) -> Response:
+    """"Backfill orders": send Specter each order changed since a date that it lacks; the
+    page shows what became of them."""
+    tenant = await _tenant(request)
+    if tenant is None:
+        return _not_found("tenant")
+    since = str((await request.form()).get("since", ""))
+    context = await _tenant_context(request, tenant) | {"backfill_since": since}
+    try:
+        report = await operations.backfill(gateway_of(request), tenant, since)
+    except InvalidInput as exc:
+        return render(request, "tenant.html", context | {"backfill_error": str(exc)}, 400)
+    except Conflict as exc:  # the platform cannot list changed orders
+        return render(request, "tenant.html", context | {"backfill_error": str(exc)}, 409)
+    return render(request, "tenant.html", context | {"backfill": report})
 
 
 @signed_in
@@ -352,6 +373,7 @@ routes: list[BaseRoute] = [
     Route("/tenants/{tenant_id}/test", test_connection, methods=["POST"]),
     Route("/tenants/{tenant_id}/register", register_connection, methods=["POST"]),
     Route("/tenants/{tenant_id}/run/{operation}", start_operation, methods=["POST"]),
+    Route("/tenants/{tenant_id}/backfill", backfill, methods=["POST"]),
     Route("/tenants/{tenant_id}/events", events_page),
     Route("/tenants/{tenant_id}/events/retry", transfer_again, methods=["POST"]),
     Route("/tenants/{tenant_id}/events/{event_id:int}", event_page),
