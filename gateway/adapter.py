@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 import msgspec
@@ -38,6 +39,9 @@ class Platform(msgspec.Struct, kw_only=True, frozen=True):
     simulator: Simulator | None = None  # its fake shop, if it has one
     # Whether a product can be created unpublished (hidden from visitors until someone publishes it).
     unpublished_products: bool = False
+    # Why an order status (a value of a tenant's order_status_map) is none this platform can set,
+    # or None when it can; checked when the setting is saved. None: any status is tried.
+    order_status_problem: Callable[[str], str | None] | None = None
 
 
 class InboundRequest(msgspec.Struct, kw_only=True, frozen=True):
@@ -62,6 +66,15 @@ class ItemResult(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+class OrderStatusResult(msgspec.Struct, kw_only=True, frozen=True):
+    """What ``set_order_status`` changed in a shop order, for the event log."""
+
+    status: str = ""  # the status set now, in the platform's words; "" when the order had it already
+    tracking_added: list[str] = []  # tracking numbers the shop shows now that it did not before
+    # Why the status asked for was not set (the platform has no such status); "" when it was.
+    not_set: str = ""
 
 
 WebhookState = Literal["active", "paused", "disabled", "missing", "other"]

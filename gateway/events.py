@@ -227,6 +227,23 @@ class OrdersPush(TenantEvent, kw_only=True, frozen=True):
     batch_no: str = ""
 
 
+class StockRealign(TenantEvent, kw_only=True, frozen=True):
+    """An order no longer holds stock in the shop (cancelled there, or deleted in Specter), and
+    the shop put its items back: give each of the order's articles Specter's level again where
+    the shop's differs.
+
+    Its subject is the stock push's, so it never runs beside a push of the same shop: a level
+    it writes cannot overtake a newer one a push is writing, and a newer level read meanwhile
+    is pushed after it."""
+
+    kind = "stock.realign"
+    order_id: str
+
+    @property
+    def subject(self) -> str:
+        return StockPush.kind
+
+
 # -- operations an operator starts for one shop -------------------------------------------------
 
 

@@ -45,7 +45,7 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     import aiohttp
 
-    from gateway.adapter import InboundRequest, ItemResult, Platform, WebhookCheck
+    from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, WebhookCheck
     from gateway.jobs.registry import Register
     from gateway.model import Article, ArticleGroup, Customer, Order, OrderStatusUpdate, ShopEvent, StockLevel
     from gateway.settings import Tenant
@@ -175,9 +175,13 @@ async def upsert_product(shop: object, article: Article, category_id: str | None
 
 
 @hookspec(firstresult=True)
-async def set_order_status(shop: object, order_id: str, update: OrderStatusUpdate) -> None:
-    """Required. Reflect an order change from Specter: delivered sets the order completed with
-    its tracking numbers; deleted cancels it."""
+async def set_order_status(shop: object, order_id: str, update: OrderStatusUpdate) -> OrderStatusResult | None:
+    """Required. Reflect an order change from Specter: set ``update.shop_status`` (the tenant's
+    order_status_map made it; "" leaves the status alone; translate it to the platform's words)
+    and show the new ones of ``update.tracking_numbers`` where the shop owner and the customer
+    see them. Write only what the order does not show already: a change Specter reports again,
+    and the shop's echo of the write, must change nothing. A status the platform cannot set is
+    no error: say why in the answer's ``not_set``. ``None`` answers "done, nothing to report"."""
 
 
 @hookspec(firstresult=True)

@@ -219,8 +219,14 @@ class GiftWrapRow(_Row, tag="gift_wrap"):
 OrderRow = ProductRow | ShippingRow | PaymentFeeRow | CashOnDeliveryRow | DiscountRow | GiftCardRow | GiftWrapRow
 
 OrderState = Literal[
-    "draft", "pending", "processing", "on_hold", "completed", "cancelled", "refunded", "failed", "deleted"
+    "draft", "pending", "processing", "on_hold", "completed", "cancelled", "refunded", "failed", "deleted", "custom"
 ]
+# "custom": a status a shop's plugin added (WooCommerce lets plugins register their own). The
+# gateway knows nothing of what it means, so such an order is exported only when asked to.
+
+# The statuses the gateway may ask a shop order to take (``OrderStatusUpdate.shop_status``), in
+# platform-neutral words; a platform may take others of its own (a WooCommerce plugin's status).
+SHOP_ORDER_STATUSES = ("pending", "processing", "on_hold", "completed", "cancelled", "refunded", "failed")
 
 
 class Payment(Model):
@@ -271,9 +277,13 @@ class OrderStatusUpdate(Model):
     external_order_no: str = ""
     delivered: bool = False
     deleted: bool = False
-    tracking_numbers: list[str] = []
+    tracking_numbers: list[str] = []  # every parcel's, as Specter lists the order's deliveries
     status_id: str = ""  # Specter's own status code, for changes other than delivered/deleted
     delivery_status: str = ""
+    # What the tenant's order_status_map makes of this change: the shop status to set, in the
+    # words of SHOP_ORDER_STATUSES (or a platform's own); "" leaves the order's status as it is.
+    # The engine fills it in before the shop sees the change.
+    shop_status: str = ""
 
 
 # --- Events from shops ----------------------------------------------------------------------------

@@ -61,6 +61,15 @@ DEFAULT_PREPAID_PAYMENT_METHODS = ("klarna_payments", "kco", "klarna_checkout", 
 PAID_AFTER_DELIVERY = {"P": "is paid on delivery", "I": "is paid by invoice"}
 
 
+# What an order change from Specter is, as order_status_map names it, besides Specter's own
+# status ids (numbers); one key a change, the first that applies: removed, deleted, delivered,
+# else the status id.
+ORDER_CHANGES = ("delivered", "deleted", "removed")
+STATUS_ID_RE = re.compile(r"^[0-9]+$")
+# Today's behaviour: a delivered order is completed, a deleted or removed one cancelled.
+DEFAULT_ORDER_STATUS_MAP = {"delivered": "completed", "deleted": "cancelled", "removed": "cancelled"}
+
+
 # The groups of the connectors' settings pages, in their order there.
 CUSTOMER_CREATION = "Customer creation"
 ORDER_EXPORT = "Orders are exported"
@@ -181,8 +190,16 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         "Article data changed in Specter (name, prices, VAT, weight, barcode, texts) is sent to the shop.")] = True
     order_status_sync: Annotated[bool, setting(
         SPECTER_TO_SHOP, "Order status",
-        "Orders delivered (with their tracking number), deleted or removed in Specter are updated in the "
-        "shop.")] = True
+        "Orders changed in Specter are updated in the shop: their status as the order statuses say, and "
+        "the tracking numbers of their parcels.")] = True
+    order_status_map: Annotated[dict[str, str], setting(
+        SPECTER_TO_SHOP, "Order statuses",
+        "How an order change in Specter shows in the shop, one a line: delivered (delivery status D), deleted "
+        "(status 5), removed (the order removed from Specter) or one of Specter's status ids (a number) = the "
+        "shop's order status: pending, processing, on_hold, completed, cancelled, refunded, failed, or one of the "
+        "platform's own (a WooCommerce plugin's status, without wc-). A change not listed leaves the shop order's "
+        "status as it is. Tracking numbers are shown to the shop owner and the customer either way.")] = \
+        msgspec.field(default_factory=lambda: dict(DEFAULT_ORDER_STATUS_MAP))
     stock_sites: Annotated[list[str], setting(
         SPECTER_TO_SHOP, "Stock sites",
         "The Specter stock sites whose available stock feeds this shop, comma separated; empty: every site, "
@@ -223,6 +240,13 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             later = PAID_AFTER_DELIVERY.get(pay_type)
             if later:
                 raise ValueError(f"prepaid_payment_methods: {method!r} {later}, not at checkout")
+        for key, status in self.order_status_map.items():
+            if key not in ORDER_CHANGES and not STATUS_ID_RE.match(key):
+                raise ValueError(f"order_status_map: {key!r} is no order change of Specter's: use "
+                                 f"{', '.join(ORDER_CHANGES)} or a Specter status id (a number)")
+            if not status.strip():
+                raise ValueError(f"order_status_map: {key} names no shop status: give one (e.g. {key}=completed), "
+                                 f"or leave {key} out to keep the shop order's status")
         for pct in self.tax_classes:
             try:
                 Decimal(pct)

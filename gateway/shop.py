@@ -15,7 +15,7 @@ from typing import Any, cast
 import aiohttp
 
 from gateway import metrics
-from gateway.adapter import InboundRequest, ItemResult, WebhookCheck
+from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, WebhookCheck
 from gateway.model import Article, ArticleGroup, Customer, Order, OrderStatusUpdate, ShopEvent, StockLevel
 from gateway.plugins import PlatformAdapter
 from gateway.settings import Tenant
@@ -118,8 +118,9 @@ class Shop:
     async def upsert_product(self, article: Article, category_id: str | None, fields: frozenset[str]) -> str:
         return cast(str, await self._call("upsert_product", article=article, category_id=category_id, fields=fields))
 
-    async def set_order_status(self, order_id: str, update: OrderStatusUpdate) -> None:
-        await self._call("set_order_status", order_id=order_id, update=update)
+    async def set_order_status(self, order_id: str, update: OrderStatusUpdate) -> OrderStatusResult:
+        answer = await self._call("set_order_status", order_id=order_id, update=update)
+        return answer if isinstance(answer, OrderStatusResult) else OrderStatusResult()
 
     async def set_specter_order_no(self, order_id: str, specter_order_no: str) -> None:
         await self._call("set_specter_order_no", order_id=order_id, specter_order_no=specter_order_no)

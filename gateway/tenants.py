@@ -153,6 +153,12 @@ class TenantService:
                 field = "$.shop" + (exc.field or "$")[1:]
                 message = str(exc).split(" - at `")[0]
                 raise InvalidInput(f"shop settings for {platform.name}: {message} - at `{field}`", field) from None
+        if platform.order_status_problem is not None:
+            for change, status in tenant.settings.order_status_map.items():
+                problem = platform.order_status_problem(status)
+                if problem:
+                    raise InvalidInput(f"order_status_map: {change}={status}: {problem}",
+                                       f"$.settings.order_status_map.{change}")
         if await self.store.get_account(tenant.account_id) is None:
             raise InvalidInput(f"unknown Specter account {tenant.account_id!r}", "$.account_id")
 

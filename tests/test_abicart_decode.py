@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.abicart import decode, encode, listeners
+from adapters.abicart import decode, encode, listeners, order_status
 from gateway.adapter import InboundRequest
 from gateway.errors import PermanentError, RejectedRequest
-from gateway.model import Article, CashOnDeliveryRow, DiscountRow, OrderStatusUpdate, ProductRow
+from gateway.model import Article, CashOnDeliveryRow, DiscountRow, ProductRow
 
 WITH_VAT = decode.ShopInfo(price_stored_with_vat=True)
 WITHOUT_VAT = decode.ShopInfo(price_stored_with_vat=False)
@@ -150,13 +150,12 @@ def test_prices_are_written_per_currency_as_the_shop_keeps_them():
 
 
 def test_an_order_status_is_written_only_where_the_order_does_not_show_it():
-    delivered = OrderStatusUpdate(specter_order_no="5", delivered=True, tracking_numbers=["PN1", "PN2"])
-    assert encode.status_patch({"deliveryStatus": "unsent", "note": "Ring först"}, delivered) == {
-        "deliveryStatus": "sent", "note": "Ring först\nSpårningsnummer: PN1, PN2"}
-    assert encode.status_patch({"deliveryStatus": "sent", "note": "Spårningsnummer: PN1, PN2"}, delivered) == {}
-    deleted = OrderStatusUpdate(specter_order_no="5", deleted=True)
-    assert encode.status_patch({"discarded": False}, deleted) == {"discarded": True}
-    assert encode.status_patch({"discarded": True}, deleted) == {}
+    assert order_status.status_patch({"deliveryStatus": "unsent"}, "completed") == {"deliveryStatus": "sent"}
+    assert order_status.status_patch({"deliveryStatus": "sent"}, "completed") == {}
+    assert order_status.status_patch({"discarded": False}, "cancelled") == {"discarded": True}
+    assert order_status.status_patch({"discarded": True}, "cancelled") == {}
+    assert order_status.note_with("Ring först", ["PN1", "PN2"], "sv") == "Ring först\nSpårningsnummer: PN1, PN2"
+    assert order_status.unnoted("Spårningsnummer: PN1, PN2", ["PN2", "PN1", "PN12"]) == ["PN12"]
 
 
 # --- Listener calls -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The fake Abicart takes only documented forms: every request the adapter makes is accepted, the
 shapes the adapter used to send (written before Abicart's documentation was read) are refused
-with error -32602 naming the field, and listeners are one per event name and token."""
+with error -32602 naming the field, listeners are one per event name and token, and an order
+shows what Abicart's documented fields can of Specter's changes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from adapters.abicart.client import METHODS, AbicartClient
 from adapters.abicart.errors import AbicartError
 from adapters.abicart.fake_shop.app import FAKE, start_fake_abicart
 from adapters.abicart.fake_shop.state import Token
+from gateway.adapter import OrderStatusResult
 from gateway.model import Article, ArticleGroup, OrderStatusUpdate, StockLevel
 from gateway.settings import Tenant
 from tests.gateway_process import free_port
@@ -175,3 +177,30 @@ async def test_one_listener_per_event_name_and_token_and_an_inactive_one_calls_n
     for _ in range(2):
         await fake.runner.app[FAKE].fire("Order/created", 1)
     assert other_listener["status"]["active"] is False and len(fake.state.fired) == 2
+
+
+async def test_an_order_shows_what_abicart_can_and_says_what_it_cannot(fake, http):
+    order = stock_shop(fake)["order"]
+    shop = shop_of(fake, http)
+
+    async def change(shop_status: str, *tracking: str) -> OrderStatusResult:
+        update = OrderStatusUpdate(specter_order_no="5001", delivered=bool(tracking), tracking_numbers=list(tracking),
+                                   shop_status=shop_status)
+        return await plugin.set_order_status(shop=shop, order_id=str(order["uid"]), update=update)
+
+    answer = await change("on_hold", "PN1")
+    assert answer.not_set == "on_hold: Abicart's API sets no order status but discarded (cancelled) and sent " \
+                             "(completed)"
+    assert answer.tracking_added == ["PN1"] and not order["discarded"] and order["deliveryStatus"] == "unsent"
+    assert order["note"] == "Spårningsnummer: PN1"  # the shop owner's view; the customer has none
+
+    answer = await change("completed", "PN1", "PN12")
+    assert (answer.status, answer.tracking_added) == ("completed", ["PN12"])
+    assert order["deliveryStatus"] == "sent"
+    assert order["note"] == "Spårningsnummer: PN1\nSpårningsnummer: PN12"
+
+    sets = fake.state.calls.count("Order.set")
+    answer = await change("completed", "PN12", "PN1")  # reported again: Order.set would fire Order/changed
+    assert (answer.status, answer.tracking_added, answer.not_set) == ("", [], "")
+    assert fake.state.calls.count("Order.set") == sets
+    assert [r["error"] for r in fake.state.requests if r["method"] == "Order.set"] == [None, None]

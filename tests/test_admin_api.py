@@ -105,6 +105,13 @@ async def test_secrets_are_masked_and_kept_when_sent_back_masked(running_gateway
         ({"settings": {"shipping_article_no": "FRAKT Ö"}}, 422, ["$.settings.shipping_article_no"]),
         ({"shop": {"url": "https://x/"}}, 422, ["consumer_key", "$.shop"]),
         ({"id": "Bad Id!"}, 422, ["$.id"]),
+        ({"settings": {"order_status_map": {"shipped": "completed"}}}, 422,
+         ["'shipped' is no order change of Specter's", "delivered, deleted, removed or a Specter status id"]),
+        ({"settings": {"order_status_map": {"3": " "}}}, 422, ["3 names no shop status", "leave 3 out"]),
+        ({"settings": {"order_status_map": {"delivered": "wc-completed"}}}, 422,
+         ["delivered=wc-completed", "without its wc- prefix: write completed",
+          "$.settings.order_status_map.delivered"]),
+        ({"settings": {"order_status_map": {"deleted": "trash"}}}, 422, ["cannot put an order in the trash"]),
     ],
 )
 async def test_bad_tenant_is_refused_with_a_clear_error_and_nothing_stored(running_gateway, http, change, status,
@@ -137,6 +144,23 @@ async def test_a_second_shop_on_an_account_needs_an_order_prefix_that_cannot_col
     assert status == 409 and "prefixes 'W' and 'W1-'" in body["error"]
     stored = await gw.gateway.store.get_tenant("acme-woo2")
     assert stored is not None and stored.settings.external_order_prefix == "W2-"
+
+
+async def test_an_order_status_the_platform_cannot_set_is_refused_when_saved(running_gateway, http):
+    gw = running_gateway
+    await api(http, gw, "POST", "/accounts", ACCOUNT)
+    abicart = {"id": "acme-abi", "platform": "abicart", "account_id": "acme-specter",
+               "shop": {"webshop": 22222, "auth_token": "abicart-SECRET"}}
+    status, body = await api(http, gw, "POST", "/tenants",
+                             abicart | {"settings": {"order_status_map": {"3": "on_hold"}}})
+    assert status == 422, body
+    assert "3=on_hold: Abicart's API sets no order status but discarded (cancelled)" in body["error"]
+    assert body["field"] == "$.settings.order_status_map.3"
+    assert await gw.gateway.store.list_tenants() == []
+    status, body = await api(http, gw, "POST", "/tenants",
+                             abicart | {"settings": {"order_status_map": {"3": "cancelled", "delivered": "completed"}}})
+    assert status == 201, body
+    assert body["settings"]["order_status_map"] == {"3": "cancelled", "delivered": "completed"}
 
 
 async def test_admin_token_is_required(running_gateway, http):

@@ -213,12 +213,29 @@ async def test_order_status_and_specter_number_are_written_to_the_order(shop, fa
     await plugin.set_order_status(
         shop=shop,
         order_id=oid,
-        update=OrderStatusUpdate(specter_order_no="5001", delivered=True, tracking_numbers=["PN123", "PN456"]),
+        update=OrderStatusUpdate(specter_order_no="5001", delivered=True, tracking_numbers=["PN123", "PN456"],
+                                 shop_status="completed"),
     )
     stored = fake.state.orders[order["id"]]
     meta = {m["key"]: m["value"] for m in stored["meta_data"]}
     assert stored["status"] == "completed"
     assert meta["_specter_order_no"] == "5001" and meta["_specter_tracking_numbers"] == "PN123, PN456"
+
+
+async def test_a_note_an_earlier_attempt_wrote_is_not_written_again(shop, client, fake, http):
+    [pid] = await add_products(http, fake, 1)
+    order = await control(http, fake, "orders", {"order": {"status": "processing", "line_items": [
+        {"product_id": pid, "quantity": 1}]}})
+    oid = str(order["id"])
+    # An attempt wrote the customer's note, then failed before the meta that marks PN1 shown.
+    await client.add_order_note(oid, "Din order har skickats. Spårningsnummer: PN1", customer_note=True)
+    answer = await plugin.set_order_status(shop=shop, order_id=oid, update=OrderStatusUpdate(
+        specter_order_no="5001", delivered=True, tracking_numbers=["PN1", "PN12"], shop_status="completed"))
+    assert (answer.status, answer.tracking_added) == ("completed", ["PN1", "PN12"])
+    assert [n["note"] for n in reversed(await client.order_notes(oid))] == [
+        "Din order har skickats. Spårningsnummer: PN1", "Din order har skickats. Spårningsnummer: PN12"]
+    meta = {m["key"]: m["value"] for m in fake.state.orders[order["id"]]["meta_data"]}
+    assert [i["tracking_number"] for i in meta["_wc_shipment_tracking_items"]] == ["PN1", "PN12"]
 
 
 class Receiver:
@@ -307,6 +324,54 @@ async def test_every_order_save_moves_date_modified_and_fires_but_a_note_does_no
     assert saved["date_modified_gmt"] >= ahead["now"]  # the shop's clock jumped ahead
     writes = fake.state.writes
     assert writes.count(("PUT", path)) == 4 and ("POST", f"{path}/notes") in writes
+
+
+async def test_an_order_gives_its_stock_back_when_cancelled_or_pending_as_woocommerce_does(client, fake, http,
+                                                                                          receiver):
+    got, url = receiver
+    for topic in ("order.updated", "product.updated"):
+        await client.create_webhook(topic, url, WS)
+    [pid] = await add_products(http, fake, 1)  # 5 in stock
+    orders = [await control(http, fake, "orders", {"order": {"status": "processing", "line_items": [
+        {"product_id": pid, "quantity": 1}]}}) for _ in range(3)]
+    assert fake.state.products[pid]["stock_quantity"] == 2
+    got.requests.clear()
+
+    await client.update_order(str(orders[0]["id"]), {"status": "cancelled"})
+    topics = [(r.headers["x-wc-webhook-topic"], r.headers["x-wc-webhook-resource"]) for r in got.requests]
+    assert topics == [("order.updated", "order"), ("product.updated", "product")]  # as captured
+    assert fake.state.products[pid]["stock_quantity"] == 3
+    await client.update_order(str(orders[0]["id"]), {"status": "cancelled"})  # saved again: put back once
+    await client.update_order(str(orders[1]["id"]), {"status": "refunded"})  # a refund's restock is the refund's
+    await client.update_order(str(orders[2]["id"]), {"status": "failed"})
+    assert fake.state.products[pid]["stock_quantity"] == 3
+    await client.update_order(str(orders[1]["id"]), {"status": "pending"})
+    assert fake.state.products[pid]["stock_quantity"] == 4
+
+
+async def test_order_notes_and_statuses_only_in_their_documented_form(client, fake, http):
+    [pid] = await add_products(http, fake, 1)
+    order = await control(http, fake, "orders", {"order": {"status": "processing", "line_items": [
+        {"product_id": pid, "quantity": 1}]}})
+    oid = str(order["id"])
+    with pytest.raises(WooCommerceError) as caught:
+        await client.request("POST", f"orders/{oid}/notes", body={"customer_note": True})
+    assert caught.value.code == "rest_missing_callback_param"
+    with pytest.raises(WooCommerceError) as caught:
+        await client.request("POST", f"orders/{oid}/notes", body={"note": "Skickad", "customer_note": "yes"})
+    assert caught.value.data["params"] == {"customer_note": "customer_note is not of type boolean."}
+    await client.add_order_note(oid, "Intern anteckning", customer_note=False)
+    await client.add_order_note(oid, "Skickad: PN1", customer_note=True)
+    assert [(n["note"], n["customer_note"]) for n in await client.order_notes(oid)] == [
+        ("Skickad: PN1", True), ("Intern anteckning", False)]  # newest first
+    assert [(m["to"], m["text"]) for m in fake.state.mails] == [("", "Skickad: PN1")]  # only the customer's
+
+    with pytest.raises(WooCommerceError) as caught:  # as captured: a plugin's status the shop lacks
+        await client.update_order(oid, {"status": "shipped"})
+    assert caught.value.data["params"]["status"] == ("status is not one of auto-draft, pending, processing, on-hold, "
+                                                     "completed, cancelled, refunded, failed, and checkout-draft.")
+    await control(http, fake, "order-statuses", {"slug": "shipped"})  # the plugin is installed
+    assert (await client.update_order(oid, {"status": "shipped"}))["status"] == "shipped"
 
 
 async def test_misbehaving_deliveries_on_demand(shop, fake, http, receiver):

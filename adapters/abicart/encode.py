@@ -1,5 +1,5 @@
-"""The domain model to Abicart patches (``Article.create``/``set``, ``ArticleVariant.set``,
-``Order.set``).
+"""The domain model to Abicart patches (``Article.create``/``set``, ``ArticleVariant.set``; an
+order's ``Order.set`` is :mod:`adapters.abicart.order_status`'s).
 
 Prices are written as public clients write them, per price kind and per currency (``"price":
 {"regular": {"SEK": 299.0}}``), inc or ex VAT as the shop's ``priceStoredWithVat`` says. Only
@@ -16,9 +16,7 @@ from typing import Any
 
 from adapters.abicart.decode import CENT, ShopInfo
 from gateway.errors import PermanentError
-from gateway.model import Article, OrderStatusUpdate
-
-TRACKING_LABEL = "Spårningsnummer"
+from gateway.model import Article
 
 
 def stored_amount(ex_vat: Decimal, vat_percent: Decimal | None, info: ShopInfo, what: str) -> Decimal:
@@ -88,20 +86,3 @@ def variant_patch(article: Article, fields: frozenset[str]) -> dict[str, Any]:
     (an option's price is shared by every variant with that option, so none is written)."""
     return {"stock": article.stock} if "stock" in fields and article.stock is not None else {}
 
-
-def status_patch(current: dict[str, Any], update: OrderStatusUpdate) -> dict[str, Any]:
-    """What must change in an order for Specter's update; empty when the order shows it already.
-
-    Delivered is ``deliveryStatus = "sent"``; deleted is ``discarded``. No order field for a
-    tracking number is documented, so the numbers are added to the admin ``note``."""
-    patch: dict[str, Any] = {}
-    if update.deleted:
-        if not current.get("discarded"):
-            patch["discarded"] = True
-    elif update.delivered and str(current.get("deliveryStatus") or "") != "sent":
-        patch["deliveryStatus"] = "sent"
-    note = str(current.get("note") or "")
-    missing = [n for n in update.tracking_numbers if n and n not in note]
-    if missing:
-        patch["note"] = "\n".join(filter(None, [note, f"{TRACKING_LABEL}: {', '.join(missing)}"]))
-    return patch

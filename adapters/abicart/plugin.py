@@ -10,9 +10,11 @@ wire forms are documented and which inferred):
   customers are also polled by ``changed``, and each poll re-creates inactive listeners.
 - A variant is the Article ``"{article uid}:{variant uid}"``; its stock is set on the
   ArticleVariant, its name and price come from the parent's choices.
-- Specter's order number goes to the order's ``externalOrderNumber``; delivered in Specter is
-  ``deliveryStatus = "sent"`` with the tracking numbers in the admin note; deleted in Specter is
-  ``discarded``. Each is written only when the order does not show it already.
+- Specter's order number goes to the order's ``externalOrderNumber``, written only when it
+  differs. Order statuses and tracking numbers as :mod:`adapters.abicart.order_status` says:
+  cancelled is ``discarded``, completed is ``deliveryStatus = "sent"``, no other status can be
+  set; the tracking numbers go into the order's admin note. Each is written only when the order
+  does not show it already.
 - An article Specter does not publish in the web shop is created as a ``draft``; an inactive
   article group is a hidden Articlegroup, found by name (in the shop's language) under its parent.
 """
@@ -28,11 +30,11 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from adapters.abicart import decode, encode, listeners
+from adapters.abicart import decode, encode, listeners, order_status
 from adapters.abicart.client import AbicartClient
 from adapters.abicart.errors import INVALID_PARAMS, METHOD_NOT_FOUND, AbicartAccessError, AbicartError
 from adapters.abicart.fake_shop import simulator
-from gateway.adapter import InboundRequest, ItemResult, Platform, hookimpl
+from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, hookimpl
 from gateway.errors import PermanentError
 from gateway.model import (
     Article,
@@ -145,7 +147,8 @@ class AbicartShop:
 def shop_platform() -> Platform:
     return Platform(name=PLATFORM, title="Abicart (Textalk Webshop)", connection=AbicartConnection,
                     secret_fields=("auth_token",), topics=tuple(listeners.EVENT_NAMES),
-                    simulator=simulator, unpublished_products=True)
+                    simulator=simulator, unpublished_products=True,
+                    order_status_problem=order_status.status_problem)
 
 
 @hookimpl
@@ -329,13 +332,27 @@ async def upsert_product(shop: AbicartShop, article: Article, category_id: str |
 
 
 @hookimpl
-async def set_order_status(shop: AbicartShop, order_id: str, update: OrderStatusUpdate) -> None:
+async def set_order_status(shop: AbicartShop, order_id: str, update: OrderStatusUpdate) -> OrderStatusResult:
+    """Only what the order does not show yet: every Order.set fires Order/changed."""
     current = await shop.client.order_status(int(order_id))
     if current is None:
         raise PermanentError(f"Abicart has no order {order_id} any more")
-    patch = encode.status_patch(current, update)
+    patch: dict[str, Any] = {}
+    not_set = ""
+    if update.shop_status:
+        problem = order_status.status_problem(update.shop_status)
+        if problem:
+            not_set = f"{update.shop_status}: {problem}"
+        else:
+            patch |= order_status.status_patch(current, update.shop_status)
+    note = str(current.get("note") or "")
+    new = order_status.unnoted(note, update.tracking_numbers)
+    if new:
+        patch["note"] = order_status.note_with(note, new, (await shop.shop_info()).default_language)
     if patch:
         await shop.client.set_order(int(order_id), patch)
+    return OrderStatusResult(status=update.shop_status if patch.keys() - {"note"} else "", tracking_added=new,
+                             not_set=not_set)
 
 
 @hookimpl

@@ -18,8 +18,9 @@ import msgspec
 from adapters.legacy_php import decode
 from adapters.legacy_php.client import LegacyPhpClient, LegacyPhpError
 from adapters.legacy_php.signing import ReplayGuard
-from gateway.adapter import InboundRequest, ItemResult, Platform, hookimpl
+from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, hookimpl
 from gateway.model import (
+    SHOP_ORDER_STATUSES,
     Article,
     ArticleGroup,
     Customer,
@@ -59,7 +60,7 @@ class LegacyPhpShop:
 @hookimpl
 def shop_platform() -> Platform:
     return Platform(name=PLATFORM, title="Legacy PHP shop", connection=LegacyPhpConnection,
-                    secret_fields=("shared_secret",), topics=TOPICS)
+                    secret_fields=("shared_secret",), topics=TOPICS, order_status_problem=order_status_problem)
 
 
 @hookimpl
@@ -163,12 +164,24 @@ async def upsert_product(shop: LegacyPhpShop, article: Article, category_id: str
     return str(data["id"])
 
 
+def order_status_problem(status: str) -> str | None:
+    """Why the contract cannot carry this order status, or None."""
+    if status in SHOP_ORDER_STATUSES:
+        return None
+    return f"the legacy PHP shop's contract takes {', '.join(SHOP_ORDER_STATUSES)}"
+
+
 @hookimpl
-async def set_order_status(shop: LegacyPhpShop, order_id: str, update: OrderStatusUpdate) -> None:
-    status = "cancelled" if update.deleted else "completed" if update.delivered else None
+async def set_order_status(shop: LegacyPhpShop, order_id: str, update: OrderStatusUpdate) -> OrderStatusResult:
+    """The status and every tracking number, as absolute values: the shop's scripts fire nothing
+    back for the gateway's writes and mail nobody, so writing them again changes nothing."""
+    problem = order_status_problem(update.shop_status) if update.shop_status else None
+    status = update.shop_status if update.shop_status and not problem else None
     if status or update.tracking_numbers:
         await shop.client.call("set_order_status", {"id": order_id, "status": status,
                                                     "tracking_numbers": update.tracking_numbers})
+    return OrderStatusResult(status=status or "", tracking_added=update.tracking_numbers,
+                             not_set=f"{update.shop_status}: {problem}" if problem else "")
 
 
 @hookimpl

@@ -180,6 +180,15 @@ class WooCommerceClient:
     async def update_order(self, order_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         return (await self.request("PUT", f"orders/{order_id}", body=fields)).object()
 
+    async def order_notes(self, order_id: str) -> list[dict[str, Any]]:
+        """Every note of an order (one unpaged list, newest first)."""
+        return (await self.request("GET", f"orders/{order_id}/notes")).objects()
+
+    async def add_order_note(self, order_id: str, note: str, *, customer_note: bool) -> dict[str, Any]:
+        """A note on the order; a customer note is shown to the customer and mailed to them."""
+        body = {"note": note, "customer_note": customer_note}
+        return (await self.request("POST", f"orders/{order_id}/notes", body=body)).object()
+
     async def get_product(self, product_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """A product and, for a variable one, all its variations."""
         product = await self._get_or_none(f"products/{product_id}")

@@ -2,9 +2,11 @@
 
 Where the domain has no WooCommerce counterpart the choices are:
 
-- Specter's order number and tracking numbers go into order meta (``_specter_order_no``,
-  ``_specter_tracking_numbers``); the leading "_" keeps them out of the customer's view.
-- An order deleted in Specter is *cancelled* in the shop, never trashed.
+- Specter's order number goes into order meta (``_specter_order_no``); the leading "_" keeps it
+  out of the customer's view.
+- Order statuses and tracking numbers as :mod:`adapters.woocommerce.order_status` says: the
+  tracking numbers in a customer note and in the meta shipment-tracking plugins read. An order
+  is never trashed (the REST API cannot).
 - WooCommerce categories have no hidden state (``display`` only picks what an archive page
   lists), so an inactive article group still gets an ordinary category; its products'
   visibility is the shop owner's to manage. Categories are found by name under their parent.
@@ -15,6 +17,7 @@ Where the domain has no WooCommerce counterpart the choices are:
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import AsyncGenerator
 from decimal import Decimal
 from typing import Any
@@ -22,10 +25,11 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from adapters.woocommerce import decode, subscriptions, webhooks
+from adapters.woocommerce import decode, order_status, subscriptions, webhooks
 from adapters.woocommerce.client import WooCommerceClient, WooCommerceError
 from adapters.woocommerce.fake_shop import simulator
-from gateway.adapter import InboundRequest, ItemResult, Platform, WebhookCheck, hookimpl
+from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, WebhookCheck, hookimpl
+from gateway.errors import PermanentError
 from gateway.model import (
     Article,
     ArticleGroup,
@@ -123,6 +127,7 @@ def shop_platform() -> Platform:
                 "product.deleted", "customer.created", "customer.updated"),
         simulator=simulator,
         unpublished_products=True,
+        order_status_problem=order_status.status_problem,
     )
 
 
@@ -297,16 +302,49 @@ def product_fields(shop: WooShop, article: Article, fields: frozenset[str]) -> d
 
 
 @hookimpl
-async def set_order_status(shop: WooShop, order_id: str, update: OrderStatusUpdate) -> None:
+async def set_order_status(shop: WooShop, order_id: str, update: OrderStatusUpdate) -> OrderStatusResult:
+    """Only what the order does not show yet is written: every write comes back as order.updated,
+    and Specter reports an order again on any change."""
+    order = await shop.client.get_order(order_id)
+    if order is None:
+        raise PermanentError(f"WooCommerce has no order {order_id}")
     body: dict[str, Any] = {}
-    if update.deleted:
-        body["status"] = "cancelled"
-    elif update.delivered:
-        body["status"] = "completed"
-    if update.tracking_numbers:
-        body["meta_data"] = [{"key": "_specter_tracking_numbers", "value": ", ".join(update.tracking_numbers)}]
-    if body:
-        await shop.client.update_order(order_id, body)
+    not_set = ""
+    if update.shop_status:
+        problem = order_status.status_problem(update.shop_status)
+        wanted = order_status.woo_status(update.shop_status)
+        if problem:
+            not_set = f"{update.shop_status}: {problem}"
+        elif order.get("status") != wanted:
+            body["status"] = wanted
+    shown = order_status.shown_numbers(order)
+    new = [number for number in dict.fromkeys(update.tracking_numbers) if number not in shown]
+    if new:
+        await tell_customer(shop, order_id, new)
+        body["meta_data"] = order_status.tracking_meta(order, new, int(time.time()))
+    try:
+        if body:
+            await shop.client.update_order(order_id, body)
+    except WooCommerceError as exc:
+        refused = (exc.data.get("params") or {}).get("status") if exc.code == "rest_invalid_param" else None
+        if "status" not in body or not refused:
+            raise
+        # A plugin's status the shop does not have (the plugin is gone): the parcels still show.
+        not_set = f"{body.pop('status')}: WooCommerce has no such order status ({refused})"
+        if body:
+            await shop.client.update_order(order_id, body)
+    return OrderStatusResult(status=body.get("status", ""), tracking_added=new, not_set=not_set)
+
+
+async def tell_customer(shop: WooShop, order_id: str, numbers: list[str]) -> None:
+    """A customer note naming the parcels' tracking numbers, unless one names them already: it
+    is written before the meta that marks them shown, so a retry after a failure in between
+    finds the note instead of mailing the customer twice."""
+    told = order_status.told_customer(await shop.client.order_notes(order_id), numbers)
+    untold = [n for n in numbers if n not in told]
+    if untold:
+        await shop.client.add_order_note(order_id, order_status.note_text(untold, shop.settings.language),
+                                         customer_note=True)
 
 
 @hookimpl

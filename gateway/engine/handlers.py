@@ -6,9 +6,11 @@ from gateway import events
 from gateway.adapter import hookimpl
 from gateway.engine.customers import handle_customer_event
 from gateway.engine.export import handle_export_event
+from gateway.engine.order_status import push_orders
 from gateway.engine.orders import handle_order_event
 from gateway.engine.products import handle_product_event
-from gateway.engine.shop_push import push_articles, push_orders, push_stock, resync_stock
+from gateway.engine.restock import realign_stock
+from gateway.engine.shop_push import push_articles, push_stock, resync_stock
 from gateway.engine.specter_pull import (
     import_products,
     invoice_created,
@@ -38,4 +40,5 @@ def register_event_handlers(register: Register) -> None:
     register(events.ArticlesPush, push_articles)
     register(events.OrdersPush, push_orders)
     register(events.StockResync, resync_stock)
+    register(events.StockRealign, realign_stock)
     register(events.ProductImport, import_products)

@@ -18,11 +18,13 @@ next poll): a bound order is written to only when the shop does not show Specter
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.customers import ensure_customer
 from gateway.engine.order_rows import specter_order
 from gateway.engine.products import ensure_articles
+from gateway.engine.restock import STOCK_RELEASED, realign_after_release
 from gateway.errors import PermanentError, TransientError
 from gateway.events import ShopOrder
 from gateway.jobs.execute import Outcome
@@ -109,13 +111,20 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
 
 
 async def reconcile_bound_order(ctx: TenantContext, known: Binding, order: Order) -> Outcome:
-    """An order Specter has: write its number to the shop only when the shop shows another."""
-    result = {"reason": "already in Specter", "specter_order_id": known.specter_id,
-              "specter_order_no": known.specter_no}
-    if not known.specter_no or order.specter_order_no == known.specter_no:
+    """An order Specter has: write its number to the shop only when the shop shows another; and
+    once the shop owner cancelled it (the shop put its items back), Specter's levels for its
+    articles where the shop shows others (Specter still holds the order's stock)."""
+    result: dict[str, Any] = {"reason": "already in Specter", "specter_order_id": known.specter_id,
+                              "specter_order_no": known.specter_no}
+    done = []
+    if known.specter_no and order.specter_order_no != known.specter_no:
+        await write_order_no(ctx, known.shop_id, known.specter_no)
+        done.append("its number written to the shop")
+    if order.state in STOCK_RELEASED and await realign_after_release(ctx, order):
+        done.append(f"{order.state} in the shop, which put its items back: Specter's levels are written again")
+    if not done:
         return Outcome(status="skipped", result=result)
-    await write_order_no(ctx, known.shop_id, known.specter_no)
-    return Outcome(result=result | {"reason": "already in Specter; its number written to the shop"})
+    return Outcome(result=result | {"reason": "; ".join(["already in Specter", *done])})
 
 
 async def write_order_no(ctx: TenantContext, order_id: str, order_no: str) -> None:

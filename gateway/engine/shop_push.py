@@ -11,15 +11,14 @@ import asyncio
 import time
 
 from gateway.engine.context import TenantContext, fingerprint
-from gateway.engine.orders import write_order_no
 from gateway.engine.products import exported_fields
 from gateway.engine.waiting_stock import stock_for_new_products
 from gateway.errors import PermanentError, TransientError
-from gateway.events import ArticlesPush, OrdersPush, StockChanged, StockPush, StockResync
+from gateway.events import ArticlesPush, StockChanged, StockPush, StockResync
 from gateway.jobs.execute import Outcome
-from gateway.model import Article, OrderStatusUpdate, StockLevel
+from gateway.model import Article, StockLevel
 from gateway.services import Gateway
-from gateway.store.base import Binding, PendingLevel
+from gateway.store.base import PendingLevel
 
 STOCK_BATCH = 100  # articles per shop request
 EXAMPLES = 20  # how many article numbers a result names, at most
@@ -217,55 +216,3 @@ async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> Non
             await ctx.bind("article", article.shop_id or shop_id, specter_no=article_no,
                            parent_shop_id=article.parent_shop_id or "",
                            to_specter_fp=fingerprint(exported_fields(article)), to_specter_at=time.time())
-
-
-# -- order status --------------------------------------------------------------------------------
-
-
-async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
-    ctx = await TenantContext.load(gw, event.tenant_id)
-    applied, elsewhere, unchanged = [], 0, []
-    for update in event.updates:
-        bound = await _shop_order(ctx, update)
-        if bound is None:
-            elsewhere += 1  # another shop's order on the same Specter account
-            continue
-        order_id = bound.shop_id
-        if not bound.specter_no and update.specter_order_no and not update.deleted:
-            # An order adopted after a lost answer: Specter's number is known only now.
-            await ctx.mark("order", order_id, specter_no=update.specter_order_no)
-            await write_order_no(ctx, order_id, update.specter_order_no)
-        # The same change once more (Specter flagging the order again, a retried push) is not
-        # written again: the last write to the order was this very update.
-        written = fingerprint(["status", update])
-        if bound.to_shop_fp == written:
-            unchanged.append(order_id)
-            continue
-        await ctx.shop.set_order_status(order_id, update)
-        await ctx.mark("order", order_id, to_shop_fp=written, to_shop_at=time.time())
-        if update.deleted:
-            # Gone from Specter: the shop's "order deleted" that cancelling may fire must not
-            # send Specter a delete of its own.
-            await ctx.gw.store.remove_binding(ctx.tenant.id, "order", order_id)
-        applied.append({"order": order_id, "delivered": update.delivered, "deleted": update.deleted,
-                        "tracking": update.tracking_numbers})
-    if unchanged and not applied:
-        return Outcome(status="skipped", result={"reason": "the shop was given these changes already",
-                                                 "unchanged": unchanged, "other_shops": elsewhere})
-    if not applied:
-        return Outcome(status="skipped", result={"reason": "none of these orders came from this shop",
-                                                 "other_shops": elsewhere})
-    return Outcome(result={"applied": applied, "unchanged": unchanged, "other_shops": elsewhere})
-
-
-async def _shop_order(ctx: TenantContext, update: OrderStatusUpdate) -> Binding | None:
-    """The shop order a Specter order change is about: by the external order number the gateway
-    sent, else by Specter's order number."""
-    store, tenant = ctx.gw.store, ctx.tenant
-    found = None
-    if update.external_order_no:
-        found = await store.order_binding_by_external(tenant.id, tenant.account_id, update.external_order_no)
-    if found is None and update.specter_order_no:
-        found = (await store.binding_by_specter_no(tenant.id, "order", update.specter_order_no)
-                 or await store.binding_by_specter_id(tenant.id, "order", update.specter_order_no))
-    return found

@@ -14,6 +14,7 @@ import time
 from functools import partial
 from typing import Any
 
+from gateway.engine.order_status import REMOVED
 from gateway.engine.ownership import owner_of
 from gateway.errors import ConfigError, PermanentError
 from gateway.events import (
@@ -177,7 +178,7 @@ async def order_removed(gw: Gateway, event: OrderRemoved) -> Outcome:
     order_no = event.order_no
     if not order_no:
         return Outcome(status="skipped", result={"reason": "the callback named no orderNo"})
-    update = OrderStatusUpdate(specter_order_no=order_no, deleted=True, status_id="removed")
+    update = OrderStatusUpdate(specter_order_no=order_no, deleted=True, status_id=REMOVED)
     await gw.submit([OrdersPush(tenant_id=t.id, account_id=t.account_id, updates=[update]).to_new_event()
                      for t in tenants if t.settings.order_status_sync])
     return Outcome(result={"order_no": order_no})

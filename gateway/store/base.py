@@ -267,6 +267,12 @@ class Store(Protocol):
                           batch: Batch) -> int: ...
     async def pending_stock(self, tenant_id: str, account_id: str, sites: list[str], limit: int,
                             after: str = "") -> list[PendingLevel]: ...
+
+    async def specter_levels(self, account_id: str, sites: list[str], article_nos: list[str]) -> dict[str, int]:
+        """Specter's available quantity of these articles as last read, summed over the chosen
+        stock sites (every site when ``sites`` is empty); an article the gateway keeps no level
+        for, or only a total when sites are chosen, is left out."""
+
     async def clear_pending_stock(self, tenant_id: str, sent: list[tuple[str, int]]) -> None: ...
     async def stock_written(self, tenant_id: str, written: list[tuple[str, int, int]]) -> None:
         """Levels (article number, version, available) the shop took: clear them as

@@ -92,6 +92,7 @@ RESEND_STOCK = (
     " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ?{only} GROUP BY article_no"
     " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0"
 )
+ARTICLES_PER_LOOKUP = 500  # article numbers in one IN list, well under SQLite's 32,766 variables
 
 
 class SQLiteStore:
@@ -727,6 +728,23 @@ class SQLiteStore:
         )
         return [PendingLevel(no, None if sites and kept and not per_site else available or 0, version, written)
                 for no, available, kept, per_site, version, written in rows]
+
+    async def specter_levels(self, account_id: str, sites: list[str], article_nos: list[str]) -> dict[str, int]:
+        """Specter's latest available quantity of these articles over the chosen sites (as
+        :meth:`pending_stock` sums them), for comparing with what a shop shows."""
+        chosen = f"site IN ({', '.join('?' * len(sites))})" if sites else "1"
+        levels: dict[str, int] = {}
+        wanted = sorted(set(article_nos))
+        for start in range(0, len(wanted), ARTICLES_PER_LOOKUP):
+            chunk = wanted[start:start + ARTICLES_PER_LOOKUP]
+            rows = await self._read(
+                f"SELECT article_no, SUM(CASE WHEN {chosen} THEN available ELSE 0 END), MAX(site != '')"
+                f" FROM stock_levels WHERE account_id = ? AND article_no IN ({', '.join('?' * len(chunk))})"
+                " GROUP BY article_no",
+                (*sites, account_id, *chunk),
+            )
+            levels |= {no: available for no, available, per_site in rows if per_site or not sites}
+        return levels
 
     async def clear_pending_stock(self, tenant_id: str, sent: list[tuple[str, int]]) -> None:
         """Forget what a tenant received, (article number, version): a newer level stays pending."""

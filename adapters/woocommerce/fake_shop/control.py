@@ -1,7 +1,7 @@
 """The control API (``/_control/…``) plays shopper, admin and a hostile network: create products,
-customers and orders (firing webhooks), misbehave (``order.created`` twice, before its line
-items exist, for a checkout draft), answer 429, an HTML challenge page or 500 for the next N
-requests, and show the state."""
+customers and orders (firing webhooks), install a plugin's order status, misbehave
+(``order.created`` twice, before its line items exist, for a checkout draft), answer 429, an
+HTML challenge page or 500 for the next N requests, and show the state."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ async def control_state(request: web.Request) -> web.Response:
         "batch_sizes": state.batch_sizes,
         "faults": state.faults,
         "writes": state.writes,
+        "order_notes": state.order_notes,
+        "mails": state.mails,
     }, dumps=lambda o: json.dumps(o, default=json_number))
 
 
@@ -134,6 +136,15 @@ async def control_clock(request: web.Request) -> web.Response:
     return web.json_response({"now": state.now()})
 
 
+async def control_order_status(request: web.Request) -> web.Response:
+    """A plugin registers an order status: ``{"slug": "shipped"}`` (without ``wc-``)."""
+    state = state_of(request)
+    slug = str((await read_body(request)).get("slug", ""))
+    if slug and slug not in state.order_statuses():
+        state.plugin_statuses.append(slug)
+    return web.json_response({"statuses": state.order_statuses()})
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/_control/state", control_state)
@@ -147,3 +158,4 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_control/orders", control_order)
     r.add_post("/_control/coupons", control_coupon)
     r.add_post("/_control/clock", control_clock)
+    r.add_post("/_control/order-statuses", control_order_status)

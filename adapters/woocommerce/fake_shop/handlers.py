@@ -272,18 +272,35 @@ async def list_order_notes(request: web.Request) -> web.Response:
     return json_response(list(reversed(notes)))  # newest first, unpaged, as the shop answers
 
 
+def _rest_boolean(body: dict[str, Any], key: str) -> bool:
+    """A boolean parameter as WordPress's REST API takes it: true/false, 0/1, or those as strings."""
+    value = body.get(key, False)
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+        return bool(value)
+    raise InvalidRequest(400, "rest_invalid_param", f"Invalid parameter(s): {key}",
+                         params={key: f"{key} is not of type boolean."})
+
+
 async def create_order_note(request: web.Request) -> web.Response:
-    """A note on the order: no webhook fires and ``date_modified`` stays (the captures:
-    "POST order note → none"); a customer note is also mailed to the customer."""
+    """A note on the order, ``{"note", "customer_note"}``: no webhook fires (the captures: "POST
+    order note → none"). The order itself is not saved (WooCommerce keeps a note as a comment of
+    the order), so ``date_modified`` stays; the captures cannot tell, their clock ticking in whole
+    seconds. A customer note is mailed to the customer."""
     state, order = state_of(request), _order_or_404(request)
     body = await read_body(request)
     text = str(body.get("note") or "")
     if not text:
         raise InvalidRequest(400, "rest_missing_callback_param", "Missing parameter(s): note", params=["note"])
+    for_customer = _rest_boolean(body, "customer_note")
     stamp = state.now()
     note = {"id": state.new_id(), "author": "WooCommerce", "date_created": stamp, "date_created_gmt": stamp,
-            "note": text, "customer_note": bool(body.get("customer_note", False))}
+            "note": text, "customer_note": for_customer}
     state.order_notes.setdefault(order["id"], []).append(note)
+    if for_customer:
+        state.mails.append({"to": order["billing"]["email"], "subject": "Note added to your order",
+                            "order": order["id"], "text": text})
     return json_response(note, 201)
 
 

@@ -8,7 +8,7 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .state import ORDER_STATUSES, STOCK_REDUCING, VAT, FakeState, Webhook
+from .state import STOCK_REDUCING, VAT, FakeState, Webhook
 from .wire import CENT, InvalidRequest, money2, trimmed
 
 
@@ -110,12 +110,19 @@ def merge_meta(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> list[dic
     return meta
 
 
+def check_status(state: FakeState, status: Any) -> None:
+    """The REST API's enum check of an order's ``status``, answered as the captured 400 is."""
+    allowed = state.order_statuses()
+    if status not in allowed:
+        message = f"status is not one of {', '.join(allowed[:-1])}, and {allowed[-1]}."
+        raise InvalidRequest(400, "rest_invalid_param", "Invalid parameter(s): status", params={"status": message},
+                             details={"status": {"code": "rest_not_in_enum", "message": message, "data": None}})
+
+
 def order_json(state: FakeState, oid: int, fields: dict[str, Any], via: str) -> dict[str, Any]:
     stamp = state.now()
     status = fields.get("status", "pending")
-    if status not in ORDER_STATUSES:
-        raise InvalidRequest(400, "rest_invalid_param", "Invalid parameter(s): status",
-                             params={"status": "status is not one of " + ", ".join(ORDER_STATUSES) + "."})
+    check_status(state, status)
     percent = sum((state.coupons.get(c.get("code", ""), Decimal(0)) for c in fields.get("coupon_lines", [])),
                   Decimal(0))
     rate = VAT / 100

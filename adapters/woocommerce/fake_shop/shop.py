@@ -7,9 +7,8 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from .resources import apply_product, merge_meta, order_json, product_json
-from .state import ORDER_STATUSES, STOCK_REDUCING, Events, FakeState
-from .wire import InvalidRequest
+from .resources import apply_product, check_status, merge_meta, order_json, product_json
+from .state import STOCK_REDUCING, STOCK_RESTORING, Events, FakeState
 
 
 class Shop:
@@ -55,15 +54,14 @@ class Shop:
     def update_order(self, order: dict[str, Any], fields: dict[str, Any]) -> Events:
         events = [("order.updated", order["id"])]
         status = fields.get("status", order["status"])
-        if status not in ORDER_STATUSES:
-            raise InvalidRequest(400, "rest_invalid_param", "Invalid parameter(s): status",
-                                 params={"status": "status is not one of " + ", ".join(ORDER_STATUSES) + "."})
+        if "status" in fields:
+            check_status(self.state, status)
         if fields.get("set_paid") and status == "pending":
             status = "processing"
         reduced = order.get("_stock_reduced", False)
         if status in STOCK_REDUCING and not reduced:
             events += self.stock_changes(order, -1)
-        elif status in ("cancelled", "refunded", "failed") and reduced:
+        elif status in STOCK_RESTORING and status != order["status"] and reduced:
             events += self.stock_changes(order, +1)
         order["status"] = status
         if status == "completed" and not order["date_completed"]:

@@ -12,9 +12,14 @@ from .wire import STAMP, now
 
 VAT = Decimal(25)  # the captured shop's one rate, "Moms" 25 %, also on shipping
 BATCH_LIMIT = 100
-ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
-                  "checkout-draft", "trash")
+# The statuses the REST API takes, in the order its 400 answer lists them (captured); a plugin may
+# register more (``FakeState.plugin_statuses``). "trash" is reached by DELETE alone.
+ORDER_STATUSES = ("auto-draft", "pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
+                  "checkout-draft")
 STOCK_REDUCING = ("processing", "on-hold", "completed")
+# WooCommerce puts an order's items back (wc_maybe_increase_stock_levels) when it becomes
+# cancelled or pending, never on refunded or failed; the captures show the cancel.
+STOCK_RESTORING = ("cancelled", "pending")
 Events = list[tuple[str, int]]  # (topic, resource id): the webhooks a change fires, in order
 
 
@@ -54,6 +59,13 @@ class FakeState:
     clock_offset: float = 0.0  # seconds the shop's clock runs ahead (``/_control/clock``)
     writes: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every REST write
     order_notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # order id -> notes, oldest first
+    plugin_statuses: list[str] = field(default_factory=list)  # order statuses plugins registered
+    mails: list[dict[str, Any]] = field(default_factory=list)  # what the shop mailed its customers
+
+    def order_statuses(self) -> list[str]:
+        """The statuses an order may be given: WooCommerce's own and the plugins' (before the
+        checkout draft, as the plugins' filter adds them)."""
+        return [*ORDER_STATUSES[:-1], *self.plugin_statuses, ORDER_STATUSES[-1]]
 
     def now(self) -> str:
         return now(self.clock_offset)
