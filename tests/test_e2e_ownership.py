@@ -156,4 +156,6 @@ async def test_an_order_status_the_shop_was_given_is_not_written_again(tmp_path,
         events = await stack.settle_all()
         assert await stack.driver.writes() == before
         push = newest(events, "orders.push")
-        assert push.status == "skipped" and push.result["unchanged"] == [placed.id], push.result
+        assert push.status == "skipped", push.result
+        assert push.result["reason"] == "the shop shows these changes already"
+        assert [a["order"] for a in push.result["applied"]] == [placed.id]

@@ -25,6 +25,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncGenerator
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -47,6 +48,8 @@ from gateway.model import (
     convert,
 )
 from gateway.settings import Tenant, TenantSettings
+
+PRICE_FIELDS = frozenset({"price_ex_vat", "sale_price_ex_vat"})
 
 PLATFORM = "abicart"
 log = logging.getLogger("adapters.abicart")
@@ -320,6 +323,13 @@ async def upsert_product(shop: AbicartShop, article: Article, category_id: str |
         if patch:
             await shop.client.set_variant(variant_uid, patch)
         return place
+    if info.price_stored_with_vat and "vat_percent" not in fields and fields & PRICE_FIELDS:
+        # Prices only: the article keeps the shop's own VAT rate, so the price it stores with VAT
+        # is worked out at that rate; its price ex VAT, the one orders and Specter speak, is
+        # Specter's.
+        kept = await shop.client.get_article(article_uid, ["uid", "vatRate"]) or {}
+        if kept.get("vatRate") is not None:
+            article = msgspec.structs.replace(article, vat_percent=Decimal(str(kept["vatRate"])) * 100)
     patch = encode.article_patch(article, fields, info)
     if category_id:
         shown = await shop.client.get_article(article_uid, ["uid", "showInArticlegroups"]) or {}
