@@ -38,6 +38,9 @@ class Platform(msgspec.Struct, kw_only=True, frozen=True):
     simulator: Simulator | None = None  # its fake shop, if it has one
     # Whether a product can be created unpublished (hidden from visitors until someone publishes it).
     unpublished_products: bool = False
+    # The shop's own script that starts the product import through the gateway's import URL
+    # (/shops/{tenant}/get_specter_articles); the console then shows that URL with a token.
+    import_script: str = ""
 
 
 class InboundRequest(msgspec.Struct, kw_only=True, frozen=True):

@@ -1,6 +1,7 @@
-"""The legacy PHP shop: the real scripts in adapters/legacy_php/php under ``php -S``, on a SQLite
-shop database made from their schema.sql. The admin and shoppers write the shop's tables and
-then call ``php specter_event.php EVENT ID``, as the shop's own code calls specter_event()."""
+"""The legacy PHP shop: the real scripts in adapters/legacy_php/php (contract v2) under ``php -S``,
+on a SQLite shop database made from their schema.sql and specter.sql. The admin and shoppers
+write the shop's tables and then call ``php specter_event.php EVENT ID``, as the shop's own code
+calls specter_event()."""
 
 from __future__ import annotations
 
@@ -34,6 +35,14 @@ PHP_DIR = ROOT / "adapters" / "legacy_php" / "php"
 SECRET = "php-shared-secret-0123456789"
 
 
+def make_shop_database(path: Path, scripts: Path = PHP_DIR) -> None:
+    """The example shop's tables, and the scripts' own (the replay guard) where they have one."""
+    with sqlite3.connect(path) as conn:
+        conn.executescript((scripts / "schema.sql").read_text())
+        if (scripts / "specter.sql").exists():
+            conn.executescript((scripts / "specter.sql").read_text())
+
+
 def ensure_php() -> None:
     """Install php-cli and pdo_sqlite when missing (scripts/ensure-services knows how)."""
     def ready() -> bool:
@@ -44,11 +53,25 @@ def ensure_php() -> None:
     assert ready(), "php with pdo_sqlite is needed (scripts/ensure-services installs it)"
 
 
+async def stop_process_group(server: asyncio.subprocess.Process) -> None:
+    """Stop ``php -S`` and the PHP_CLI_SERVER_WORKERS workers it forked (its own process group):
+    every one of them, since a worker left behind keeps the port and answers (or resets) a
+    request meant for the server started next."""
+    os.killpg(server.pid, signal.SIGTERM)
+    await server.wait()
+    for _ in range(200):
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"php -S workers of process group {server.pid} did not stop")
+
+
 class LegacyPhpDriver(ShopDriver):
     platform = "legacy_php"
     tenant_prefix = "php"
     payment_methods: ClassVar[dict[str, str]] = {"klarna": "klarna_payments", "invoice": "invoice", "cod": "cod"}
-    variants = False  # the example shop's products table has no variants
     misbehaviours = frozenset({CREATED_TWICE, BEFORE_ITEMS, DRAFT})
 
     async def start(self, tmp_path: Path, http: aiohttp.ClientSession) -> None:
@@ -57,8 +80,7 @@ class LegacyPhpDriver(ShopDriver):
         self.dir = tmp_path / f"php-shop-{self.port}"
         self.dir.mkdir()
         self.db = self.dir / "shop.sqlite"
-        with sqlite3.connect(self.db) as conn:
-            conn.executescript((PHP_DIR / "schema.sql").read_text())
+        make_shop_database(self.db)
         self.env = {**os.environ, "SPECTER_SHARED_SECRET": SECRET, "SPECTER_DSN": f"sqlite:{self.db}",
                     "PHP_CLI_SERVER_WORKERS": "4"}
         self.server: asyncio.subprocess.Process | None = None
@@ -66,7 +88,7 @@ class LegacyPhpDriver(ShopDriver):
         await self.mend_shop()
 
     def connection(self) -> dict[str, Any]:
-        return {"url": f"http://127.0.0.1:{self.port}/gateway.php", "shared_secret": SECRET}
+        return {"url": f"http://127.0.0.1:{self.port}/gateway.php", "shared_secret": SECRET, "contract_version": 2}
 
     async def attach(self, gateway_url: str, tenant_id: str, inbound_token: str) -> None:
         # The scripts run from the command line read these (config.php); php -S needs none of them.
@@ -80,10 +102,7 @@ class LegacyPhpDriver(ShopDriver):
     async def break_shop(self) -> None:
         """The shop's web server is down: nobody answers."""
         if self.server is not None:
-            # Its own process group: php -S forks PHP_CLI_SERVER_WORKERS workers, which would
-            # outlive their parent (and keep answering) if only the parent were stopped.
-            os.killpg(self.server.pid, signal.SIGTERM)
-            await self.server.wait()
+            await stop_process_group(self.server)
             self.server = None
 
     async def mend_shop(self) -> None:
@@ -130,9 +149,12 @@ class LegacyPhpDriver(ShopDriver):
 
     async def create_product(self, sku: str, price: str = "100.00", stock: int = 10, name: str | None = None,
                              variants: list[str] | None = None) -> str:
-        assert not variants, "the PHP shop has no variants"
-        product_id = self.insert("products", sku=sku, name=name or f"Produkt {sku}", price=price, vat=25, stock=stock,
-                                 weight="0.5")
+        name = name or f"Produkt {sku}"
+        product_id = self.insert("products", sku=sku, name=name, price=price, vat=25,
+                                 stock=None if variants else stock, weight="0.5")
+        for variant in variants or []:  # each a row of its own: TROJA-S is "Tröja S"
+            self.insert("products", sku=variant, name=f"{name} {variant.rsplit('-', 1)[-1]}", price=price, vat=25,
+                        stock=stock, weight="0.5", parent_id=product_id)
         await self.event("product.created", product_id)
         return product_id
 
@@ -143,7 +165,7 @@ class LegacyPhpDriver(ShopDriver):
         await self.event("product.updated", product_id)
 
     async def delete_product(self, product_id: str) -> None:
-        self.sql("DELETE FROM products WHERE id = ?", product_id)
+        self.sql("DELETE FROM products WHERE id = ? OR parent_id = ?", product_id, product_id)
         await self.event("product.deleted", product_id)
 
     async def create_customer(self, buyer: Buyer) -> str:
