@@ -8,6 +8,7 @@ stored as v1 tenants are: no contract_version in its shop settings."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import json
 import os
@@ -18,7 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -27,8 +28,15 @@ from adapters.legacy_php.signing import sign, signed_headers
 from gateway.model import Article, ArticleGroup, StockLevel
 from gateway.web.console.connection import register as console_register
 from tests.console_client import Console, add_user, console_session
-from tests.gateway_process import free_port
-from tests.shops.legacy_php import PHP_DIR, SECRET, ensure_php, make_shop_database, stop_process_group
+from tests.shops.legacy_php import (
+    PHP_DIR,
+    SECRET,
+    ensure_php,
+    make_shop_database,
+    serve_php,
+    start_php_server,
+    stop_php_server,
+)
 from tests.stack import Stack, running_stack
 
 V1_SCRIPTS = Path(__file__).parent / "fixtures" / "legacy_php_v1"
@@ -38,28 +46,27 @@ VERSIONS = [pytest.param(V1_SCRIPTS, 1, id="v1"), pytest.param(PHP_DIR, 2, id="v
 class PhpShop:
     """The shop: its database, its scripts under ``php -S`` and from the command line."""
 
-    def __init__(self, stack: Stack, db: Path, scripts: Path, env: dict[str, str], port: int, log: Path):
-        self.stack, self.db, self.scripts, self.env, self.port, self.log = stack, db, scripts, env, port, log
-        self.url = f"http://127.0.0.1:{port}/gateway.php"
+    def __init__(self, db: Path, scripts: Path, env: dict[str, str], log: IO[bytes]):
+        self.db, self.scripts, self.env, self.log = db, scripts, env, log
+        self.stack: Stack
         self.server: asyncio.subprocess.Process | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/gateway.php"
 
     async def start_server(self) -> None:
-        with self.log.open("ab") as log:
-            self.server = await asyncio.create_subprocess_exec(
-                "php", "-S", f"127.0.0.1:{self.port}", "-t", str(self.scripts), env=self.env, stdout=log, stderr=log,
-                start_new_session=True)
-        for _ in range(200):
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            except OSError:
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"php -S did not start on port {self.port}")
+        """On a free port the first time, then on the same one (a restart)."""
+        if not self.port:
+            self.server, self.port = await serve_php(self.scripts, self.env, self.log)
+        else:
+            self.server = await start_php_server(self.scripts, self.port, self.env, self.log)
+            assert self.server is not None, f"port {self.port} was taken while the shop was down"
 
     async def stop_server(self) -> None:
         if self.server is not None:
-            await stop_process_group(self.server)
+            await stop_php_server(self.server, self.port)
             self.server = None
 
     def sql(self, statement: str, *args) -> list[tuple]:
@@ -97,22 +104,24 @@ async def php_shop(tmp_path: Path, scripts: Path = PHP_DIR, contract_version: in
     ensure_php()
     db = tmp_path / "shop.sqlite"
     make_shop_database(db, scripts)
-    port = free_port()
-    connection = {"url": f"http://127.0.0.1:{port}/gateway.php", "shared_secret": SECRET}
-    if contract_version != 1:
-        connection["contract_version"] = contract_version
-    async with running_stack(tmp_path, shops=0) as stack:
-        await stack.add_tenant("shop1", "legacy_php", connection, connect=False, **settings)
-        env = {**os.environ, "SPECTER_GATEWAY_URL": stack.gateway.url, "SPECTER_TENANT_ID": stack.tenant_id,
-               "SPECTER_SHARED_SECRET": SECRET, "SPECTER_INBOUND_TOKEN": await stack.inbound_token(),
-               "SPECTER_DSN": f"sqlite:{db}", "PHP_CLI_SERVER_WORKERS": "4"}
-        shop = PhpShop(stack, db, scripts, env, port, tmp_path / "php-server.log")
+    # The web server needs only these; the scripts run from the command line learn the gateway.
+    env = {**os.environ, "SPECTER_SHARED_SECRET": SECRET, "SPECTER_DSN": f"sqlite:{db}", "PHP_CLI_SERVER_WORKERS": "4"}
+    with (tmp_path / "php-server.log").open("ab") as log:
+        shop = PhpShop(db, scripts, env, log)
         await shop.start_server()
         try:
-            if connect:
-                status, body = await stack.admin("POST", f"/tenants/{stack.tenant_id}/connect")  # pings gateway.php
-                assert status == 200, body
-            yield shop
+            connection = {"url": shop.url, "shared_secret": SECRET}
+            if contract_version != 1:
+                connection["contract_version"] = contract_version
+            async with running_stack(tmp_path, shops=0) as stack:
+                shop.stack = stack
+                await stack.add_tenant("shop1", "legacy_php", connection, connect=False, **settings)
+                env |= {"SPECTER_GATEWAY_URL": stack.gateway.url, "SPECTER_TENANT_ID": stack.tenant_id,
+                        "SPECTER_INBOUND_TOKEN": await stack.inbound_token()}
+                if connect:
+                    status, body = await stack.admin("POST", f"/tenants/{stack.tenant_id}/connect")  # pings gateway.php
+                    assert status == 200, body
+                yield shop
         finally:
             await shop.stop_server()
 
@@ -414,8 +423,9 @@ async def test_get_specter_articles_is_configured_with_the_url_the_console_shows
                 f"'import_url' => '{url}',")
             status, page = await console.get(page_path)
             assert token not in page and "is not shown again" in page  # shown once
-            # Kept as its hash only: the token is nowhere in the gateway's database.
-            assert token.encode() not in (stack.gw.config.data_dir / "gateway.db").read_bytes()
+            # Kept as its hash only: the token is nowhere in the gateway's database (nor its WAL).
+            stored = b"".join(p.read_bytes() for p in stack.gw.config.data_dir.glob("gateway.db*"))
+            assert hashlib.sha256(token.encode()).hexdigest().encode() in stored and token.encode() not in stored
 
             code, out = await shop.php("get_specter_articles.php", SPECTER_IMPORT_URL=url)
             assert (code, out) == (0, "Product import started.\n")
