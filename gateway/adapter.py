@@ -42,6 +42,9 @@ class Platform(msgspec.Struct, kw_only=True, frozen=True):
     # Why an order status (a value of a tenant's order_status_map) is none this platform can set,
     # or None when it can; checked when the setting is saved. None: any status is tried.
     order_status_problem: Callable[[str], str | None] | None = None
+    # The shop's own script that starts the product import through the gateway's import URL
+    # (/shops/{tenant}/get_specter_articles); the console then shows that URL with a token.
+    import_script: str = ""
 
 
 class InboundRequest(msgspec.Struct, kw_only=True, frozen=True):

@@ -101,7 +101,6 @@ async def test_deleting_a_product_deletes_it_in_specter_only_when_set(tmp_path, 
         assert "TWO-2" in stack.sim.articles
 
 
-# The legacy PHP example shop has no variants.
 @pytest.mark.parametrize("platform", platforms(lambda d: d.variants))
 async def test_deleting_a_product_with_variants_deletes_every_variant(tmp_path, platform):
     async with running_stack(tmp_path, platform=platform) as stack:

@@ -60,7 +60,6 @@ async def test_an_order_lowers_the_available_stock_in_the_other_shop_too(tmp_pat
         await wait_stock(stack, first, "TS-1", 7)
 
 
-# The legacy PHP example shop has no variants.
 @pytest.mark.parametrize("platform", platforms(lambda d: d.variants))
 async def test_variants_get_their_own_stock_and_sites_are_summed_or_chosen(tmp_path, platform):
     async with running_stack(tmp_path, shops=2, platform=platform, export_product_on_change=False) as stack:

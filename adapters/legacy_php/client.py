@@ -1,5 +1,10 @@
 """The gateway's calls to a legacy PHP shop: ``POST {url}?action=NAME`` with a signed JSON body.
 
+Contract v2 adds ``action`` and a random ``nonce`` to every body: the signature then covers the
+action (a captured body cannot be sent to another one), and two equal calls in one second still
+differ, which the shop's replay guard needs (it refuses a signature it has seen). A v1 tenant's
+calls stay exactly as they were.
+
 The shop answers ``{"ok": true, "data": ...}`` or ``{"ok": false, "error": {"code", "message"}}``
 (see README.md). ``not_found`` becomes ``None`` for the ``get_*`` calls; other error objects are
 :class:`LegacyPhpError` (permanent); timeouts, lost connections, 429, 5xx and pages that are not
@@ -9,6 +14,7 @@ JSON (a PHP fatal error, a host's error page) are :class:`TransientError`.
 from __future__ import annotations
 
 import json
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -32,8 +38,10 @@ def _default(value: Any) -> str:
 
 
 class LegacyPhpClient:
-    def __init__(self, url: str, secret: str, http: aiohttp.ClientSession, *, timeout: float = 30.0):
+    def __init__(self, url: str, secret: str, http: aiohttp.ClientSession, *, contract_version: int = 1,
+                 timeout: float = 30.0):
         self.url = url
+        self.contract_version = contract_version
         self._secret = secret
         self._http = http
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -42,7 +50,10 @@ class LegacyPhpClient:
         return f"LegacyPhpClient({self.url!r})"
 
     async def call(self, action: str, params: dict[str, Any] | None = None) -> Any:
-        body = json.dumps(params or {}, default=_default).encode()
+        sent = dict(params or {})
+        if self.contract_version >= 2:
+            sent |= {"action": action, "nonce": secrets.token_hex(8)}
+        body = json.dumps(sent, default=_default).encode()
         headers = {"Content-Type": "application/json", **signed_headers(self._secret, body)}
         where = f"PHP shop {action}"
         try:

@@ -1,7 +1,9 @@
-"""Contract v1 JSON (see README.md) to the domain model, and inbound events to ShopEvents.
+"""Contract JSON (v1 and v2, see README.md) to the domain model, and inbound events to ShopEvents.
 
 Money is a decimal string ex VAT (``"100.00"``), VAT a percent (``"25"``); both are read as
-exact Decimals whatever the PHP side sent (a number works too).
+exact Decimals whatever the PHP side sent (a number works too). What v2 adds (variants, gift
+cards, custom fields, the buyer's organisation number) is read wherever it appears: a v1 shop
+never sends it, so a v1 answer decodes exactly as before.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from gateway.model import (
     ArticleGroup,
     CashOnDeliveryRow,
     Customer,
+    GiftCardRow,
     InvalidInput,
     Order,
     OrderRow,
@@ -31,7 +34,7 @@ from gateway.model import (
     ShopObject,
 )
 
-VERSION = 1
+VERSIONS = (1, 2)  # the contract versions this gateway speaks
 _CHANGES: tuple[ShopAction, ...] = ("created", "updated", "deleted")
 OBJECT_EVENTS: dict[str, tuple[ShopObject, ShopAction]] = {
     **{f"{o}.{a}": (o, a) for o in ("order", "product") for a in _CHANGES},
@@ -61,16 +64,31 @@ def _s(data: dict[str, Any], key: str) -> str:
 # --- Inbound events ---------------------------------------------------------------------------
 
 
-def events(body: bytes) -> list[ShopEvent]:
-    """The ShopEvents in one verified v1 event body; :class:`RejectedRequest` for a bad one."""
+def events(body: bytes, contract_version: int) -> list[ShopEvent]:
+    """The ShopEvents in one verified event body, for a tenant set to ``contract_version``;
+    :class:`RejectedRequest` for a bad one.
+
+    A tenant takes events of its version and older ones (a v2 tenant still hears a v1 script
+    left in a cron job), never newer: a v1 tenant hearing a v2 event has shop scripts newer than
+    its setting, and is told which setting to change. A v2 event must carry a ``nonce``, which
+    becomes its dedupe key: the event log then stores a replayed event once, whichever gateway
+    process receives it and after a restart too (the in-memory replay guard is per process)."""
     try:
         data = json.loads(body)
     except ValueError:
         raise RejectedRequest(400, "event body is not JSON") from None
     if not isinstance(data, dict):
         raise RejectedRequest(400, "event body is not a JSON object")
-    if data.get("version") != VERSION:
-        raise RejectedRequest(400, f"unsupported contract version {data.get('version')!r}; this gateway speaks 1")
+    version = data.get("version")
+    if type(version) is not int or version not in VERSIONS:  # not True, not 1.0
+        raise RejectedRequest(400, f"unsupported contract version {version!r}; this gateway speaks 1 and 2")
+    if version > contract_version:
+        raise RejectedRequest(400, f"a contract version {version} event, but this tenant is set to contract version "
+                                   f"{contract_version}: set the tenant's shop setting contract_version={version}")
+    nonce = data.get("nonce")
+    if version >= 2 and not (isinstance(nonce, str) and nonce.strip()):
+        raise RejectedRequest(400, "a contract version 2 event needs a nonce (a random string)")
+    dedupe_key = f"nonce:{nonce}" if version >= 2 else None
     name = str(data.get("event", ""))
     extra: dict[str, Any] = data["data"] if isinstance(data.get("data"), dict) else {}
     if name in EXPORT_EVENTS:
@@ -78,7 +96,7 @@ def events(body: bytes) -> list[ShopEvent]:
         if mode not in ("new", "all"):
             raise RejectedRequest(400, f"export mode must be 'new' or 'all', not {mode!r}")
         return [ShopEvent(object=EXPORT_EVENTS[name], action="export", object_id="all",
-                          payload={"event": name, "mode": mode})]
+                          payload={"event": name, "mode": mode}, dedupe_key=dedupe_key)]
     if name not in OBJECT_EVENTS:
         raise RejectedRequest(400, f"unknown event {name!r}")
     object_id = _s(data, "id").strip()
@@ -86,7 +104,7 @@ def events(body: bytes) -> list[ShopEvent]:
         raise RejectedRequest(400, f"event {name} has no id")
     obj, action = OBJECT_EVENTS[name]
     return [ShopEvent(object=obj, action=action, object_id=object_id,
-                      payload={"event": name, **extra})]
+                      payload={"event": name, **extra}, dedupe_key=dedupe_key)]
 
 
 # --- Objects ----------------------------------------------------------------------------------
@@ -96,6 +114,32 @@ def group(data: dict[str, Any] | None) -> ArticleGroup | None:
     if not data or not data.get("name"):
         return None
     return ArticleGroup(code=_s(data, "id") or _s(data, "name"), name=_s(data, "name"))
+
+
+def own_fields(data: dict[str, Any], where: str) -> dict[str, str]:
+    """A shop's own fields (``custom_fields``: name to value); absent is none."""
+    value = data.get("custom_fields")
+    if value in (None, [], ""):  # PHP encodes an empty array as []
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"custom_fields must be an object of name: value, not {type(value).__name__}",
+                           f"{where}.custom_fields")
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
+
+
+def articles(data: dict[str, Any]) -> list[Article]:
+    """A product as the articles it is sold as: itself, or (a product with ``variants``) one
+    per variant, each with its own article number and the product as its parent."""
+    variants = data.get("variants") or []
+    if not isinstance(variants, list) or not all(isinstance(v, dict) for v in variants):
+        raise InvalidInput("variants must be a list of products", "$.variants")
+    if not variants:
+        return [article(data)]
+    # What a variant leaves out (or empty), it has of its product: name, VAT, weight, category, ...
+    inherited = {k: data.get(k) for k in ("name", "vat", "weight", "description", "category")}
+    parent_id = _s(data, "id")
+    return [article(inherited | {k: x for k, x in v.items() if x not in (None, "")} | {"parent_id": parent_id})
+            for v in variants]
 
 
 def article(data: dict[str, Any]) -> Article:
@@ -125,7 +169,7 @@ def address(data: dict[str, Any] | None) -> Address:
                    first_name=_s(data, "first_name"), last_name=_s(data, "last_name"))
 
 
-def customer(data: dict[str, Any]) -> Customer:
+def customer(data: dict[str, Any], where: str = "$") -> Customer:
     delivery = data.get("delivery_address")
     return Customer(
         shop_id=_s(data, "id"), first_name=_s(data, "first_name"), last_name=_s(data, "last_name"),
@@ -134,6 +178,7 @@ def customer(data: dict[str, Any]) -> Customer:
         address=address({"first_name": data.get("first_name"), "last_name": data.get("last_name"),
                          "company": data.get("company"), **(data.get("address") or {})}),
         delivery_address=address(delivery) if delivery else None,
+        custom_fields=own_fields(data, where),
     )
 
 
@@ -156,7 +201,14 @@ def order(data: dict[str, Any], cod_methods: list[str]) -> Order:
         kind = CashOnDeliveryRow if method in cod_methods else PaymentFeeRow
         rows.append(kind(name=_s(payment, "title") or "Avgift", unit_price_ex_vat=dec(payment["fee"], "$.payment.fee"),
                          vat_percent=dec(payment.get("fee_vat", 25), "$.payment.fee_vat")))
-    buyer = customer(data.get("customer") or {})
+    for n, card in enumerate(data.get("gift_cards") or []):
+        if not isinstance(card, dict):
+            raise InvalidInput("a gift card must be an object {code, amount}", f"$.gift_cards[{n}]")
+        # What the card paid, off the order: a means of payment, so no VAT of its own.
+        code = _s(card, "code")
+        rows.append(GiftCardRow(name=f"Presentkort {code}".strip(), code=code, vat_percent=Decimal(0),
+                                unit_price_ex_vat=-abs(dec(card.get("amount"), f"$.gift_cards[{n}].amount"))))
+    buyer = customer(data.get("customer") or {}, "$.customer")
     created = data.get("created_at")
     state = STATES.get(_s(data, "status"), "pending")
     return Order(
@@ -166,7 +218,7 @@ def order(data: dict[str, Any], cod_methods: list[str]) -> Order:
         customer=buyer, billing=buyer.address, shipping=buyer.delivery_address, rows=rows,
         payment=Payment(method=method, title=_s(payment, "title"), transaction_id=_s(payment, "reference")),
         delivery_method_id=_s(shipping, "method"), customer_note=_s(data, "note"),
-        specter_order_no=_s(data, "specter_order_no"),
+        specter_order_no=_s(data, "specter_order_no"), custom_fields=own_fields(data, "$"),
     )
 
 

@@ -27,8 +27,11 @@ def signed_headers(secret: str, body: bytes, now: float | None = None) -> dict[s
 
 
 class ReplayGuard:
-    """The signatures seen within the window, for one shop. Memory only: with several gateway
-    processes a replay can reach another one, but never outside the timestamp window."""
+    """The signatures seen within the window, for one shop, so a replay to this process is
+    refused with 401. Memory is enough here because it is not the only guard: a contract v2
+    event's nonce is its dedupe key in the event log (see decode.events), so a replay that
+    reaches another gateway process, or comes after a restart, is stored once and does nothing;
+    and none is taken outside the timestamp window."""
 
     def __init__(self) -> None:
         self._seen: dict[str, float] = {}  # signature -> when it stops mattering

@@ -325,6 +325,12 @@ class Store(Protocol):
     async def put_connect_result(self, tenant_id: str, result: dict[str, Any]) -> None: ...
     async def get_connect_result(self, tenant_id: str) -> dict[str, Any] | None: ...
 
+    # -- The token of a tenant's product-import URL, kept as its SHA-256 only.
+    async def put_import_token(self, tenant_id: str, token_hash: str) -> None:
+        """Set the tenant's import token (replacing any earlier one)."""
+
+    async def get_import_token(self, tenant_id: str) -> ImportToken | None: ...
+
 
 class AdminUser(msgspec.Struct, kw_only=True):
     """A console user: a vendor admin (``tenant_id`` None, sees every tenant) or a user of one
@@ -334,6 +340,11 @@ class AdminUser(msgspec.Struct, kw_only=True):
     password_hash: str
     tenant_id: str | None = None
     created_at: float = 0.0
+
+
+class ImportToken(msgspec.Struct, kw_only=True):
+    token_hash: str  # SHA-256 of the token in the import URL
+    created_at: float
 
 
 class AdminSession(msgspec.Struct, kw_only=True):

@@ -47,6 +47,7 @@ from gateway.store.base import (
     Event,
     EventFilter,
     EventStatus,
+    ImportToken,
     NewEvent,
     PendingLevel,
     WebhookHealth,
@@ -670,6 +671,17 @@ class SQLiteStore:
     async def get_connect_result(self, tenant_id: str) -> dict[str, Any] | None:
         row = await self._read_one("SELECT result FROM tenant_connections WHERE tenant_id = ?", (tenant_id,))
         return _decode(row[0]) if row else None
+
+    async def put_import_token(self, tenant_id: str, token_hash: str) -> None:
+        await self._execute(
+            "INSERT INTO import_tokens (tenant_id, token_hash, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (tenant_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at",
+            (tenant_id, token_hash, time.time()),
+        )
+
+    async def get_import_token(self, tenant_id: str) -> ImportToken | None:
+        row = await self._read_one("SELECT token_hash, created_at FROM import_tokens WHERE tenant_id = ?", (tenant_id,))
+        return ImportToken(**dict(row)) if row else None
     # -- stock, Specter to shop ----------------------------------------------------------------
 
     async def store_stock(self, account_id: str, levels: list[tuple[str, str, int]], tenant_ids: list[str],

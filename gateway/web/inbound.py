@@ -6,7 +6,6 @@ stored for a request that is refused.
 
 from __future__ import annotations
 
-import hmac
 import time
 
 from starlette.requests import Request
@@ -17,6 +16,7 @@ from gateway.adapter import InboundRequest
 from gateway.engine.intake import as_new_event
 from gateway.errors import RejectedRequest
 from gateway.events import CALLBACKS
+from gateway.import_token import opens_import
 from gateway.web.responses import error, from_exception
 from gateway.web.state import gateway_of
 
@@ -83,15 +83,15 @@ async def specter_callback(request: Request) -> Response:
 
 async def product_import_pull(request: Request) -> Response:
     """``get_specter_articles``: start the product import for one tenant. Authorised by the
-    tenant's inbound token (``?token=``), as the legacy script URL was reachable by the shop."""
+    tenant's import token (``?token=``, see gateway/import_token.py), as the legacy script URL
+    was reachable by the shop."""
     gw = gateway_of(request)
     tenant_id = request.path_params["tenant_id"]
     tenant = await gw.store.get_tenant(tenant_id)
     if tenant is None:
         return error(404, f"unknown tenant {tenant_id!r}")
-    token = request.query_params.get("token", "")
-    if not hmac.compare_digest(token.encode(), tenant.inbound_token.encode()):
-        return error(401, "missing or wrong token")
+    if not await opens_import(gw.store, tenant, request.query_params.get("token", "")):
+        return error(401, "missing or wrong token (a new one may have been made in the console)")
     try:
         event_id = await operations.import_products(gw, tenant)
     except Exception as exc:  # noqa: BLE001 - from_exception re-raises what is not the caller's fault

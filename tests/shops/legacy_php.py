@@ -1,6 +1,7 @@
-"""The legacy PHP shop: the real scripts in adapters/legacy_php/php under ``php -S``, on a SQLite
-shop database made from their schema.sql. The admin and shoppers write the shop's tables and
-then call ``php specter_event.php EVENT ID``, as the shop's own code calls specter_event()."""
+"""The legacy PHP shop: the real scripts in adapters/legacy_php/php (contract v2) under ``php -S``,
+on a SQLite shop database made from their schema.sql and specter.sql. The admin and shoppers
+write the shop's tables and then call ``php specter_event.php EVENT ID``, as the shop's own code
+calls specter_event()."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, ClassVar
@@ -34,6 +36,14 @@ PHP_DIR = ROOT / "adapters" / "legacy_php" / "php"
 SECRET = "php-shared-secret-0123456789"
 
 
+def make_shop_database(path: Path, scripts: Path = PHP_DIR) -> None:
+    """The example shop's tables, and the scripts' own (the replay guard) where they have one."""
+    with sqlite3.connect(path) as conn:
+        conn.executescript((scripts / "schema.sql").read_text())
+        if (scripts / "specter.sql").exists():
+            conn.executescript((scripts / "specter.sql").read_text())
+
+
 def ensure_php() -> None:
     """Install php-cli and pdo_sqlite when missing (scripts/ensure-services knows how)."""
     def ready() -> bool:
@@ -44,29 +54,86 @@ def ensure_php() -> None:
     assert ready(), "php with pdo_sqlite is needed (scripts/ensure-services installs it)"
 
 
+async def stop_php_server(server: asyncio.subprocess.Process, port: int) -> None:
+    """Stop ``php -S`` and the PHP_CLI_SERVER_WORKERS workers it forked (its own process group),
+    and wait until none of them listens on ``port`` any more: a worker left behind would answer
+    (or reset) a request meant for the server started next on it."""
+    os.killpg(server.pid, signal.SIGTERM)
+    await server.wait()
+    for _ in range(500):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            return  # refused: nobody listens
+        writer.close()
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"php -S workers still listen on port {port}")
+
+
+async def start_php_server(scripts: Path, port: int, env: dict[str, str],
+                           log: IO[bytes]) -> asyncio.subprocess.Process | None:
+    """``php -S`` serving ``scripts`` on ``port``, once their gateway.php answers there; None when
+    php could not listen (another process took the port since it was found free). Only
+    gateway.php's own answer counts as ready: a bare connection could be that other server's."""
+    server = await asyncio.create_subprocess_exec(
+        "php", "-S", f"127.0.0.1:{port}", "-t", str(scripts), env=env, stdout=log, stderr=log,
+        start_new_session=True)  # its own process group, with the workers it forks
+    for _ in range(200):
+        if await _answers_as_gateway_php(port):
+            return server
+        try:
+            await asyncio.wait_for(server.wait(), 0.05)
+        except TimeoutError:
+            continue
+        return None  # php exited: the port was taken
+    await stop_php_server(server, port)
+    raise AssertionError(f"php -S did not start on port {port}")
+
+
+async def serve_php(scripts: Path, env: dict[str, str], log: IO[bytes]) -> tuple[asyncio.subprocess.Process, int]:
+    """``php -S`` serving ``scripts`` on a free port: (the server, its port)."""
+    for _ in range(5):
+        port = free_port()
+        server = await start_php_server(scripts, port, env, log)
+        if server is not None:
+            return server, port
+    raise AssertionError("php -S found no free port in five tries")
+
+
+async def _answers_as_gateway_php(port: int) -> bool:
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    try:
+        writer.write(b"GET /gateway.php HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = await asyncio.wait_for(reader.read(), 5)
+    except (OSError, TimeoutError):
+        return False
+    finally:
+        writer.close()
+    return b'"method_not_allowed"' in answer  # gateway.php refusing a GET
+
+
 class LegacyPhpDriver(ShopDriver):
     platform = "legacy_php"
     tenant_prefix = "php"
     payment_methods: ClassVar[dict[str, str]] = {"klarna": "klarna_payments", "invoice": "invoice", "cod": "cod"}
-    variants = False  # the example shop's products table has no variants
     misbehaviours = frozenset({CREATED_TWICE, BEFORE_ITEMS, DRAFT})
 
     async def start(self, tmp_path: Path, http: aiohttp.ClientSession) -> None:
         ensure_php()
-        self.port = free_port()
-        self.dir = tmp_path / f"php-shop-{self.port}"
-        self.dir.mkdir()
+        self.dir = Path(tempfile.mkdtemp(prefix="php-shop-", dir=tmp_path))
         self.db = self.dir / "shop.sqlite"
-        with sqlite3.connect(self.db) as conn:
-            conn.executescript((PHP_DIR / "schema.sql").read_text())
+        make_shop_database(self.db)
         self.env = {**os.environ, "SPECTER_SHARED_SECRET": SECRET, "SPECTER_DSN": f"sqlite:{self.db}",
                     "PHP_CLI_SERVER_WORKERS": "4"}
-        self.server: asyncio.subprocess.Process | None = None
         self.log: IO[bytes] = open(self.dir / "php-server.log", "ab")  # noqa: SIM115, ASYNC230 - closed in stop()
-        await self.mend_shop()
+        self.server: asyncio.subprocess.Process | None
+        self.server, self.port = await serve_php(PHP_DIR, self.env, self.log)
 
     def connection(self) -> dict[str, Any]:
-        return {"url": f"http://127.0.0.1:{self.port}/gateway.php", "shared_secret": SECRET}
+        return {"url": f"http://127.0.0.1:{self.port}/gateway.php", "shared_secret": SECRET, "contract_version": 2}
 
     async def attach(self, gateway_url: str, tenant_id: str, inbound_token: str) -> None:
         # The scripts run from the command line read these (config.php); php -S needs none of them.
@@ -80,24 +147,12 @@ class LegacyPhpDriver(ShopDriver):
     async def break_shop(self) -> None:
         """The shop's web server is down: nobody answers."""
         if self.server is not None:
-            # Its own process group: php -S forks PHP_CLI_SERVER_WORKERS workers, which would
-            # outlive their parent (and keep answering) if only the parent were stopped.
-            os.killpg(self.server.pid, signal.SIGTERM)
-            await self.server.wait()
+            await stop_php_server(self.server, self.port)
             self.server = None
 
     async def mend_shop(self) -> None:
-        self.server = await asyncio.create_subprocess_exec(
-            "php", "-S", f"127.0.0.1:{self.port}", "-t", str(PHP_DIR), env=self.env, stdout=self.log, stderr=self.log,
-            start_new_session=True)
-        for _ in range(200):
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            except OSError:
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"php -S did not start on port {self.port}")
+        self.server = await start_php_server(PHP_DIR, self.port, self.env, self.log)
+        assert self.server is not None, f"port {self.port} was taken while the shop was down"
 
     # --- The shop's database and its event calls ------------------------------------------------
 
@@ -130,9 +185,12 @@ class LegacyPhpDriver(ShopDriver):
 
     async def create_product(self, sku: str, price: str = "100.00", stock: int = 10, name: str | None = None,
                              variants: list[str] | None = None) -> str:
-        assert not variants, "the PHP shop has no variants"
-        product_id = self.insert("products", sku=sku, name=name or f"Produkt {sku}", price=price, vat=25, stock=stock,
-                                 weight="0.5")
+        name = name or f"Produkt {sku}"
+        product_id = self.insert("products", sku=sku, name=name, price=price, vat=25,
+                                 stock=None if variants else stock, weight="0.5")
+        for variant in variants or []:  # each a row of its own: TROJA-S is "Tröja S"
+            self.insert("products", sku=variant, name=f"{name} {variant.rsplit('-', 1)[-1]}", price=price, vat=25,
+                        stock=stock, weight="0.5", parent_id=product_id)
         await self.event("product.created", product_id)
         return product_id
 
@@ -143,7 +201,7 @@ class LegacyPhpDriver(ShopDriver):
         await self.event("product.updated", product_id)
 
     async def delete_product(self, product_id: str) -> None:
-        self.sql("DELETE FROM products WHERE id = ?", product_id)
+        self.sql("DELETE FROM products WHERE id = ? OR parent_id = ?", product_id, product_id)
         await self.event("product.deleted", product_id)
 
     async def create_customer(self, buyer: Buyer) -> str:

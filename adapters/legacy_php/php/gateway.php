@@ -2,6 +2,8 @@
 // The one endpoint the gateway calls: POST gateway.php?action=NAME with a signed JSON body.
 // Answers {"ok": true, "data": ...} or {"ok": false, "error": {"code", "message"}}.
 // Writes made here (stock, products, status) fire no events back: they are the gateway's own.
+// Contract v2: the body also carries "action" (so the signature covers what is done) and a
+// random "nonce" (so no two calls are alike for the replay guard); a v1 call has neither.
 declare(strict_types=1);
 
 require_once __DIR__ . '/shop.php';
@@ -38,7 +40,12 @@ if ($_SERVER['REQUEST_METHOD'] !== 'POST') {
     specter_fail(405, 'method_not_allowed', 'use POST');
 }
 $body = (string)file_get_contents('php://input');
-$problem = specter_verify_request($body);
+try {
+    $problem = specter_verify_request($body);
+} catch (PDOException $e) { // e.g. specter.sql was never run: say so, and the gateway tries again later
+    error_log('gateway.php replay guard: ' . $e->getMessage());
+    specter_fail(500, 'server_error', 'the shop could not check the request against its replay guard (is the specter_seen_requests table there?)');
+}
 if ($problem !== null) {
     specter_fail(401, 'unauthorized', $problem);
 }
@@ -50,6 +57,11 @@ $params = $body === '' ? [] : json_decode($body, true);
 if (!is_array($params)) {
     specter_fail(400, 'bad_request', 'the body is not a JSON object');
 }
+if (array_key_exists('action', $params) && $params['action'] !== $action) {
+    // Signed for another action: someone moved a captured body to another URL.
+    specter_fail(401, 'unauthorized', "the body was signed for action '" . (string)$params['action'] . "', not '$action'");
+}
+unset($params['action'], $params['nonce']);
 try {
     $handler = SPECTER_ACTIONS[$action];
     specter_answer(200, ['ok' => true, 'data' => $handler === null ? ['version' => SPECTER_CONTRACT_VERSION] : $handler($params)]);

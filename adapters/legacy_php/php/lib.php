@@ -1,8 +1,9 @@
 <?php
-// Contract v1 plumbing: configuration, the database, signing and signed HTTP POSTs.
+// Contract v2 plumbing: configuration, the database, signing, the replay guard and signed
+// HTTP POSTs.
 declare(strict_types=1);
 
-const SPECTER_CONTRACT_VERSION = 1;
+const SPECTER_CONTRACT_VERSION = 2;
 const SPECTER_WINDOW = 300; // seconds a signed request stays valid either side of now
 
 function specter_config(): array
@@ -32,7 +33,8 @@ function specter_sign(string $secret, string $timestamp, string $body): string
     return hash_hmac('sha256', $timestamp . '.' . $body, $secret);
 }
 
-/** Why a request to this shop is refused, or null when its signature and timestamp are good. */
+/** Why a request to this shop is refused, or null when its signature and timestamp are good
+ *  and it was not received before. */
 function specter_verify_request(string $body): ?string
 {
     $secret = (string)specter_config()['shared_secret'];
@@ -50,7 +52,31 @@ function specter_verify_request(string $body): ?string
     if (!ctype_digit($timestamp) || abs(time() - (int)$timestamp) > SPECTER_WINDOW) {
         return 'X-Specter-Timestamp is more than ' . SPECTER_WINDOW . ' s from the shop\'s clock';
     }
+    if (!specter_first_time($given, (int)$timestamp)) {
+        return 'this signed request was already received (a replay)';
+    }
     return null;
+}
+
+/** The replay guard: record a verified request's signature until its timestamp leaves the
+ *  window; false when it was recorded before. It lives in the shop's database (specter.sql),
+ *  not in memory, since every PHP request is a process of its own: a request captured on the
+ *  way and sent again, to any web server of the shop, is refused. The primary key decides
+ *  between two copies arriving at once: exactly one INSERT succeeds. */
+function specter_first_time(string $signature, int $timestamp): bool
+{
+    $db = specter_db();
+    $db->prepare('DELETE FROM specter_seen_requests WHERE expires_at < ?')->execute([time()]);
+    try {
+        $db->prepare('INSERT INTO specter_seen_requests (signature, expires_at) VALUES (?, ?)')
+            ->execute([$signature, $timestamp + SPECTER_WINDOW]);
+    } catch (PDOException $e) {
+        if ((string)$e->getCode() === '23000') { // integrity constraint: the signature is there
+            return false;
+        }
+        throw $e;
+    }
+    return true;
 }
 
 /** POST a body; returns [HTTP status (0: no answer), answer body]. */

@@ -1,5 +1,5 @@
 <?php
-// The shop's data as contract v1 shapes it. This is the one file to adapt to another shop's
+// The shop's data as contract v2 shapes it. This is the one file to adapt to another shop's
 // tables; gateway.php only calls these functions. Money goes out as decimal strings ex VAT.
 declare(strict_types=1);
 
@@ -22,6 +22,21 @@ function specter_one(string $sql, array $args): ?array
     return $row === false ? null : $row;
 }
 
+/** name => value of a shop's own fields (customer_fields, order_fields) for one row. */
+function specter_fields(string $table, string $column, $id): array
+{
+    if ($id === null) {
+        return [];
+    }
+    $st = specter_db()->prepare("SELECT name, value FROM $table WHERE $column = ? ORDER BY name");
+    $st->execute([$id]);
+    $fields = [];
+    foreach ($st->fetchAll() as $f) {
+        $fields[$f['name']] = (string)$f['value'];
+    }
+    return $fields;
+}
+
 function specter_page(string $sql, array $params): array
 {
     $perPage = max(1, min(500, (int)($params['per_page'] ?? 100)));
@@ -34,11 +49,21 @@ function specter_page(string $sql, array $params): array
     return [array_slice($rows, 0, $perPage), count($rows) > $perPage];
 }
 
-function shop_product(array $row): array
+/** A product; a product sold as variants lists them (each a product with its own article
+ *  number and a parent_id), a variant names its parent. */
+function shop_product(array $row, bool $withVariants = true): array
 {
+    if ($row['parent_id'] !== null) { // what a variant leaves empty, it has of its product
+        $parent = specter_one('SELECT * FROM products WHERE id = ?', [$row['parent_id']]) ?? [];
+        foreach (['weight', 'description', 'category_id'] as $key) {
+            if (($row[$key] ?? null) === null || $row[$key] === '') {
+                $row[$key] = $parent[$key] ?? null;
+            }
+        }
+    }
     $category = $row['category_id'] === null ? null
         : specter_one('SELECT id, name FROM categories WHERE id = ?', [$row['category_id']]);
-    return [
+    $product = [
         'id' => (string)$row['id'], 'sku' => $row['sku'], 'name' => $row['name'],
         'price' => specter_money($row['price']), 'vat' => (string)$row['vat'],
         'stock' => $row['stock'] === null ? null : (int)$row['stock'],
@@ -46,6 +71,17 @@ function shop_product(array $row): array
         'description' => (string)($row['description'] ?? ''),
         'category' => $category === null ? null : ['id' => (string)$category['id'], 'name' => $category['name']],
     ];
+    if ($row['parent_id'] !== null) {
+        $product['parent_id'] = (string)$row['parent_id'];
+    } elseif ($withVariants) {
+        $st = specter_db()->prepare('SELECT * FROM products WHERE parent_id = ? ORDER BY id');
+        $st->execute([$row['id']]);
+        $variants = array_map(fn(array $v) => shop_product($v, false), $st->fetchAll());
+        if ($variants) {
+            $product['variants'] = $variants;
+        }
+    }
+    return $product;
 }
 
 function shop_customer(array $row): array
@@ -55,6 +91,7 @@ function shop_customer(array $row): array
         'last_name' => $row['last_name'], 'company' => $row['company'], 'org_no' => $row['org_no'],
         'phone' => $row['phone'],
         'address' => ['line1' => $row['address'], 'zip' => $row['zip'], 'city' => $row['city'], 'country' => $row['country']],
+        'custom_fields' => (object)specter_fields('customer_fields', 'customer_id', $row['id']),
     ];
 }
 
@@ -99,16 +136,25 @@ function shop_get_order(array $p): array
             'price' => specter_money($r['price']), 'vat' => (string)$r['vat'],
             'discount' => specter_money($r['discount']), 'product_id' => (string)($r['product_id'] ?? '')];
     }
+    $st = specter_db()->prepare('SELECT code, amount FROM order_gift_cards WHERE order_id = ? ORDER BY id');
+    $st->execute([$o['id']]);
+    $giftCards = [];
+    foreach ($st->fetchAll() as $g) {
+        $giftCards[] = ['code' => $g['code'], 'amount' => specter_money($g['amount'])];
+    }
     return [
         'id' => (string)$o['id'], 'number' => $o['number'], 'status' => $o['status'], 'currency' => $o['currency'],
         'created_at' => $o['created_at'],
         'customer' => [
             'id' => $o['customer_id'] === null ? '' : (string)$o['customer_id'], 'email' => $o['email'],
             'first_name' => $o['first_name'], 'last_name' => $o['last_name'], 'company' => $o['company'],
-            'phone' => $o['phone'],
+            'org_no' => $o['org_no'], 'phone' => $o['phone'],
             'address' => ['line1' => $o['address'], 'zip' => $o['zip'], 'city' => $o['city'], 'country' => $o['country']],
+            'custom_fields' => (object)specter_fields('customer_fields', 'customer_id', $o['customer_id']),
         ],
         'rows' => $rows,
+        'gift_cards' => $giftCards,
+        'custom_fields' => (object)specter_fields('order_fields', 'order_id', $o['id']),
         'shipping' => $o['shipping_price'] === null ? null : ['method' => $o['shipping_method'],
             'name' => $o['shipping_name'], 'price' => specter_money($o['shipping_price']), 'vat' => '25'],
         'payment' => ['method' => $o['payment_method'], 'title' => $o['payment_title'],
@@ -119,7 +165,8 @@ function shop_get_order(array $p): array
 
 function shop_list_products(array $p): array
 {
-    [$rows, $more] = specter_page('SELECT * FROM products', $p);
+    // Products, each with its variants: a variant is never an item of its own.
+    [$rows, $more] = specter_page('SELECT * FROM products WHERE parent_id IS NULL', $p);
     return ['items' => array_map('shop_product', $rows), 'has_more' => $more];
 }
 

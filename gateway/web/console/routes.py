@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from gateway import operations
+from gateway.import_token import import_url, new_import_token
 from gateway.model import InvalidInput
 from gateway.secrets import MASK
 from gateway.services import Gateway
@@ -172,7 +173,18 @@ async def _tenant_context(request: Request, tenant: Tenant) -> dict[str, Any]:
         "backfill_error": None,
         "backfill_since": "",
         "inbound_url": f"{gw.config.public_url.rstrip('/')}/shops/{tenant.id}/events",
+        "import_setup": await _import_setup(gw, tenant, platform.import_script),
     }
+
+
+async def _import_setup(gw: Gateway, tenant: Tenant, script: str) -> dict[str, Any] | None:
+    """The shop's import script's configuration block (for a platform that has one): its URL,
+    and when its token was made; the token itself only in the answer that made it."""
+    if not script:
+        return None
+    kept = await gw.store.get_import_token(tenant.id)
+    return {"script": script, "url": import_url(gw.config.public_url, tenant.id),
+            "since": kept.created_at if kept else None, "shown_url": None}
 
 
 @signed_in
@@ -268,6 +280,21 @@ async def backfill(request: Request) -> Response:
     except Conflict as exc:  # the platform cannot list changed orders
         return render(request, "tenant.html", context | {"backfill_error": str(exc)}, 409)
     return render(request, "tenant.html", context | {"backfill": report})
+
+
+@signed_in
+async def make_import_token(request: Request) -> Response:
+    """A new token for the import URL, shown in this answer only (never in a redirect's URL);
+    the old one stops working."""
+    tenant = await _tenant(request)
+    if tenant is None:
+        return _not_found("tenant")
+    context = await _tenant_context(request, tenant)
+    if context["import_setup"] is None:
+        return _not_found("import script for this platform")
+    token = await new_import_token(gateway_of(request).store, tenant.id)
+    context["import_setup"] |= {"since": time.time(), "shown_url": f"{context['import_setup']['url']}?token={token}"}
+    return render(request, "tenant.html", context)
 
 
 @signed_in
@@ -372,6 +399,7 @@ routes: list[BaseRoute] = [
     Route("/tenants/{tenant_id}/shop", save_shop, methods=["POST"]),
     Route("/tenants/{tenant_id}/test", test_connection, methods=["POST"]),
     Route("/tenants/{tenant_id}/register", register_connection, methods=["POST"]),
+    Route("/tenants/{tenant_id}/import-token", make_import_token, methods=["POST"]),
     Route("/tenants/{tenant_id}/run/{operation}", start_operation, methods=["POST"]),
     Route("/tenants/{tenant_id}/backfill", backfill, methods=["POST"]),
     Route("/tenants/{tenant_id}/events", events_page),
