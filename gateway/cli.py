@@ -228,7 +228,12 @@ def cmd_events(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 
 def cmd_export(args: argparse.Namespace, config: GatewayConfig) -> int:
-    """Bulk export, run here with a progress bar; refused products are listed with the reason."""
+    """Bulk export, run here with a progress bar; refused products are listed with the reason.
+    One order ("Export order now") is recorded for the running gateway's jobs instead."""
+    if args.what == "order":
+        return _export_order(args, config)
+    if args.order_id is not None:
+        raise InvalidInput(f"export {args.what} takes a tenant only, not {args.order_id!r}")
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -249,6 +254,24 @@ def cmd_export(args: argparse.Namespace, config: GatewayConfig) -> int:
         print(f"{report.seen} read, {report.sent} sent to Specter, {len(report.refused)} refused")
         for refused in report.refused:
             print(f"refused\t{refused.shop_id}\t{refused.article_no}\t{refused.reason}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
+def _export_order(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """"Export order now": send one order to Specter whatever the tenant's export mode."""
+    from gateway import operations
+    from gateway.tenants import TenantService
+
+    if not args.order_id:
+        raise InvalidInput("export order needs the shop's order id: export order TENANT ORDER_ID")
+
+    async def work(gw: Gateway) -> int:
+        tenant = await TenantService(gw.store, gw.adapters).tenant(args.tenant)
+        event_id = await operations.export_order(gw, tenant, args.order_id)
+        print(f"order {args.order_id} queued for Specter as event {event_id}; the running gateway sends it."
+              f" Its story: {config.public_url.rstrip('/')}/admin/tenants/{tenant.id}/orders/{args.order_id}")
         return 0
 
     return asyncio.run(_with_gateway(config, work))
@@ -366,9 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--setting", action="append", metavar="KEY=VALUE", help="tenant setting")
     p.set_defaults(func=cmd_tenant)
 
-    p = sub.add_parser("export", help="export a tenant's products or customers to Specter")
-    p.add_argument("what", choices=["products", "customers"])
+    p = sub.add_parser("export", help="export a tenant's products or customers to Specter, or one order now")
+    p.add_argument("what", choices=["products", "customers", "order"])
     p.add_argument("tenant")
+    p.add_argument("order_id", nargs="?", metavar="ORDER_ID",
+                   help="with 'order': the shop's order id, sent whatever the tenant's order export mode")
     p.add_argument("--mode", choices=["new", "all"], default="new",
                    help="new: leave articles Specter has untouched; all: update them (never their stock)")
     p.set_defaults(func=cmd_export)

@@ -104,7 +104,7 @@ async def changed_since_last_look(gw: Gateway, tenant: Tenant, cursor_name: str,
     # A little overlap for shop clocks and whole-second timestamps (repeats are deduplicated),
     # but never back past the first look.
     since = max(dt.datetime.fromisoformat(cursor.last_look) - OVERLAP, first - WHOLE_SECOND)
-    events = [as_new_event(tenant, event) for event in await ask(since)]
+    events = [as_new_event(tenant, event, "poll") for event in await ask(since)]
     await gw.store.put_cursor(tenant.id, cursor_name,
                               Cursor(last_look=started.isoformat(), first_look=cursor.first_look))
     return events

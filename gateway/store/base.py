@@ -146,6 +146,49 @@ class Batch(msgspec.Struct, kw_only=True):
     updated_at: float
 
 
+SearchField = Literal["id", "number", "email", "article_no", "specter_no", "external_no"]
+# What a search matched: the shop's order id or number, the customer's e-mail or an article
+# number (recorded when the order was handled); Specter's order or article number
+# (specter_no), the externalOrderNo an order was sent with (external_no).
+TermField = Literal["id", "number", "email", "article_no"]  # the ones recorded as search terms
+SEARCH_PREFIX_MIN = 3  # a search this long also finds what starts with it
+
+
+class SearchHit(msgspec.Struct, kw_only=True, frozen=True):
+    """One thing a search found: an order (``id`` its shop order id) or an article (``id``
+    its article number) of a tenant, and what matched."""
+
+    tenant_id: str
+    kind: Literal["order", "article"]
+    id: str
+    field: SearchField
+    value: str  # the matched value as kept (its case)
+    exact: bool  # the whole value matched, not only its start
+
+
+class Attempt(msgspec.Struct, kw_only=True, frozen=True):
+    """One run of an event and how it ended."""
+
+    event_id: int
+    attempt: int  # counted again from 1 after "transfer again"
+    status: EventStatus  # retry, done, skipped or dead
+    detail: str  # the error (retry, dead) or the handler's reason (done, skipped); "" when none
+    at: float  # when the run ended
+
+
+class KeptArticle(msgspec.Struct, kw_only=True, frozen=True):
+    """An article as last read from Specter."""
+
+    info: ArticleInfo
+    read_at: float
+
+
+class SiteLevel(NamedTuple):
+    site: str  # '' when Specter answered for all sites at once
+    available: int
+    updated_at: float
+
+
 class EventFilter(msgspec.Struct, kw_only=True):
     tenant_id: str | None = None
     account_id: str | None = None
@@ -242,12 +285,21 @@ class Store(Protocol):
     async def finish_event(
         self, event_id: int, status: EventStatus, *, error: str | None = None, result: dict[str, Any] | None = None
     ) -> None:
-        """Close a claimed event: done, skipped or dead (with the error)."""
+        """Close a claimed event: done, skipped or dead (with the error); the run is kept as an
+        :class:`Attempt` (its detail: the error, else ``result["reason"]``)."""
 
     async def retry_event(
         self, event_id: int, next_attempt_at: float, error: str, *, count_attempt: bool = True
     ) -> None:
-        """Put a claimed event back for a later run; ``count_attempt`` False for "busy"."""
+        """Put a claimed event back for a later run; ``count_attempt`` False for "busy" (which
+        is no attempt, and is not kept as one)."""
+
+    async def event_attempts(self, event_ids: list[int]) -> dict[int, list[Attempt]]:
+        """Every run of these events that has ended, oldest first, per event."""
+
+    async def event_history(self, event_id: int) -> list[dict[str, Any]]:
+        """Earlier outcomes of an event that was transferred again, oldest first: each with
+        ``at`` (when it was queued again), ``status``, ``attempts``, ``error`` and ``result``."""
 
     async def due_events(self, now: float, limit: int) -> list[tuple[int, int]]:
         """(id, revision) of events that should run now: pending or retry and due, or running
@@ -261,6 +313,45 @@ class Store(Protocol):
     async def requeue_events(self, event_ids: list[int] | None = None, *, tenant_id: str | None = None) -> list[int]:
         """"Transfer again": put dead (or, by id, also done/skipped) events back to pending with
         a fresh attempt count; by ids, or every dead event of a tenant. Returns the ids."""
+
+    # -- Finding an order or an article, and its story.
+    async def put_search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str,
+                               terms: list[tuple[TermField, str]]) -> None:
+        """Replace what the object is found by: (field, value) pairs, searched ignoring case."""
+
+    async def search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str) -> list[tuple[TermField, str]]:
+        """The object's (field, value) pairs, as last recorded."""
+
+    async def search(self, text: str, tenant_ids: list[str], limit: int) -> list[SearchHit]:
+        """Up to ``limit`` hits for ``text`` among these tenants, ignoring case: the search
+        terms, the order bindings' Specter and external order numbers, the article bindings'
+        and Specter's article numbers. Exact matches first; a text of
+        :data:`SEARCH_PREFIX_MIN` characters or more also finds values that start with it.
+        Every look-up is an index search."""
+
+    async def link_events(self, links: list[tuple[str, Literal["order", "article"], str, int]]) -> None:
+        """Note that events were about objects whose subject they do not name: (tenant id,
+        kind, shop id, event id); a link made twice is kept once."""
+
+    async def shop_object_events(self, tenant_id: str, kind: Literal["shop.order", "shop.product"],
+                                 subjects: list[str], limit: int) -> list[Event]:
+        """The newest ``limit`` events of this kind with these subjects, oldest first."""
+
+    async def linked_events(self, tenant_id: str, kind: Literal["order", "article"], shop_id: str,
+                            limit: int) -> list[Event]:
+        """The newest ``limit`` events linked to the object (:meth:`link_events`), oldest first."""
+
+    async def written_levels(self, tenant_id: str, article_nos: list[str]) -> dict[str, int]:
+        """The stock level last written to the tenant's shop per article (those known)."""
+
+    async def site_levels(self, account_id: str, article_no: str) -> list[SiteLevel]:
+        """Specter's levels of the article per stock site, as last read."""
+
+    async def kept_article(self, account_id: str, article_no: str) -> KeptArticle | None:
+        """The article as last read from Specter, if it ever was."""
+
+    async def article_bindings(self, account_id: str, article_no: str) -> list[Binding]:
+        """Every tenant's bindings of this article number on the account."""
 
     # -- Stock, Specter to shop: levels kept durably before a batch is acknowledged.
     async def store_stock(self, account_id: str, levels: list[tuple[str, str, int]], tenant_ids: list[str],

@@ -38,8 +38,10 @@ from gateway.specter.wire import ArticleInfo
 from gateway.store.base import (
     BINDING_COLUMNS,
     REPAIRS_KEPT,
+    SEARCH_PREFIX_MIN,
     AdminSession,
     AdminUser,
+    Attempt,
     Batch,
     Binding,
     BindingKind,
@@ -48,8 +50,12 @@ from gateway.store.base import (
     EventFilter,
     EventStatus,
     ImportToken,
+    KeptArticle,
     NewEvent,
     PendingLevel,
+    SearchHit,
+    SiteLevel,
+    TermField,
     WebhookHealth,
 )
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
@@ -84,6 +90,42 @@ def upsert_binding_sql(columns: frozenset[str]) -> str:
     changes = ", ".join(f"{c} = excluded.{c}" for c in sorted(columns | {"updated_at"}))
     return (f"INSERT INTO bindings ({', '.join(BINDING_FIELDS)}) VALUES ({', '.join('?' * len(BINDING_FIELDS))})"
             f" ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET {changes}")
+
+
+def search_sql(*, prefix: bool) -> str:
+    """The search: one statement of four index searches (the search terms by their key,
+    Specter's numbers through the NOCASE indexes of migration 0010), each matching the whole
+    value or, with ``prefix``, the range of values that start with it, and keeping the tenants
+    asked for. ``+tenant_id``: the tenant list only filters; left to itself, SQLite would walk a
+    tenant's every term instead of searching for the one typed."""
+
+    def match(column: str, value: str, end: str, nocase: bool) -> str:
+        collate = " COLLATE NOCASE" if nocase else ""
+        if prefix:
+            return f"{column} >= :{value}{collate} AND {column} < :{end}{collate}"
+        return f"{column} = :{value}{collate}"
+
+    mine = "+tenant_id IN (SELECT value FROM json_each(:tenants))"
+    return (
+        "SELECT tenant_id, kind, shop_id AS id, field, value, term = :term AS exact"
+        f" FROM search_terms WHERE {match('term', 'term', 'term_end', False)} AND {mine}"
+        " UNION ALL"
+        " SELECT tenant_id, kind, CASE kind WHEN 'order' THEN shop_id ELSE specter_no END,"
+        " CASE kind WHEN 'order' THEN 'specter_no' ELSE 'article_no' END, specter_no,"
+        " specter_no = :text COLLATE NOCASE"
+        f" FROM bindings INDEXED BY bindings_number_search WHERE {match('specter_no', 'text', 'end', True)}"
+        f" AND specter_no != '' AND kind IN ('order', 'article') AND {mine}"
+        " UNION ALL"
+        " SELECT tenant_id, kind, shop_id, 'external_no', external_no, external_no = :text COLLATE NOCASE"
+        f" FROM bindings INDEXED BY bindings_external_search WHERE {match('external_no', 'text', 'end', True)}"
+        f" AND external_no != '' AND kind = 'order' AND {mine}"
+        " UNION ALL"
+        " SELECT t.id, 'article', a.article_no, 'article_no', a.article_no, a.article_no = :text COLLATE NOCASE"
+        " FROM specter_articles AS a INDEXED BY specter_articles_search JOIN tenants AS t"
+        f" ON t.account_id = a.account_id WHERE {match('a.article_no', 'text', 'end', True)}"
+        " AND t.id IN (SELECT value FROM json_each(:tenants))"
+        " ORDER BY exact DESC, tenant_id, kind, id LIMIT :limit"
+    )
 
 
 # Make the latest level kept for articles of the account pending for one tenant again (no
@@ -391,6 +433,99 @@ class SQLiteStore:
                 found.setdefault(article_no, set()).add(origin)
         return found
 
+    # -- finding an order or an article, and its story ----------------------------------------
+
+    async def put_search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str,
+                               terms: list[tuple[TermField, str]]) -> None:
+        rows = sorted({(value.lower(), tenant_id, kind, shop_id, field, value) for field, value in terms if value})
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM search_terms WHERE tenant_id = ? AND kind = ? AND shop_id = ?",
+                         (tenant_id, kind, shop_id))
+            conn.executemany("INSERT OR IGNORE INTO search_terms (term, tenant_id, kind, shop_id, field, value)"
+                             " VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+        await self._write(op)
+
+    async def search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str) -> list[tuple[TermField, str]]:
+        rows = await self._read("SELECT field, value FROM search_terms INDEXED BY search_terms_object"
+                                " WHERE tenant_id = ? AND kind = ? AND shop_id = ? ORDER BY field, value",
+                                (tenant_id, kind, shop_id))
+        return [(row[0], row[1]) for row in rows]
+
+    async def search(self, text: str, tenant_ids: list[str], limit: int) -> list[SearchHit]:
+        text = text.strip()
+        if not text or not tenant_ids or limit < 1:
+            return []
+        term = text.lower()
+        # Past every character that can follow the text: the range is "starts with".
+        params = {"text": text, "term": term, "end": text + "\U0010ffff", "term_end": term + "\U0010ffff",
+                  "tenants": _encode(sorted(set(tenant_ids))).decode(), "limit": limit}
+        rows = await self._read(search_sql(prefix=len(text) >= SEARCH_PREFIX_MIN), params)
+        return [SearchHit(tenant_id=r[0], kind=r[1], id=r[2], field=r[3], value=r[4], exact=bool(r[5]))
+                for r in rows]
+
+    async def link_events(self, links: list[tuple[str, Literal["order", "article"], str, int]]) -> None:
+        if links:
+            await self._write(lambda conn: conn.executemany(
+                "INSERT OR IGNORE INTO object_events (tenant_id, kind, shop_id, event_id) VALUES (?, ?, ?, ?)",
+                links).rowcount)
+
+    async def shop_object_events(self, tenant_id: str, kind: Literal["shop.order", "shop.product"],
+                                 subjects: list[str], limit: int) -> list[Event]:
+        """From the partial index events_shop_object: its WHERE names the kinds as literals, so
+        the kind is written into the statement too (one of two known names, never input)."""
+        if kind not in ("shop.order", "shop.product"):
+            raise ValueError(f"not a shop object's event kind: {kind!r}")
+        if not subjects:
+            return []
+        rows = await self._read(
+            f"SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_shop_object WHERE kind = '{kind}'"
+            f" AND tenant_id = ? AND subject IN ({', '.join('?' * len(subjects))}) ORDER BY id DESC LIMIT ?",
+            (tenant_id, *subjects, limit))
+        return [_event(row) for row in reversed(rows)]
+
+    async def linked_events(self, tenant_id: str, kind: Literal["order", "article"], shop_id: str,
+                            limit: int) -> list[Event]:
+        rows = await self._read(
+            f"SELECT {', '.join('e.' + c.strip() for c in EVENT_COLUMNS.split(','))} FROM object_events AS o"
+            " JOIN events AS e ON e.id = o.event_id WHERE o.tenant_id = ? AND o.kind = ? AND o.shop_id = ?"
+            " ORDER BY o.event_id DESC LIMIT ?",
+            (tenant_id, kind, shop_id, limit))
+        return [_event(row) for row in reversed(rows)]
+
+    async def written_levels(self, tenant_id: str, article_nos: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        wanted = sorted(set(article_nos))
+        for start in range(0, len(wanted), ARTICLES_PER_LOOKUP):
+            chunk = wanted[start:start + ARTICLES_PER_LOOKUP]
+            rows = await self._read(
+                "SELECT article_no, available FROM stock_written WHERE tenant_id = ?"
+                f" AND article_no IN ({', '.join('?' * len(chunk))})", (tenant_id, *chunk))
+            found |= {row[0]: row[1] for row in rows}
+        return found
+
+    async def site_levels(self, account_id: str, article_no: str) -> list[SiteLevel]:
+        rows = await self._read("SELECT site, available, updated_at FROM stock_levels"
+                                " WHERE account_id = ? AND article_no = ? ORDER BY site", (account_id, article_no))
+        return [SiteLevel(*row) for row in rows]
+
+    async def kept_article(self, account_id: str, article_no: str) -> KeptArticle | None:
+        row = await self._read_one("SELECT info, read_at FROM specter_articles WHERE account_id = ? AND article_no = ?",
+                                   (account_id, article_no))
+        if row is None:
+            return None
+        return KeptArticle(info=msgspec.json.decode(row[0], type=ArticleInfo), read_at=row[1])
+
+    async def article_bindings(self, account_id: str, article_no: str) -> list[Binding]:
+        # The NOCASE index narrows to the number in any case; the exact term keeps its own case.
+        rows = await self._read(
+            "SELECT * FROM bindings INDEXED BY bindings_number_search WHERE specter_no = ? COLLATE NOCASE"
+            " AND specter_no != '' AND specter_no = ? AND account_id = ? AND kind = 'article'"
+            " ORDER BY tenant_id, shop_id",
+            (article_no, article_no, account_id))
+        return [_binding(row) for row in rows]
+
     # -- the poller's cursors --------------------------------------------------------------------
 
     async def get_cursor(self, tenant_id: str, name: str) -> Cursor | None:
@@ -501,24 +636,50 @@ class SQLiteStore:
     ) -> None:
         if status not in ("done", "skipped", "dead"):
             raise ValueError(f"an event finishes done, skipped or dead, not {status!r}")
-        params = (status, error, None if result is None else _encode(result).decode(), time.time(), event_id)
-        # Only a running event: a worker whose lease ran out must not overwrite a later outcome.
-        await self._execute(
-            "UPDATE events SET status = ?, last_error = ?, result = ?, revision = revision + 1, updated_at = ?"
-            " WHERE id = ? AND status = 'running'",
-            params,
-        )
+        now = time.time()
+        params = (status, error, None if result is None else _encode(result).decode(), now, event_id)
+        reason = result.get("reason") if result else None
+        detail = error or (reason if isinstance(reason, str) else "")
+
+        def op(conn: sqlite3.Connection) -> None:
+            # Only a running event: a worker whose lease ran out must not overwrite a later outcome.
+            _keep_attempt(conn, event_id, status, detail, now)
+            conn.execute(
+                "UPDATE events SET status = ?, last_error = ?, result = ?, revision = revision + 1, updated_at = ?"
+                " WHERE id = ? AND status = 'running'",
+                params,
+            )
+
+        await self._write(op)
 
     async def retry_event(self, event_id: int, next_attempt_at: float, error: str, *,
                           count_attempt: bool = True) -> None:
         give_back = 0 if count_attempt else 1
-        params = (next_attempt_at, error, give_back, time.time(), event_id)
-        await self._execute(
-            "UPDATE events SET status = 'retry', next_attempt_at = ?, last_error = ?,"
-            " attempts = max(attempts - ?, 0), revision = revision + 1, updated_at = ?"
-            " WHERE id = ? AND status = 'running'",
-            params,
-        )
+        now = time.time()
+        params = (next_attempt_at, error, give_back, now, event_id)
+
+        def op(conn: sqlite3.Connection) -> None:
+            if count_attempt:
+                _keep_attempt(conn, event_id, "retry", error, now)
+            conn.execute(
+                "UPDATE events SET status = 'retry', next_attempt_at = ?, last_error = ?,"
+                " attempts = max(attempts - ?, 0), revision = revision + 1, updated_at = ?"
+                " WHERE id = ? AND status = 'running'",
+                params,
+            )
+
+        await self._write(op)
+
+    async def event_attempts(self, event_ids: list[int]) -> dict[int, list[Attempt]]:
+        found: dict[int, list[Attempt]] = {event_id: [] for event_id in event_ids}
+        for start in range(0, len(event_ids), ARTICLES_PER_LOOKUP):
+            chunk = event_ids[start:start + ARTICLES_PER_LOOKUP]
+            rows = await self._read(
+                "SELECT event_id, attempt, status, detail, at FROM event_attempts"
+                f" WHERE event_id IN ({', '.join('?' * len(chunk))}) ORDER BY event_id, id", chunk)
+            for row in rows:
+                found[row["event_id"]].append(Attempt(**dict(row)))
+        return found
 
     async def due_events(self, now: float, limit: int) -> list[tuple[int, int]]:
         rows = await self._read(f"SELECT id, revision FROM events WHERE {DUE} ORDER BY id LIMIT :limit",
@@ -858,6 +1019,14 @@ def _scope(tenant_id: str | None, account_id: str | None) -> str:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest() if token else ""
+
+
+def _keep_attempt(conn: sqlite3.Connection, event_id: int, status: str, detail: str, at: float) -> None:
+    """Keep the run of a running event that ends now (none when the event is not running: a
+    worker whose lease ran out ended nothing)."""
+    conn.execute("INSERT INTO event_attempts (event_id, attempt, status, detail, at)"
+                 " SELECT id, attempts, ?, ?, ? FROM events WHERE id = ? AND status = 'running'",
+                 (status, detail, at, event_id))
 
 
 def _binding(row: sqlite3.Row) -> Binding:

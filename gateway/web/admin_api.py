@@ -12,6 +12,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway import operations
+from gateway import search as finder
+from gateway import story as stories
 from gateway.model import InvalidInput
 from gateway.store.base import EventFilter
 from gateway.web.responses import error, from_exception
@@ -245,6 +247,43 @@ async def get_event(request: Request) -> Response:
     return JSONResponse(msgspec.to_builtins(event))
 
 
+# -- finding an order or an article, and its story ---------------------------------------------
+
+
+@admin
+async def search(request: Request) -> Response:
+    """Orders and articles by shop or Specter order number, e-mail or article number, across
+    every tenant (or ``tenant``)."""
+    store = tenant_service(request).store
+    q = request.query_params
+    text, limit = finder.check_query(q.get("q"), q.get("limit"))
+    if q.get("tenant"):
+        tenant_ids = [(await tenant_service(request).tenant(q["tenant"])).id]
+    else:
+        tenant_ids = [t.id for t in await store.list_tenants()]
+    return JSONResponse(msgspec.to_builtins(await finder.search(store, text, tenant_ids, limit)))
+
+
+@admin
+async def order_story(request: Request) -> Response:
+    """An order's story, in time order, with its articles' stock."""
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
+    story = await stories.order_story(gateway_of(request).store, tenant, request.path_params["order_id"])
+    if not story.known:
+        return error(404, f"the gateway has no record of order {story.order_id!r} of tenant {tenant.id!r}")
+    return JSONResponse(msgspec.to_builtins(story))
+
+
+@admin
+async def article_story(request: Request) -> Response:
+    """An article: its bindings, Specter's data and levels as last read, its orders and story."""
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
+    story = await stories.article_story(gateway_of(request).store, tenant, request.path_params["article_no"])
+    if not story.known:
+        return error(404, f"the gateway has no record of article {story.article_no!r} for tenant {tenant.id!r}")
+    return JSONResponse(msgspec.to_builtins(story))
+
+
 routes = [
     Route("/platforms", list_platforms),
     Route("/accounts", list_accounts, methods=["GET"]),
@@ -261,6 +300,9 @@ routes = [
     Route("/tenants/{tenant_id}/backfill", backfill, methods=["POST"]),
     Route("/tenants/{tenant_id}/export", start_export, methods=["POST"]),
     Route("/tenants/{tenant_id}/orders/{order_id}/export", export_order, methods=["POST"]),
+    Route("/search", search, methods=["GET"]),
+    Route("/tenants/{tenant_id}/orders/{order_id}", order_story, methods=["GET"]),
+    Route("/tenants/{tenant_id}/articles/{article_no}", article_story, methods=["GET"]),
     Route("/tenants/{tenant_id}/import", import_products, methods=["POST"]),
     Route("/tenants/{tenant_id}/stock/resync", resync_stock, methods=["POST"]),
     Route("/tenants/{tenant_id}/events/{event_id:int}/retry", retry_events, methods=["POST"]),

@@ -12,6 +12,7 @@ from gateway.config import GatewayConfig
 from gateway.engine.poller import poll_forever
 from gateway.services import Gateway
 from gateway.web import admin_api, health, inbound, openapi
+from gateway.web.console import finding
 from gateway.web.console import routes as console
 
 
@@ -40,6 +41,6 @@ def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> 
         Route("/metrics", health.metrics),
         Route("/admin/api/openapi.json", openapi.openapi_json),
         Mount("/admin/api", routes=admin_api.routes),
-        Mount("/admin", routes=console.routes),
+        Mount("/admin", routes=[*finding.routes, *console.routes]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -60,7 +60,7 @@ async def shop_events(request: Request) -> Response:
         events = (await gw.shop(tenant)).decode_shop_request(inbound)
     except Exception as exc:  # noqa: BLE001 - from_exception re-raises what is not the caller's fault
         return from_exception(exc)
-    recorded = await gw.submit([as_new_event(tenant, e) for e in events])
+    recorded = await gw.submit([as_new_event(tenant, e, "webhook") for e in events])
     new = sum(1 for _, created in recorded if created)
     return JSONResponse({"stored": new, "duplicates": len(recorded) - new})
 

@@ -18,8 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from gateway.adapter import WebhookCheck
+from gateway.search import DEFAULT_RESULTS, MAX_QUERY, MAX_RESULTS, SearchResults
 from gateway.settings import SpecterAccount, Tenant
-from gateway.store.base import Event, EventStatus, WebhookRepair
+from gateway.store.base import SEARCH_PREFIX_MIN, Event, EventStatus, WebhookRepair
+from gateway.story import ArticleStory, OrderStory
 
 SCHEMAS = "#/components/schemas/"
 
@@ -182,12 +184,39 @@ PATHS: dict[str, dict[str, Any]] = {
         "parameters": [TENANT, _path_param("order_id", "The shop's order id")],
         "post": _op('"Transfer order": send one order now, whatever the export mode', {"202": ACCEPTED}),
     },
+    "/search": {
+        "get": _op("Find orders and articles by the shop's order number or id, Specter's order number, the "
+                   "externalOrderNo, a customer's e-mail or an article number, ignoring case; exact matches first, "
+                   f"then (for {SEARCH_PREFIX_MIN} characters or more) what starts with it",
+                   {"200": _json(_ref("SearchResults"))},
+                   parameters=[
+                       {"name": "q", "in": "query", "required": True, "description": "What to look for",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY}},
+                       {"name": "tenant", "in": "query", "schema": {"type": "string"},
+                        "description": "Only this tenant (default: every tenant)"},
+                       {"name": "limit", "in": "query", "description": "Orders and articles at most",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_RESULTS,
+                                   "default": DEFAULT_RESULTS}},
+                   ]),
+    },
+    "/tenants/{tenant_id}/orders/{order_id}": {
+        "parameters": [TENANT, _path_param("order_id", "The shop's order id")],
+        "get": _op("An order's story in time order (what brought it, each attempt and its outcome, Specter's order "
+                   "number, status changes and tracking numbers from Specter, stock realigned) and its articles' "
+                   "stock; 404 when the gateway has no record of it", {"200": _json(_ref("OrderStory"))}),
+    },
+    "/tenants/{tenant_id}/articles/{article_no}": {
+        "parameters": [TENANT, _path_param("article_no", "The article number")],
+        "get": _op("An article: its bindings in this shop and on its Specter account, Specter's data and levels as "
+                   "last read, the level last written to the shop, its orders and its product events",
+                   {"200": _json(_ref("ArticleStory"))}),
+    },
 }
 
 
 @functools.cache
 def document() -> dict[str, Any]:
-    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair]
+    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair, SearchResults, OrderStory, ArticleStory]
     _, schemas = msgspec.json.schema_components(structs, ref_template=SCHEMAS + "{name}")
     return {
         "openapi": "3.1.0",

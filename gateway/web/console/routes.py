@@ -45,6 +45,7 @@ NOTICES = {
     "register-failed": "Registering callbacks and webhooks failed; see the connection section.",
     "requeued": "Queued again.",
     "nothing": "Nothing to transfer again.",
+    "exporting": "Queued for Specter: the order is sent whatever the export mode.",
 }
 
 
