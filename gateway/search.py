@@ -63,7 +63,10 @@ class Found(msgspec.Struct, kw_only=True):
     number: str = ""  # an order: the shop's order number
     email: str = ""  # an order: the customer's
     specter_order_no: str = ""  # an order Specter has: its number there
-    status: str = ""  # an order: its newest event's status; "" when none is kept
+    # An order: "in Specter", "on its way" (sent, its answer not yet kept), else its newest
+    # event's status ("" when none is kept) with why (``reason``).
+    state: str = ""
+    reason: str = ""
     updated_at: float | None = None  # an order: when its newest event last changed
     name: str = ""  # an article: its name in Specter, as last read
 
@@ -131,8 +134,11 @@ async def _describe(store: Store, found: Found) -> None:
     terms = dict(await store.search_terms(found.tenant_id, "order", found.id))
     found.number, found.email = terms.get("number", ""), terms.get("email", "")
     binding = await store.get_binding(found.tenant_id, "order", found.id)
-    if binding is not None:
-        found.specter_order_no = binding.specter_no
     newest = await store.shop_object_events(found.tenant_id, "shop.order", [f"order:{found.id}"], 1)
     if newest:
-        found.status, found.updated_at = newest[0].status, newest[0].updated_at
+        event = newest[0]
+        found.state, found.updated_at = event.status, event.updated_at
+        found.reason = event.last_error or str((event.result or {}).get("reason", ""))
+    if binding is not None:
+        found.specter_order_no = binding.specter_no
+        found.state, found.reason = ("in Specter" if binding.state == "bound" else "on its way"), ""

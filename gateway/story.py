@@ -29,6 +29,7 @@ from gateway.store.base import OPEN_STATUSES, Attempt, Binding, Event, Store
 
 EVENTS_TOLD = 100  # the newest events of one object its story tells
 ORDERS_LISTED = 20  # orders an article page lists
+ANOTHER_SHOP = "another shop on this account"  # a tenant the asker may not see
 
 EntryKind = Literal["received", "attempt", "requeued", "waiting", "specter", "shop", "stock"]
 
@@ -75,7 +76,9 @@ class ShopSide(msgspec.Struct, kw_only=True):
     tenant_id: str
     shop_id: str
     parent_shop_id: str = ""
-    origin: str  # who created the Specter article: a tenant, "specter", or "" when unknown
+    # Who created the Specter article: a tenant (ANOTHER_SHOP when the asker may not see it),
+    # "specter", or "" when unknown.
+    origin: str
     to_specter_at: float | None  # when its data was last sent to Specter
     to_shop_at: float | None  # when Specter's data was last written to the shop
 
@@ -141,9 +144,12 @@ async def order_story(store: Store, tenant: Tenant, order_id: str) -> OrderStory
     for event in linked:
         story.entries += _linked_event(event, attempts[event.id], order_id, binding)
     story.entries.sort(key=lambda entry: entry.at)  # stable: an event's own entries keep their order
-    # The newest event decides: one that failed or found nothing to do may be run anew.
-    if events and events[-1].status in ("dead", "skipped") and events[-1].payload.get("action") != "deleted":
-        story.transfer_again = events[-1].id
+    # The newest event decides: one that failed may be run anew, and one that found nothing to
+    # do while Specter lacks the order (it was a draft then, or export was off).
+    newest = events[-1] if events else None
+    if newest is not None and newest.payload.get("action") != "deleted" and (
+            newest.status == "dead" or (newest.status == "skipped" and story.in_specter != "bound")):
+        story.transfer_again = newest.id
     articles = sorted({value for field, value in terms if field == "article_no"})
     specter = await store.specter_levels(tenant.account_id, tenant.settings.stock_sites, articles)
     written = await store.written_levels(tenant.id, articles)
@@ -280,10 +286,10 @@ async def article_story(store: Store, tenant: Tenant, article_no: str,
     """The article's page for ``tenant``; other shops are named only where ``may_see`` allows."""
     story = ArticleStory(tenant_id=tenant.id, article_no=article_no, known=False)
     bindings = await store.article_bindings(tenant.account_id, article_no)
-    story.in_shop = [_side(b) for b in bindings if b.tenant_id == tenant.id]
-    story.other_shops = [_side(b) for b in bindings if b.tenant_id != tenant.id and may_see(b.tenant_id)]
+    story.in_shop = [_side(b, may_see) for b in bindings if b.tenant_id == tenant.id]
+    story.other_shops = [_side(b, may_see) for b in bindings if b.tenant_id != tenant.id and may_see(b.tenant_id)]
     origins = (await store.article_origins(tenant.account_id, [article_no])).get(article_no, set())
-    story.created_by = sorted(o for o in origins if o == "specter" or may_see(o))
+    story.created_by = sorted({_origin(o, may_see) for o in origins})
     kept = await store.kept_article(tenant.account_id, article_no)
     if kept is not None:
         a = kept.info.article
@@ -319,10 +325,18 @@ def _newest_first(order_id: str) -> tuple[int, str]:
     return (-int(order_id), "") if order_id.isdigit() else (1, order_id)
 
 
-def _side(binding: Binding) -> ShopSide:
+def _side(binding: Binding, may_see: Callable[[str], bool]) -> ShopSide:
     return ShopSide(tenant_id=binding.tenant_id, shop_id=binding.shop_id, parent_shop_id=binding.parent_shop_id,
-                    origin=binding.origin, to_specter_at=binding.to_specter_at or None,
+                    origin=_origin(binding.origin, may_see), to_specter_at=binding.to_specter_at or None,
                     to_shop_at=binding.to_shop_at or None)
+
+
+def _origin(origin: str, may_see: Callable[[str], bool]) -> str:
+    """Who created the Specter article, in words for the asker: a tenant it may not see is
+    "another shop on this account", never named."""
+    if origin in ("", "specter") or may_see(origin):
+        return origin
+    return ANOTHER_SHOP
 
 
 def _product_received(event: Event) -> StoryEntry:

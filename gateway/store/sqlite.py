@@ -437,12 +437,14 @@ class SQLiteStore:
 
     async def put_search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str,
                                terms: list[tuple[TermField, str]]) -> None:
-        rows = sorted({(value.lower(), tenant_id, kind, shop_id, field, value) for field, value in terms if value})
+        # One row per term and field: "TS-1" and "ts-1" on two rows of an order are one term.
+        unique = {(value.lower(), field): value for field, value in terms if value}
+        rows = [(term, tenant_id, kind, shop_id, field, value) for (term, field), value in sorted(unique.items())]
 
         def op(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM search_terms WHERE tenant_id = ? AND kind = ? AND shop_id = ?",
                          (tenant_id, kind, shop_id))
-            conn.executemany("INSERT OR IGNORE INTO search_terms (term, tenant_id, kind, shop_id, field, value)"
+            conn.executemany("INSERT INTO search_terms (term, tenant_id, kind, shop_id, field, value)"
                              " VALUES (?, ?, ?, ?, ?, ?)", rows)
 
         await self._write(op)

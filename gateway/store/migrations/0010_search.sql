@@ -4,7 +4,8 @@
 
 -- What an order was found by, recorded when the gateway handles it (so also an order it does
 -- not send: a draft, one waiting for a manual export): field 'number' (the shop's order
--- number), 'email' (the customer's) or 'article_no' (one per product row). term: the value
+-- number), 'id' (the shop's order id, where it is not the number), 'email' (the customer's)
+-- or 'article_no' (one per product row). term: the value
 -- lower-cased, for a search that ignores case, and first in the key, so an exact term and a
 -- prefix (a range of terms) are both one index search. value: as the shop has it, to show.
 CREATE TABLE search_terms (
@@ -12,7 +13,7 @@ CREATE TABLE search_terms (
     tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     kind TEXT NOT NULL CHECK (kind IN ('order')),
     shop_id TEXT NOT NULL,
-    field TEXT NOT NULL CHECK (field IN ('number', 'email', 'article_no')),
+    field TEXT NOT NULL CHECK (field IN ('id', 'number', 'email', 'article_no')),
     value TEXT NOT NULL,
     PRIMARY KEY (term, tenant_id, kind, shop_id, field)
 ) WITHOUT ROWID;
