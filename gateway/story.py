@@ -140,7 +140,8 @@ async def order_story(store: Store, tenant: Tenant, order_id: str) -> OrderStory
                                             title=f"Specter's order number {binding.specter_no} written to the shop"))
     attempts = await store.event_attempts([e.id for e in [*events, *linked]])
     for event in events:
-        story.entries += _order_event(event, attempts[event.id], await store.event_history(event.id))
+        story.entries.append(_brought(event))
+        story.entries += _runs(event, attempts[event.id], await store.event_history(event.id), _order_outcome)
     for event in linked:
         story.entries += _linked_event(event, attempts[event.id], order_id, binding)
     story.entries.sort(key=lambda entry: entry.at)  # stable: an event's own entries keep their order
@@ -178,15 +179,18 @@ def _brought(event: Event) -> StoryEntry:
     return StoryEntry(at=event.created_at, kind="received", title=title, detail=detail, event_id=event.id)
 
 
-def _order_event(event: Event, attempts: list[Attempt], history: list[dict[str, Any]]) -> list[StoryEntry]:
-    entries = [_brought(event)]
+def _runs(event: Event, attempts: list[Attempt], history: list[dict[str, Any]],
+          describe: Callable[[Attempt, dict[str, Any]], str]) -> list[StoryEntry]:
+    """Each run of the event with how it ended (``describe`` words it, given the result its
+    runs ended with), each "transfer again", and what it waits for while open."""
     # Runs before each "transfer again" ended with the history's results; the last, with the event's.
     runs = [(float(h.get("at") or 0), h.get("result") or {}) for h in history] + [(float("inf"), event.result or {})]
+    entries = []
     for attempt in attempts:
         result = next(r for requeued_at, r in runs if attempt.at <= requeued_at)
         entries.append(StoryEntry(at=attempt.at, kind="attempt", event_id=event.id, status=attempt.status,
                                   title=f"Attempt {attempt.attempt}: {_ATTEMPT_WORDS[attempt.status]}",
-                                  detail=_order_outcome(attempt, result)))
+                                  detail=describe(attempt, result)))
     entries += [StoryEntry(at=float(h.get("at") or 0), kind="requeued", event_id=event.id,
                            title='"Transfer again": queued anew') for h in history]
     if event.status in OPEN_STATUSES:
@@ -310,11 +314,7 @@ async def article_story(store: Store, tenant: Tenant, article_no: str,
     attempts = await store.event_attempts([e.id for e in events])
     for event in events:
         story.entries.append(_product_received(event))
-        story.entries += [StoryEntry(at=a.at, kind="attempt", event_id=event.id, status=a.status, detail=a.detail,
-                                     title=f"Attempt {a.attempt}: {_ATTEMPT_WORDS[a.status]}")
-                          for a in attempts[event.id]]
-        if event.status in OPEN_STATUSES:
-            story.entries.append(_waiting(event))
+        story.entries += _runs(event, attempts[event.id], await store.event_history(event.id), _product_outcome)
     story.entries.sort(key=lambda entry: entry.at)
     story.known = bool(bindings or kept or story.levels or story.orders)
     return story
@@ -337,6 +337,12 @@ def _origin(origin: str, may_see: Callable[[str], bool]) -> str:
     if origin in ("", "specter") or may_see(origin):
         return origin
     return ANOTHER_SHOP
+
+
+def _product_outcome(attempt: Attempt, result: dict[str, Any]) -> str:
+    if attempt.status != "done" or not result.get("sent"):
+        return attempt.detail
+    return "sent to Specter: " + ", ".join(map(str, result["sent"]))
 
 
 def _product_received(event: Event) -> StoryEntry:

@@ -1,8 +1,9 @@
-"""Screenshots of the admin console for the README: docs/screenshots/{signin,tenants,tenant,events}.png.
+"""Screenshots of the admin console for the README: docs/screenshots/{signin,tenants,tenant,events,search,order,
+article}.png.
 
 Runs the same loopback stack as the tests (Specter simulator, fake WooCommerce, gateway), makes
-a little history (orders, one failed for a wrong Specter key, an export, a webhook the shop
-disabled and the next poll re-activated) and photographs each
+a little history (orders, one failed for a wrong Specter key, one delivered with a tracking
+number, an export, a webhook the shop disabled and the next poll re-activated) and photographs each
 page with Debian's Chromium. Run from the checkout: ``.venv/bin/python scripts/screenshots.py``.
 """
 
@@ -34,8 +35,15 @@ async def main() -> None:
             shop = woocommerce(stack.driver)
             ts = await shop.control("POST", "products", product_fields("TS-1"))
             await shop.control("POST", "products/bulk", {"count": 12, "prefix": "GARDEN-"})
-            await shop.checkout(order_payload([(ts["id"], 2)]))
             await stack.settle()
+            await stack.specter_control("POST", "articles", {"articleNo": "TS-1", "name": "Garden trowel",
+                                                             "priceExclVat": "100.00", "stock": {"1": 40}})
+            await stack.settle_all()
+            first = await shop.checkout(order_payload([(ts["id"], 2)]))
+            await stack.settle_all()
+            specter_no = next(o.order_no for o in stack.sim.orders.values())
+            await stack.specter_control("POST", f"orders/{specter_no}/deliver", {"trackingNo": "PN123456789SE"})
+            await stack.settle_all()
             await stack.admin("PATCH", "/accounts/acct", {"integration_key": "a-wrong-key"})
             await shop.checkout(order_payload([(ts["id"], 1)]))
             await stack.settle()
@@ -60,6 +68,12 @@ async def main() -> None:
             await page.screenshot(path=OUT / "tenant.png", full_page=True)
             await page.goto(base + "/admin/tenants/woo1/events")
             await page.screenshot(path=OUT / "events.png", full_page=True)
+            await page.goto(base + "/admin/search?q=asa@example.se")
+            await page.screenshot(path=OUT / "search.png", full_page=True)
+            await page.goto(base + f"/admin/tenants/woo1/orders/{first['id']}")
+            await page.screenshot(path=OUT / "order.png", full_page=True)
+            await page.goto(base + "/admin/tenants/woo1/articles/TS-1")
+            await page.screenshot(path=OUT / "article.png", full_page=True)
     print(f"screenshots in {OUT.relative_to(ROOT)}")
 
 
