@@ -203,10 +203,12 @@ _ATTEMPT_WORDS = {"retry": "failed, to be tried again", "done": "done", "skipped
 
 
 def _order_outcome(attempt: Attempt, result: dict[str, Any]) -> str:
-    if attempt.status != "done" or not result.get("specter_order_id"):
+    """A run that sent the order says what Specter made of it; any other, its error or reason."""
+    if attempt.status != "done" or not result.get("specter_order_id") or result.get("reason"):
         return attempt.detail
-    parts = [f"in Specter as order {result.get('specter_order_no') or '(number to follow)'}",
-             f"externalOrderNo {result.get('external_order_no', '')}"]
+    parts = [f"in Specter as order {result.get('specter_order_no') or '(number to follow)'}"]
+    if result.get("external_order_no"):
+        parts.append(f"externalOrderNo {result['external_order_no']}")
     if result.get("articles_exported_first"):
         parts.append("articles created in Specter first: " + ", ".join(map(str, result["articles_exported_first"])))
     parts += [str(note) for note in result.get("notes") or []]
