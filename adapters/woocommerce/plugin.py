@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from adapters.woocommerce import decode, order_status, subscriptions, webhooks
+from adapters.woocommerce import decode, order_status, subscriptions, taxes, webhooks
 from adapters.woocommerce.client import WooCommerceClient, WooCommerceError
 from adapters.woocommerce.fake_shop import simulator
 from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, WebhookCheck, hookimpl
@@ -107,6 +107,11 @@ def tax_rates(settings: TenantSettings) -> dict[str, Decimal]:
 
 
 def tax_class_for(shop: WooShop, vat_percent: Decimal) -> str | None:
+    """The tax class for a VAT percent: the tenant's own choice first (``tax_classes``), then a
+    class whose rate it is."""
+    for chosen_pct, chosen in shop.settings.tax_classes.items():
+        if Decimal(chosen_pct) == vat_percent:
+            return chosen
     for tax_class, pct in shop.tax_rates.items():
         if pct == vat_percent:
             return tax_class
@@ -369,6 +374,11 @@ async def check_webhooks(shop: WooShop, url: str, topics: list[str], previous_ur
 @hookimpl
 async def remove_webhooks(shop: WooShop, urls: list[str]) -> list[str]:
     return await subscriptions.remove(shop, urls)
+
+
+@hookimpl
+async def check_tax_rates(shop: WooShop, vat_rates: list[Decimal]) -> list[str]:
+    return await taxes.tax_rate_problems(shop, vat_rates, tax_class_for)
 
 
 @hookimpl
