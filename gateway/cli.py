@@ -21,6 +21,7 @@ from gateway.model import InvalidInput
 if TYPE_CHECKING:
     from gateway.adapter import Simulator
     from gateway.services import Gateway
+    from gateway.settings import Tenant
 
 
 def _value(text: str) -> Any:
@@ -218,7 +219,11 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
         elif args.action == "connect":
             from gateway.connect import connect_tenant
 
-            _print_json(await connect_tenant(gw, await service.tenant(args.id)))
+            tenant = await service.tenant(args.id)
+            _print_json(await connect_tenant(gw, tenant))
+            return await _check_tenant(gw, tenant, create_articles=args.create_service_articles)
+        elif args.action == "check":
+            return await _check_tenant(gw, await service.tenant(args.id), create_articles=args.create_service_articles)
         elif args.action == "list":
             for tenant in await gw.store.list_tenants():
                 state = "enabled" if tenant.enabled else "disabled"
@@ -226,6 +231,21 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
         return 0
 
     return asyncio.run(_with_gateway(config, work))
+
+
+async def _check_tenant(gw: Gateway, tenant: Tenant, *, create_articles: bool) -> int:
+    """The connection test, printed; 1 when something will make orders fail."""
+    from gateway.connection_check import check_connection, create_service_articles, report_lines
+
+    report = await check_connection(gw, tenant)
+    if create_articles and report.unconfirmed_articles:
+        made = await create_service_articles(gw, tenant)
+        print(f"made sure Specter has: {', '.join(made)}")
+        report = await check_connection(gw, tenant)
+    print(f"connection test of {tenant.id}:")
+    for line in report_lines(report):
+        print(line)
+    return 0 if report.ok else 1
 
 
 def cmd_events(args: argparse.Namespace, config: GatewayConfig) -> int:
@@ -420,8 +440,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sbm_id, api_version, api_user_id, user_key, integration_key, base_url (VALUE '-' prompts)")
     p.set_defaults(func=cmd_account)
 
-    p = sub.add_parser("tenant", help="manage tenants (shops); connect registers webhooks and callbacks")
-    p.add_argument("action", choices=["add", "list", "show", "set", "remove", "connect"])
+    p = sub.add_parser("tenant", help="manage tenants (shops); connect registers webhooks and callbacks, then "
+                                      "tests what orders need (check: only the test)")
+    p.add_argument("action", choices=["add", "list", "show", "set", "remove", "connect", "check"])
     p.add_argument("id", nargs="?")
     p.add_argument("--platform")
     p.add_argument("--account", help="the Specter account id")
@@ -433,6 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "entry: payment_types.swish=SW) is merged into the tenant's map, which starts as the defaults")
     p.add_argument("--replace-setting", action="append", metavar="KEY=VALUE",
                    help="replace a map setting as a whole: KEY=k1=v1,k2=v2 or a JSON object")
+    p.add_argument("--create-service-articles", action="store_true",
+                   help="connect, check: make sure Specter has the service articles the settings name (a missing "
+                        "one is created, an existing one left as it is)")
     p.set_defaults(func=cmd_tenant)
 
     p = sub.add_parser("export", help="export a tenant's products or customers to Specter")

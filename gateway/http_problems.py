@@ -19,8 +19,10 @@ def _address(url: yarl.URL) -> str:
     return f"{url.host}:{url.port}" if url.port else str(url.host)
 
 
-def describe(exc: aiohttp.ClientError, url: str | yarl.URL) -> str:
-    """What went wrong reaching ``url``, and what to do about it, in words."""
+def describe(exc: aiohttp.ClientError, url: str | yarl.URL, *, with_text: bool = True) -> str:
+    """What went wrong reaching ``url``, and what to do about it, in words made from the URL's
+    scheme, host and port alone. An error this does not know is named by its kind, followed by
+    aiohttp's text only ``with_text`` (that text can hold the whole URL with its query)."""
     url = yarl.URL(url) if isinstance(url, str) else url
     kind = type(exc).__name__
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
@@ -42,4 +44,4 @@ def describe(exc: aiohttp.ClientError, url: str | yarl.URL) -> str:
         return f"cannot connect to {_address(url)}: {exc.os_error.strerror or kind}"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return f"{_address(url)} closed the connection without answering"
-    return f"{kind}: {exc}"
+    return f"{kind}: {exc}" if with_text else kind
