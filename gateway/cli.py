@@ -98,6 +98,12 @@ def cmd_serve(args: argparse.Namespace, config: GatewayConfig) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace, config: GatewayConfig) -> int:
+    from gateway.demo.run import main as run_demo
+
+    return run_demo(args.host, args.port, args.pace, config.plugins)
+
+
 def cmd_worker(args: argparse.Namespace, config: GatewayConfig) -> int:
     if not config.redis_url:
         raise ConfigError("the arq worker needs a Redis URL: set SPECTER_GATEWAY_REDIS_URL (or --redis-url)")
@@ -420,6 +426,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="the gateway at work by itself: Specter's simulator, a simulated shop of each "
+                                    "platform and a gentle stream of orders and changes, on data of its own")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--pace", type=float, default=4.0, metavar="SECONDS", help="time between two happenings")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("worker", help="run an arq worker (needs a Redis URL); start as many as you like")
     p.set_defaults(func=cmd_worker)

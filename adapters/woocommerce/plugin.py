@@ -27,7 +27,7 @@ import msgspec
 
 from adapters.woocommerce import decode, order_status, subscriptions, taxes, webhooks
 from adapters.woocommerce.client import WooCommerceClient, WooCommerceError
-from adapters.woocommerce.fake_shop import simulator
+from adapters.woocommerce.fake_shop import demo_shop, simulator
 from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, WebhookCheck, hookimpl
 from gateway.errors import PermanentError
 from gateway.model import (
@@ -131,6 +131,7 @@ def shop_platform() -> Platform:
         topics=("order.created", "order.updated", "order.deleted", "product.created", "product.updated",
                 "product.deleted", "customer.created", "customer.updated"),
         simulator=simulator,
+        demo_shop=demo_shop,
         unpublished_products=True,
         order_status_problem=order_status.status_problem,
     )

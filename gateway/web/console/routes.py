@@ -27,9 +27,8 @@ from gateway.services import Gateway
 from gateway.settings import Tenant
 from gateway.store.base import OPEN_STATUSES, Event, EventFilter, EventStatus
 from gateway.tenants import Conflict
-from gateway.web.console import auth, forms
+from gateway.web.console import auth, connection, forms
 from gateway.web.console.auth import signed_in
-from gateway.web.console import connection
 from gateway.web.console.connection import register
 from gateway.web.console.health import LONG_OPERATIONS, TENANT_FLOWS, payload_summary, tenant_health
 from gateway.web.state import gateway_of, tenant_service
