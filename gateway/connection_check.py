@@ -73,6 +73,7 @@ class Finding(msgspec.Struct, kw_only=True, frozen=True):
     area: str  # "Specter", "Service articles", "Shop", "Webhooks", "Tax classes"
     state: State
     found: str
+    details: list[str] = []  # one line each, under ``found`` (e.g. each VAT rate the shop cannot charge)
     fix: str = ""
 
 
@@ -85,7 +86,12 @@ class ConnectionReport(msgspec.Struct, kw_only=True, frozen=True):
 
     @property
     def ok(self) -> bool:
+        """Nothing found that will make orders fail (warnings aside)."""
         return all(f.state != "fail" for f in self.findings)
+
+    @property
+    def warned(self) -> bool:
+        return any(f.state == "warn" for f in self.findings)
 
 
 def _problem(exc: BaseException) -> str:
@@ -281,7 +287,7 @@ async def _tax_classes(gw: Gateway, tenant: Tenant, account: SpecterAccount, sho
         # Rates Specter's articles use are certain to come; Sweden's, for an account not read
         # yet, only may.
         return Finding(area="Tax classes", state="fail" if read else "warn",
-                       found=f"of {where} ({shown}): " + " · ".join(problems),
+                       found=f"of {where} ({shown}), the shop cannot charge:", details=problems,
                        fix="Set up the missing rates before articles with them are imported or sold")
     return Finding(area="Tax classes", state="ok", found=f"the shop charges each of {where}: {shown}")
 
@@ -292,6 +298,7 @@ def report_lines(report: ConnectionReport) -> list[str]:
     lines = []
     for finding in report.findings:
         lines.append(f"{marks[finding.state]}  {finding.area}: {finding.found}")
+        lines += [f"      - {detail}" for detail in finding.details]
         if finding.fix and finding.state != "ok":
             lines.append(f"      fix: {finding.fix}")
     return lines
