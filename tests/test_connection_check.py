@@ -85,7 +85,7 @@ async def test_a_vat_rate_whose_tax_class_the_shop_left_empty_is_named(tmp_path)
         taxes = _finding(report, "Tax classes")
         assert taxes.state == "fail" and not report.ok
         [problem] = taxes.details
-        assert problem.startswith("12 %: goes to the tax class \"Reduced rate\" (reduced-rate), which has no rate at all")
+        assert problem.startswith('12 %: goes to the tax class "Reduced rate" (reduced-rate), which has no rate at all')
 
         await shop.rest.request("POST", "taxes", body={"country": "SE", "rate": "12.0000", "name": "Moms 12",
                                                        "class": "reduced-rate"})
