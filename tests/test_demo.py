@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import subprocess
+import sys
 import time
 
 from playwright.async_api import Page, expect
@@ -94,3 +97,14 @@ async def test_the_demo_console_shows_orders_arriving_from_every_shop(tmp_path):
                 assert woo.by_sku(product.article_no)["stock_quantity"] == available, product.article_no
         finally:
             await demo.stop()
+
+
+def test_a_demo_on_a_port_in_use_says_so_and_starts_nothing(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "gateway.cli", "demo", "--port", str(port)], capture_output=True,
+                              text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"error: the demo could not start: nothing can listen on 127.0.0.1:{port} "
+                                   "(Address already in use): choose another port with --port")
+    assert done.stdout == "" and list(tmp_path.iterdir()) == []

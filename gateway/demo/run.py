@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from gateway.config import GatewayConfig
-from gateway.demo.setup import Demo, start_demo
+from gateway.demo.setup import Demo, PortTaken, start_demo
 from gateway.demo.stream import DemoStream
 from gateway.firstrun import first_admin_notice
 
@@ -61,7 +61,7 @@ async def run(host: str, port: int, pace: float, plugins: list[str]) -> None:
 def main(host: str, port: int, pace: float, plugins: list[str]) -> int:
     try:
         asyncio.run(run(host, port, pace, plugins))
-    except OSError as exc:  # the port is taken, most likely
+    except PortTaken as exc:
         print(f"error: the demo could not start: {exc}", file=sys.stderr)
-        return 1
+        return 2
     return 0

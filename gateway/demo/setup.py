@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,10 @@ from gateway.tenants import TenantService, suggested_prefix
 
 log = logging.getLogger("gateway.demo")
 SHOP_STOCK = 0  # the shops start empty-handed: Specter's stock reaching them is the first thing to see
+
+
+class PortTaken(Exception):
+    """The port the demo's gateway is to listen on is in use."""
 
 
 @dataclass
@@ -78,17 +84,17 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def _serve_gateway(config: GatewayConfig, host: str,
-                         port: int) -> tuple[uvicorn.Server, asyncio.Task[None], Gateway]:
+async def _serve_gateway(config: GatewayConfig,
+                         sock: socket.socket) -> tuple[uvicorn.Server, asyncio.Task[None], Gateway]:
     from gateway.web.app import create_app
 
     app = create_app(config)
-    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve(), name="demo-gateway")
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="demo-gateway")
     while not server.started:
-        if task.done():  # it could not start (the port is taken): say why
+        if task.done():
             task.result()
-            raise RuntimeError(f"the gateway did not start on {host}:{port}")
+            raise RuntimeError("the demo's gateway did not start")
         await asyncio.sleep(0.02)
     gw: Gateway = app.state.gateway
     return server, task, gw
@@ -97,12 +103,18 @@ async def _serve_gateway(config: GatewayConfig, host: str,
 async def start_demo(config: GatewayConfig, host: str = "127.0.0.1", port: int = 8000, *,
                      workdir: Path) -> Demo:
     """Start the demo on ``config`` (a data directory of its own), the gateway listening on
-    ``host:port``; the shops' files go in ``workdir``."""
+    ``host:port``; the shops' files go in ``workdir``. A port that is taken is refused first,
+    with :class:`PortTaken`, before anything else starts."""
+    try:
+        sock = socket.create_server((host, port))
+    except OSError as exc:
+        raise PortTaken(f"nothing can listen on {host}:{port} ({os.strerror(exc.errno or 0)}): choose another port "
+                        f"with --port") from None
     specter = await start_simulator([catalogue.ACCOUNT_SPEC])
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - where to reach it
     # Where shops and Specter call: known before the gateway starts, as it hands it out at once.
     config.public_url = url = f"http://{shown}:{port}"
-    server, task, gw = await _serve_gateway(config, host, port)
+    server, task, gw = await _serve_gateway(config, sock)
     demo = Demo(config=config, specter=specter, server=server, gw=gw, url=url,
                 password=await ensure_first_admin(gw.store), _server_task=task)
     try:
