@@ -21,6 +21,7 @@ from gateway.model import InvalidInput
 if TYPE_CHECKING:
     from gateway.adapter import Simulator
     from gateway.services import Gateway
+    from gateway.settings import Tenant
 
 
 def _value(text: str) -> Any:
@@ -63,16 +64,44 @@ async def _with_gateway(config: GatewayConfig, work: Callable[[Gateway], Awaitab
 # -- commands --------------------------------------------------------------------------------
 
 
+def console_url(config: GatewayConfig, host: str, port: int) -> str:
+    """Where the operator reaches this gateway: its public URL when one is set, else where it
+    listens."""
+    if config.public_url != GatewayConfig().public_url:
+        return config.public_url
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only a name to print
+    return f"http://{shown}:{port}"
+
+
+async def announce_first_admin(config: GatewayConfig, url: str) -> None:
+    """On a new gateway, make the first console user and print its password (once)."""
+    from gateway.firstrun import ensure_first_admin, first_admin_notice
+
+    async def work(gw: Gateway) -> None:
+        password = await ensure_first_admin(gw.store)
+        if password is not None:
+            print(first_admin_notice(password, url), flush=True)
+
+    await _with_gateway(config, work)
+
+
 def cmd_serve(args: argparse.Namespace, config: GatewayConfig) -> int:
     import uvicorn
 
     from gateway.web.app import create_app
 
+    asyncio.run(announce_first_admin(config, console_url(config, args.host, args.port)))
     # The store's writer thread hands the GIL back and forth with the event loop for every
     # statement; with the default 5 ms switch interval each hand-off can wait that long.
     sys.setswitchinterval(0.0005)
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
+
+
+def cmd_demo(args: argparse.Namespace, config: GatewayConfig) -> int:
+    from gateway.demo.run import main as run_demo
+
+    return run_demo(args.host, args.port, args.pace, config.plugins)
 
 
 def cmd_worker(args: argparse.Namespace, config: GatewayConfig) -> int:
@@ -146,6 +175,8 @@ def cmd_account(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 
 def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
+    from gateway.setting_values import settings_patch
+    from gateway.settings import TenantSettings
     from gateway.tenants import TenantService
 
     async def work(gw: Gateway) -> int:
@@ -157,7 +188,7 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
                 "account_id": args.account,
                 "name": args.name or args.id,
                 "shop": _pairs(args.shop, "--shop"),
-                "settings": _pairs(args.setting, "--setting"),
+                "settings": settings_patch(TenantSettings(), args.setting, args.replace_setting),
             }
             tenant = await service.add_tenant(data)
             _print_json(service.tenant_view(tenant))
@@ -166,8 +197,9 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
             patch: dict[str, Any] = {}
             if args.shop:
                 patch["shop"] = _pairs(args.shop, "--shop")
-            if args.setting:
-                patch["settings"] = _pairs(args.setting, "--setting")
+            if args.setting or args.replace_setting:
+                current = (await service.tenant(args.id)).settings
+                patch["settings"] = settings_patch(current, args.setting, args.replace_setting)
             for key in ("name", "platform"):
                 if getattr(args, key, None):
                     patch[key] = getattr(args, key)
@@ -193,7 +225,11 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
         elif args.action == "connect":
             from gateway.connect import connect_tenant
 
-            _print_json(await connect_tenant(gw, await service.tenant(args.id)))
+            tenant = await service.tenant(args.id)
+            _print_json(await connect_tenant(gw, tenant))
+            return await _check_tenant(gw, tenant, create_articles=args.create_service_articles)
+        elif args.action == "check":
+            return await _check_tenant(gw, await service.tenant(args.id), create_articles=args.create_service_articles)
         elif args.action == "list":
             for tenant in await gw.store.list_tenants():
                 state = "enabled" if tenant.enabled else "disabled"
@@ -201,6 +237,21 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
         return 0
 
     return asyncio.run(_with_gateway(config, work))
+
+
+async def _check_tenant(gw: Gateway, tenant: Tenant, *, create_articles: bool) -> int:
+    """The connection test, printed; 1 when something will make orders fail."""
+    from gateway.connection_check import check_connection, create_service_articles, report_lines
+
+    report = await check_connection(gw, tenant)
+    if create_articles and report.unconfirmed_articles:
+        made = await create_service_articles(gw, tenant)
+        print(f"made sure Specter has: {', '.join(made)}")
+        report = await check_connection(gw, tenant)
+    print(f"connection test of {tenant.id}:")
+    for line in report_lines(report):
+        print(line)
+    return 0 if report.ok else 1
 
 
 def cmd_events(args: argparse.Namespace, config: GatewayConfig) -> int:
@@ -292,6 +343,35 @@ def cmd_queue(args: argparse.Namespace, config: GatewayConfig) -> int:
     return asyncio.run(_with_gateway(config, work))
 
 
+def cmd_poll(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """The shop's and Specter's polls for one tenant, now; the running gateway's jobs carry out
+    what they find."""
+    from gateway.engine.poller import poll_tenant
+    from gateway.tenants import TenantService
+
+    async def work(gw: Gateway) -> int:
+        tenant = await TenantService(gw.store, gw.adapters).tenant(args.tenant)
+        if not tenant.enabled:
+            raise ConfigError(f"tenant {tenant.id!r} is disabled, so its shop is not asked: "
+                              f"specter-gateway tenant set {tenant.id} --enabled yes")
+        health_before = await gw.store.get_webhook_health(tenant.id)
+        found = await poll_tenant(gw, tenant)
+        for event, event_id, created in found:
+            about = f"\t{event.subject}" if event.subject else ""
+            print(f"{'queued' if created else 'already queued'}\t{event_id}\t{event.kind}{about}")
+        health = await gw.store.get_webhook_health(tenant.id)
+        if health is not None and health != health_before:
+            if health.error:
+                print(f"webhook check failed: {health.error}", file=sys.stderr)
+            for check in health.webhooks:
+                print(f"webhook\t{check.topic}\t{'active' if check.active else 'not delivering'}"
+                      + (f"\t{check.repaired}" if check.repaired else ""))
+        print(f"follow them with: specter-gateway events {tenant.id}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
 def cmd_backfill(args: argparse.Namespace, config: GatewayConfig) -> int:
     """Send the orders changed since a date that Specter lacks; the running gateway's jobs send them."""
     from gateway import operations
@@ -317,6 +397,8 @@ def cmd_backfill(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 def cmd_user(args: argparse.Namespace, config: GatewayConfig) -> int:
     """Admin console users: a vendor admin (--admin) or a user of one tenant (--tenant)."""
+    import msgspec
+
     from gateway.store.base import AdminUser
     from gateway.web.console.passwords import hash_password, password_problem
 
@@ -332,6 +414,15 @@ def cmd_user(args: argparse.Namespace, config: GatewayConfig) -> int:
             await gw.store.put_admin_user(AdminUser(name=args.name, password_hash=hash_password(password),
                                                     tenant_id=args.tenant))
             print(f"user {args.name}: {'vendor admin' if args.admin else 'tenant ' + args.tenant}")
+        elif args.action == "password":
+            user = await gw.store.get_admin_user(args.name)
+            if user is None:
+                raise ConfigError(f"unknown user {args.name!r}")
+            password = _secret_prompt("new password")
+            if problem := password_problem(password):
+                raise InvalidInput(problem)
+            await gw.store.put_admin_user(msgspec.structs.replace(user, password_hash=hash_password(password)))
+            print(f"user {args.name}: password changed")
         elif args.action == "remove":
             if not await gw.store.remove_admin_user(args.name):
                 raise ConfigError(f"unknown user {args.name!r}")
@@ -359,6 +450,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("demo", help="the gateway at work by itself: Specter's simulator, a simulated shop of each "
+                                    "platform and a gentle stream of orders and changes, on data of its own")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--pace", type=float, default=4.0, metavar="SECONDS", help="time between two happenings")
+    p.set_defaults(func=cmd_demo)
+
     p = sub.add_parser("worker", help="run an arq worker (needs a Redis URL); start as many as you like")
     p.set_defaults(func=cmd_worker)
 
@@ -378,15 +476,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sbm_id, api_version, api_user_id, user_key, integration_key, base_url (VALUE '-' prompts)")
     p.set_defaults(func=cmd_account)
 
-    p = sub.add_parser("tenant", help="manage tenants (shops); connect registers webhooks and callbacks")
-    p.add_argument("action", choices=["add", "list", "show", "set", "remove", "connect"])
+    p = sub.add_parser("tenant", help="manage tenants (shops); connect registers webhooks and callbacks, then "
+                                      "tests what orders need (check: only the test)")
+    p.add_argument("action", choices=["add", "list", "show", "set", "remove", "connect", "check"])
     p.add_argument("id", nargs="?")
     p.add_argument("--platform")
     p.add_argument("--account", help="the Specter account id")
     p.add_argument("--name")
     p.add_argument("--enabled", choices=["yes", "no"])
     p.add_argument("--shop", action="append", metavar="KEY=VALUE", help="shop connection setting (VALUE '-' prompts)")
-    p.add_argument("--setting", action="append", metavar="KEY=VALUE", help="tenant setting")
+    p.add_argument("--setting", action="append", metavar="KEY=VALUE",
+                   help="tenant setting, read as its type (text stays text); a map (payment_types=swish=SW, or one "
+                        "entry: payment_types.swish=SW) is merged into the tenant's map, which starts as the defaults")
+    p.add_argument("--replace-setting", action="append", metavar="KEY=VALUE",
+                   help="replace a map setting as a whole: KEY=k1=v1,k2=v2 or a JSON object")
+    p.add_argument("--create-service-articles", action="store_true",
+                   help="connect, check: make sure Specter has the service articles the settings name (a missing "
+                        "one is created, an existing one left as it is)")
     p.set_defaults(func=cmd_tenant)
 
     p = sub.add_parser("export", help="export a tenant's products or customers to Specter, or one order now")
@@ -412,6 +518,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="YYYY-MM-DD (from 00:00 UTC) or an ISO 8601 time; orders changed since then are looked at")
     p.set_defaults(func=cmd_backfill)
 
+    p = sub.add_parser("poll", help="ask the tenant's shop and Specter for what changed, now (as the "
+                                    "gateway does every few minutes)")
+    p.add_argument("tenant")
+    p.set_defaults(func=cmd_poll)
+
     p = sub.add_parser("events", help="show a tenant's event log, or queue failed events again")
     p.add_argument("tenant")
     p.add_argument("--failed", action="store_true", help="only events that failed for good")
@@ -423,7 +534,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_events)
 
     p = sub.add_parser("user", help="manage admin console users (the password is asked for, or read from stdin)")
-    p.add_argument("action", choices=["add", "list", "remove"])
+    p.add_argument("action", choices=["add", "list", "password", "remove"])
     p.add_argument("name", nargs="?")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--admin", action="store_true", help="a vendor admin: sees every tenant")

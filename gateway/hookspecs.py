@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -58,7 +59,7 @@ PLUGIN_HOOKS = frozenset({"shop_platform", "register_event_handlers"})
 
 # Hooks a platform plugin may leave out; it must implement every other one.
 OPTIONAL_HOOKS = frozenset({"register_event_handlers", "changed_orders", "changed_objects", "close_shop",
-                            "check_webhooks", "remove_webhooks"})
+                            "check_webhooks", "remove_webhooks", "check_tax_rates"})
 
 
 # --- Plugin hooks -------------------------------------------------------------------------------
@@ -215,6 +216,16 @@ async def remove_webhooks(shop: object, urls: list[str]) -> list[str]:
     """Optional. Delete the shop's webhooks (or event listeners) that call any of ``urls``; the
     tenant is being removed. Leave every other webhook alone. Answer what was removed, for the
     operator. A platform that cannot delete them leaves this hook out."""
+
+
+@hookspec(firstresult=True)
+async def check_tax_rates(shop: object, vat_rates: list[Decimal]) -> list[str]:
+    """Optional. Whether the shop can sell at each of ``vat_rates`` (percents Specter's articles
+    use): for a platform whose products name a tax class and whose shop keeps the rates of each
+    class (WooCommerce), a VAT rate whose class is missing, or holds no such rate, would sell an
+    imported article at the wrong VAT. Answer one sentence per rate the shop cannot charge,
+    saying what to set up where (``[]``: all fine); the connection test shows them. A platform
+    that keeps the VAT percent on the product itself leaves this hook out."""
 
 
 @hookspec(firstresult=True)

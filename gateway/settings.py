@@ -254,6 +254,9 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                 raise ValueError(f"tax_classes: {pct!r} is not a VAT percent") from None
 
 
+SPECTER_BASE_URL = "https://api.specter.se/"  # Specter's own API: production, real orders
+
+
 class SpecterAccount(msgspec.Struct, kw_only=True):
     """Credentials for one Specter account (``sbmId``).
 
@@ -268,7 +271,7 @@ class SpecterAccount(msgspec.Struct, kw_only=True):
     api_user_id: str = ""
     user_key: str = ""  # secret
     integration_key: str = ""  # secret
-    base_url: str = "https://api.specter.se/"
+    base_url: str = SPECTER_BASE_URL
     # Unguessable token in this account's callback URLs; set by the gateway.
     callback_token: str = ""
 

@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 
 from adapters.legacy_php.signing import signed_headers
+from gateway import http_problems
 from gateway.errors import PermanentError, TransientError
 
 
@@ -63,7 +64,7 @@ class LegacyPhpClient:
         except TimeoutError:
             raise TransientError(f"{where}: timed out") from None
         except aiohttp.ClientError as exc:
-            raise TransientError(f"{where}: {type(exc).__name__}: {exc}") from None
+            raise TransientError(f"{where}: {http_problems.describe(exc, self.url)}") from None
         if status == 429 or status >= 500 and not raw.lstrip().startswith(b"{"):
             raise TransientError(f"{where}: answered HTTP {status}")
         try:

@@ -24,6 +24,7 @@ from yarl import URL
 
 from adapters.woocommerce import oauth
 from adapters.woocommerce.decode import loads
+from gateway import http_problems
 from gateway.adapter import ItemResult, expect_object, expect_objects
 from gateway.errors import PermanentError, TransientError
 from gateway.model import InvalidInput
@@ -121,7 +122,7 @@ class WooCommerceClient:
         except TimeoutError:
             raise TransientError(f"{where}: timed out") from None
         except aiohttp.ClientError as exc:
-            raise TransientError(self._redact(f"{where}: {type(exc).__name__}: {exc}")) from None
+            raise TransientError(self._redact(f"{where}: {http_problems.describe(exc, url)}")) from None
         if status == 429 or status >= 500:
             raise TransientError(f"{where}: answered {status}")
         try:

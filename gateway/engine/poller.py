@@ -56,6 +56,17 @@ async def poll_once(gw: Gateway) -> int:
     return len(events)
 
 
+async def poll_tenant(gw: Gateway, tenant: Tenant) -> list[tuple[NewEvent, int, bool]]:
+    """One tenant's polls now (``specter-gateway poll TENANT``): its shop's webhooks checked and
+    what it changed since the last look, and Specter's pulls for its account (which reach every
+    shop on that account). Answers each event recorded with its id and whether it is new (a
+    pull already waiting, or a change a webhook brought, is not recorded twice)."""
+    events = [pull(account_id=tenant.account_id).to_new_event() for pull in PULLS]
+    events += await look_at_shop(gw, tenant)
+    recorded = await gw.submit(events)
+    return [(event, event_id, created) for event, (event_id, created) in zip(events, recorded, strict=True)]
+
+
 async def look_at_shop(gw: Gateway, tenant: Tenant) -> list[NewEvent]:
     """Check the shop's webhooks, then ask it for what changed since the last look. Only
     a tenant whose webhooks "connect" registered has them checked: registering them is the

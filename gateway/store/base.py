@@ -11,6 +11,7 @@ flushed queue loses nothing (the reconciler re-enqueues what is due).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal, NamedTuple, Protocol
 
 import msgspec
@@ -386,6 +387,13 @@ class Store(Protocol):
     # -- Specter's articles, every one read, per account (what "import" brings to a shop).
     async def store_article_infos(self, account_id: str, infos: list[ArticleInfo]) -> None: ...
     async def specter_articles(self, account_id: str, after: str, limit: int) -> list[ArticleInfo]: ...
+    async def specter_vat_rates(self, account_id: str) -> list[Decimal]:
+        """The VAT percents of the account's articles read from Specter, each once, ascending."""
+
+    # -- Service articles the connection test made sure exist in Specter (see 0010_firstrun.sql).
+    async def put_service_articles(self, account_id: str, article_nos: list[str], at: float) -> None: ...
+    async def service_articles(self, account_id: str) -> dict[str, float]:
+        """Article number -> when the gateway last made sure Specter has it."""
 
     # -- Specter batches (pull-and-acknowledge).
     async def put_batch(self, batch: Batch) -> None: ...
@@ -400,6 +408,10 @@ class Store(Protocol):
     # -- The admin console: its users, their sessions, and what "connect" last answered.
     async def put_admin_user(self, user: AdminUser) -> None:
         """Add or replace a console user; raises ConfigError for an unknown tenant."""
+
+    async def add_first_admin(self, user: AdminUser) -> bool:
+        """Add ``user`` as a vendor admin only while the gateway is new (no console user, no
+        tenant, no Specter account); answer whether it was added."""
 
     async def get_admin_user(self, name: str) -> AdminUser | None: ...
     async def list_admin_users(self) -> list[AdminUser]: ...

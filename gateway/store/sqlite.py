@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
@@ -798,6 +799,16 @@ class SQLiteStore:
 
         await self._write(op)
 
+    async def add_first_admin(self, user: AdminUser) -> bool:
+        """One statement, in the single writer's transaction: two gateways starting at once on
+        one new database make one first admin between them, never two."""
+        return await self._execute(
+            "INSERT INTO admin_users (name, password_hash, tenant_id, created_at) SELECT ?, ?, NULL, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM admin_users) AND NOT EXISTS (SELECT 1 FROM tenants)"
+            " AND NOT EXISTS (SELECT 1 FROM accounts)",
+            (user.name, user.password_hash, user.created_at or time.time()),
+        ) > 0
+
     async def get_admin_user(self, name: str) -> AdminUser | None:
         row = await self._read_one("SELECT * FROM admin_users WHERE name = ?", (name,))
         return AdminUser(**dict(row)) if row else None
@@ -999,6 +1010,23 @@ class SQLiteStore:
             "INSERT INTO specter_articles (account_id, article_no, info, read_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (account_id, article_no) DO UPDATE SET info = excluded.info, read_at = excluded.read_at",
             [(account_id, i.article.article_no, msgspec.json.encode(i).decode(), now) for i in infos]).rowcount)
+
+    async def specter_vat_rates(self, account_id: str) -> list[Decimal]:
+        rows = await self._read(
+            "SELECT DISTINCT json_extract(info, '$.article.vat_percent') FROM specter_articles"
+            " WHERE account_id = ? AND json_extract(info, '$.article.vat_percent') IS NOT NULL", (account_id,))
+        return sorted({Decimal(str(value)) for (value,) in rows})
+
+    async def put_service_articles(self, account_id: str, article_nos: list[str], at: float) -> None:
+        await self._write(lambda conn: conn.executemany(
+            "INSERT INTO service_articles (account_id, article_no, ensured_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (account_id, article_no) DO UPDATE SET ensured_at = excluded.ensured_at",
+            [(account_id, no, at) for no in article_nos]).rowcount)
+
+    async def service_articles(self, account_id: str) -> dict[str, float]:
+        rows = await self._read("SELECT article_no, ensured_at FROM service_articles WHERE account_id = ?",
+                                (account_id,))
+        return {row["article_no"]: row["ensured_at"] for row in rows}
 
     async def specter_articles(self, account_id: str, after: str, limit: int) -> list[ArticleInfo]:
         """Up to ``limit`` kept articles of the account in article number order, after ``after``."""

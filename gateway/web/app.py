@@ -6,6 +6,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from gateway.config import GatewayConfig
@@ -14,6 +16,11 @@ from gateway.services import Gateway
 from gateway.web import admin_api, health, inbound, openapi
 from gateway.web.console import finding
 from gateway.web.console import routes as console
+
+
+async def home(request: Request) -> Response:
+    """The gateway's address leads to its console (which asks for a sign-in first)."""
+    return RedirectResponse("/admin/", status_code=307)
 
 
 def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> Starlette:
@@ -32,6 +39,7 @@ def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> 
             await gateway.close()
 
     routes = [
+        Route("/", home),
         Route("/healthz", health.healthz),
         Route("/readyz", health.readyz),
         Route("/shops/{tenant_id}/events", inbound.shop_events, methods=["POST"]),

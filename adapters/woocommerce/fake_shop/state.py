@@ -61,6 +61,15 @@ class FakeState:
     order_notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # order id -> notes, oldest first
     plugin_statuses: list[str] = field(default_factory=list)  # order statuses plugins registered
     mails: list[dict[str, Any]] = field(default_factory=list)  # what the shop mailed its customers
+    # WooCommerce's three tax classes as it installs them (name, slug); only the captured shop's one
+    # rate is set up, "Moms" 25 % in the standard class: the reduced and zero rate classes are empty.
+    tax_classes: list[dict[str, str]] = field(default_factory=lambda: [
+        {"slug": "standard", "name": "Standard rate"}, {"slug": "reduced-rate", "name": "Reduced rate"},
+        {"slug": "zero-rate", "name": "Zero rate"}])
+    tax_rates: dict[int, dict[str, Any]] = field(default_factory=lambda: {1: {
+        "id": 1, "country": "", "state": "", "postcode": "", "city": "", "rate": "25.0000", "name": "Moms",
+        "priority": 1, "compound": False, "shipping": True, "order": 0, "class": "standard", "postcodes": [],
+        "cities": []}})
 
     def order_statuses(self) -> list[str]:
         """The statuses an order may be given: WooCommerce's own and the plugins' (before the

@@ -27,9 +27,9 @@ from gateway.services import Gateway
 from gateway.settings import Tenant
 from gateway.store.base import OPEN_STATUSES, Event, EventFilter, EventStatus
 from gateway.tenants import Conflict
-from gateway.web.console import auth, forms
+from gateway.web.console import auth, connection, forms
 from gateway.web.console.auth import signed_in
-from gateway.web.console.connection import check_shop, register
+from gateway.web.console.connection import register
 from gateway.web.console.health import LONG_OPERATIONS, TENANT_FLOWS, payload_summary, tenant_health
 from gateway.web.state import gateway_of, tenant_service
 
@@ -169,7 +169,7 @@ async def _tenant_context(request: Request, tenant: Tenant) -> dict[str, Any]:
         "connection": await gw.store.get_connect_result(tenant.id),
         "operations": operations_[:6],
         "errors": {},
-        "shop_check": None,
+        "check": None,
         "backfill": None,
         "backfill_error": None,
         "backfill_since": "",
@@ -252,7 +252,18 @@ async def test_connection(request: Request) -> Response:
     if tenant is None:
         return _not_found("tenant")
     context = await _tenant_context(request, tenant)
-    context["shop_check"] = await check_shop(gateway_of(request), tenant)
+    context["check"] = await connection.test(gateway_of(request), tenant)
+    return render(request, "tenant.html", context)
+
+
+@signed_in
+async def create_service_articles(request: Request) -> Response:
+    """"Create the missing service articles" offered by the connection test; the test again."""
+    tenant = await _tenant(request)
+    if tenant is None:
+        return _not_found("tenant")
+    context = await _tenant_context(request, tenant)
+    context["check"], context["check_error"] = await connection.create_missing_articles(gateway_of(request), tenant)
     return render(request, "tenant.html", context)
 
 
@@ -399,6 +410,7 @@ routes: list[BaseRoute] = [
     Route("/tenants/{tenant_id}/settings", save_settings, methods=["POST"]),
     Route("/tenants/{tenant_id}/shop", save_shop, methods=["POST"]),
     Route("/tenants/{tenant_id}/test", test_connection, methods=["POST"]),
+    Route("/tenants/{tenant_id}/service-articles", create_service_articles, methods=["POST"]),
     Route("/tenants/{tenant_id}/register", register_connection, methods=["POST"]),
     Route("/tenants/{tenant_id}/import-token", make_import_token, methods=["POST"]),
     Route("/tenants/{tenant_id}/run/{operation}", start_operation, methods=["POST"]),
