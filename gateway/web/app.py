@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
+from gateway.alerts.loop import alerts_forever
 from gateway.config import GatewayConfig
 from gateway.engine.poller import poll_forever
 from gateway.services import Gateway
 from gateway.web import admin_api, health, inbound, openapi
 from gateway.web.console import routes as console
+from gateway.web.metrics_server import MetricsServer
 
 
 def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> Starlette:
@@ -23,11 +25,19 @@ def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> 
         gateway = await Gateway.create(config, runner=runner)
         app.state.gateway = gateway
         app.state.admin_token = config.resolved_admin_token()
-        if config.poll_seconds > 0:
-            gateway.spawn(poll_forever(gateway, config.poll_seconds), "specter-poller")
+        app.state.metrics_token = config.resolved_metrics_token()
+        metrics_server = MetricsServer(gateway.store, config.metrics_address) if config.metrics_address else None
         try:
+            if metrics_server is not None:
+                await metrics_server.start()
+            if config.poll_seconds > 0:
+                gateway.spawn(poll_forever(gateway, config.poll_seconds), "specter-poller")
+            if config.alert_seconds > 0:
+                gateway.spawn(alerts_forever(gateway, config.alert_seconds), "alerts")
             yield
         finally:
+            if metrics_server is not None:
+                await metrics_server.stop()
             await gateway.close()
 
     routes = [
