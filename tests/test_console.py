@@ -273,6 +273,10 @@ async def test_the_openapi_document_is_served(running_gateway, http):
     assert order_export["description"].startswith("on_placement:")
 
 
+def _metrics_auth(gw) -> dict[str, str]:
+    return {"Authorization": f"Bearer {gw.config.resolved_metrics_token()}"}
+
+
 def _samples(text: str) -> dict[tuple[str, frozenset], float]:
     return {(s.name, frozenset(s.labels.items())): s.value
             for family in text_string_to_metric_families(text) for s in family.samples}
@@ -284,12 +288,12 @@ def _value(samples, name: str, **labels: str) -> float:
 
 async def test_metrics_count_events_calls_and_the_queue(tmp_path):
     async with running_stack(tmp_path) as stack:
-        async with stack.http.get(stack.gateway.url + "/metrics") as r:
+        async with stack.http.get(stack.gateway.url + "/metrics", headers=_metrics_auth(stack.gw)) as r:
             before = _samples(await r.text())
         ts = await woocommerce(stack.driver).control("POST", "products", product_fields("TS-1"))
         await woocommerce(stack.driver).checkout(order_payload([(ts["id"], 1)]))
         await stack.settle()
-        async with stack.http.get(stack.gateway.url + "/metrics") as r:
+        async with stack.http.get(stack.gateway.url + "/metrics", headers=_metrics_auth(stack.gw)) as r:
             assert r.status == 200
             after = _samples(await r.text())
 
@@ -307,20 +311,20 @@ async def test_a_failed_event_is_counted_dead_and_the_queue_depth_is_read_at_scr
     gw = running_gateway.gateway
     await make_tenant(http, running_gateway)
     dead = {"tenant": TENANT, "kind": "test.metrics-unhandled", "outcome": "dead"}
-    async with http.get(running_gateway.url + "/metrics") as r:
+    async with http.get(running_gateway.url + "/metrics", headers=_metrics_auth(gw)) as r:
         before = _value(_samples(await r.text()), "specter_gateway_events_processed_total", **dead)
     # A kind nothing handles fails for good at once; one due in an hour waits in the queue.
     await gw.submit([NewEvent(kind="test.metrics-unhandled", tenant_id=TENANT, account_id="acme-specter")])
     await gw.submit([NewEvent(kind="test.later", tenant_id=TENANT, not_before=time.time() + 3600)])
     await wait_for(lambda: _dead_counted(running_gateway, http, dead, before), 10, "the dead event to be counted")
-    async with http.get(running_gateway.url + "/metrics") as r:
+    async with http.get(running_gateway.url + "/metrics", headers=_metrics_auth(gw)) as r:
         after = _samples(await r.text())
     assert _value(after, "specter_gateway_events_processed_total", **dead) == before + 1
     assert _value(after, "specter_gateway_queue_depth", status="pending") == 1
 
 
 async def _dead_counted(running, http, labels, before: float) -> bool:
-    async with http.get(running.url + "/metrics") as r:
+    async with http.get(running.url + "/metrics", headers=_metrics_auth(running.gateway)) as r:
         return _value(_samples(await r.text()), "specter_gateway_events_processed_total", **labels) > before
 
 
