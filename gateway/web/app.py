@@ -6,6 +6,9 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
 from gateway.alerts.loop import alerts_forever
@@ -15,6 +18,7 @@ from gateway.services import Gateway
 from gateway.web import admin_api, health, inbound, openapi
 from gateway.web.console import routes as console
 from gateway.web.metrics_server import MetricsServer
+from gateway.web.responses import error
 
 
 def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> Starlette:
@@ -52,4 +56,15 @@ def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> 
         Mount("/admin/api", routes=admin_api.routes),
         Mount("/admin", routes=console.routes),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     exception_handlers={404: _not_routed, 405: _not_routed})
+
+
+async def _not_routed(request: Request, exc: Exception) -> Response:
+    """No route for the path (or not for its method): the admin API says so in JSON, as its
+    other errors; anything else in plain text."""
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/admin/api/"):
+        message = "no such API path" if exc.status_code == 404 else f"{request.method} is not allowed here"
+        return error(exc.status_code, f"{message}: see /admin/api/openapi.json", headers=exc.headers)
+    return PlainTextResponse(exc.detail, exc.status_code, headers=exc.headers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.responses import JSONResponse
 
 from gateway.errors import ConfigError, PermanentError, RejectedRequest, TransientError
@@ -9,11 +11,12 @@ from gateway.model import InvalidInput
 from gateway.tenants import Conflict, NotFound
 
 
-def error(status: int, message: str, field: str | None = None) -> JSONResponse:
+def error(status: int, message: str, field: str | None = None,
+          headers: Mapping[str, str] | None = None) -> JSONResponse:
     body: dict[str, str] = {"error": message}
     if field:
         body["field"] = field
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def from_exception(exc: Exception, *, upstream: bool = False) -> JSONResponse:
