@@ -53,6 +53,7 @@ class GatewayConfig(msgspec.Struct, kw_only=True):
     smtp_password: str = ""
     smtp_from: str = "Specter Gateway <specter-gateway@localhost>"
     alert_quiet_seconds: float = 3600.0  # at most one message per tenant and cause in this time
+    alert_retry_seconds: float = 300.0  # a message or report e-mail that failed is tried again after this
     alert_seconds: float = 30.0  # how often waiting alerts and due reports are looked at (0: never)
     report_hour: int = 6  # each tenant's report on yesterday is made after this hour (local time)
 

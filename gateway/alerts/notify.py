@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("gateway.alerts")
 
-RETRY_SECONDS = 300.0  # a message that failed is tried again after this long
 LEASE_SECONDS = 120.0  # a sender that has not finished a message in this long is taken to have died
 MESSAGE_ALERTS = 50  # alerts listed in one message; more are counted
 DETAIL_LENGTH = 2000
@@ -134,7 +133,7 @@ async def deliver(gw: Gateway, tenant_id: str, cause: str) -> AlertMessage | Non
     alerts into a message in one transaction, so two senders at once (the background task of
     :func:`notify` and the loop, or two gateway nodes) never tell the same alert twice."""
     claimed = await gw.store.claim_alerts(tenant_id, cause, quiet_seconds=gw.config.alert_quiet_seconds,
-                                          retry_seconds=RETRY_SECONDS, lease_seconds=LEASE_SECONDS,
+                                          retry_seconds=gw.config.alert_retry_seconds, lease_seconds=LEASE_SECONDS,
                                           limit=MESSAGE_ALERTS)
     if claimed is None:
         return None

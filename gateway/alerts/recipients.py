@@ -4,6 +4,7 @@ by the gateway when a webhook URL is set without one."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -12,6 +13,10 @@ import msgspec
 from gateway.model import InvalidInput, convert
 from gateway.secrets import MASK, mask
 from gateway.store.base import AlertSettings, Store
+
+
+EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+$")
+WEBHOOK_RE = re.compile(r"^https?://[^\s]+$")
 
 
 class Saved(msgspec.Struct, kw_only=True, frozen=True):
@@ -30,6 +35,7 @@ async def update_alert_settings(store: Store, tenant_id: str, patch: dict[str, A
     if isinstance(merged.get("emails"), list):  # addresses as typed: no blanks, no repeats
         emails = [e.strip() if isinstance(e, str) else e for e in merged["emails"]]
         merged["emails"] = list(dict.fromkeys(e for e in emails if e != ""))
+    _check_plainly(merged)
     settings = convert(merged, AlertSettings)
     made = None
     if settings.webhook_url and not settings.webhook_secret:
@@ -40,6 +46,19 @@ async def update_alert_settings(store: Store, tenant_id: str, patch: dict[str, A
                            "$.webhook_secret")
     await store.put_alert_settings(tenant_id, settings)
     return Saved(settings=settings, made_secret=made)
+
+
+def _check_plainly(data: dict[str, Any]) -> None:
+    """The mistakes people make, said in words before the schema's own (regex) messages."""
+    emails = data.get("emails")
+    if isinstance(emails, list):
+        for n, address in enumerate(emails):
+            if isinstance(address, str) and not EMAIL_RE.match(address):
+                raise InvalidInput(f"{address!r} is not an e-mail address", f"$.emails[{n}]")
+    url = data.get("webhook_url")
+    if isinstance(url, str) and url and not WEBHOOK_RE.match(url):
+        raise InvalidInput(f"the webhook URL must be an http:// or https:// URL without spaces, not {url[:80]!r}",
+                           "$.webhook_url")
 
 
 def alert_settings_view(settings: AlertSettings, made_secret: str | None = None) -> dict[str, Any]:

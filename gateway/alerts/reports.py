@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("gateway.alerts")
 
 REPORTS_KEPT_DAYS = 90
-RETRY_SECONDS = 300.0  # a report whose e-mail failed is tried again after this long, for a day
 ALERTS_COUNTED = 1000  # the newest alerts of a tenant counted in its report
 
 # How the report names each kind of event (the flows a shop owner recognises).
@@ -146,13 +145,14 @@ async def make_due_reports(gw: Gateway, now: dt.datetime | None = None) -> list[
 
 async def email_reports(gw: Gateway) -> int:
     """E-mail each report of the last day not yet e-mailed to its tenant's addresses (when its
-    daily report is on); answers how many went. A report is claimed first, so one node sends it."""
+    daily report is on); answers how many went. A report is claimed first, so one node sends it;
+    one whose e-mail failed is tried again after ``alert_retry_seconds``, for a day."""
     sent = 0
     for tenant_id, day in await gw.store.unsent_daily_reports(time.time() - 86400):
         settings = await gw.store.get_alert_settings(tenant_id) or AlertSettings()
         if not settings.emails or not settings.daily_report:
             continue
-        report = await gw.store.claim_daily_report(tenant_id, day, RETRY_SECONDS)
+        report = await gw.store.claim_daily_report(tenant_id, day, gw.config.alert_retry_seconds)
         if report is None:
             continue
         url = f"{gw.config.public_url.rstrip('/')}/admin/tenants/{tenant_id}"

@@ -227,11 +227,12 @@ class DailyReport(msgspec.Struct, kw_only=True):
 class KindCount(msgspec.Struct, kw_only=True, frozen=True):
     kind: str
     status: str
-    count: int
+    count: int  # subjects (orders, products, …): each counted once, whatever the events about it
 
 
 class EventGroup(msgspec.Struct, kw_only=True, frozen=True):
-    """Events of one kind (and, for failures, one reason), with the newest few ids."""
+    """Events of one kind (and, for failures, one reason): how many subjects, and the newest
+    few event ids."""
 
     kind: str
     count: int
@@ -465,8 +466,9 @@ class Store(Protocol):
         """The tenant's reports, the newest day first."""
 
     async def summarize_events(self, tenant_id: str, since: float, until: float) -> EventSummary:
-        """The tenant's events that last changed in [since, until): counted per kind and status,
-        the failed ones grouped by reason, and those done after more than one attempt."""
+        """The tenant's events that last changed in [since, until): their subjects (an order, a
+        product) counted per kind and status, the failed ones grouped by reason, and those done
+        after more than one attempt."""
 
     async def prune_alerts(self, before: float) -> None:
         """Forget alerts and messages told before ``before``, and reports made before it."""

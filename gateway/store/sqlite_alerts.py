@@ -204,15 +204,17 @@ class AlertsSQL:
         window = (tenant_id, since, until)
         in_window = "tenant_id = ? AND updated_at >= ? AND updated_at < ?"
         counts = await self._read(
-            f"SELECT kind, status, COUNT(*) FROM events WHERE {in_window} GROUP BY kind, status ORDER BY kind, status",
+            f"SELECT kind, status, COUNT(DISTINCT subject) FROM events WHERE {in_window} GROUP BY kind, status"
+            " ORDER BY kind, status",
             window)
         failures = await self._read(
-            f"SELECT kind, COALESCE(last_error, ''), COUNT(*), GROUP_CONCAT(id) FROM"
-            f" (SELECT kind, last_error, id FROM events WHERE {in_window} AND status = 'dead' ORDER BY id DESC)"
-            " GROUP BY kind, last_error ORDER BY COUNT(*) DESC, MAX(id) DESC LIMIT ?", (*window, FAILURE_GROUPS))
+            f"SELECT kind, COALESCE(last_error, ''), COUNT(DISTINCT subject), GROUP_CONCAT(id) FROM"
+            f" (SELECT kind, last_error, subject, id FROM events WHERE {in_window} AND status = 'dead' ORDER BY id DESC)"
+            " GROUP BY kind, last_error ORDER BY COUNT(DISTINCT subject) DESC, MAX(id) DESC LIMIT ?",
+            (*window, FAILURE_GROUPS))
         healed = await self._read(
-            f"SELECT kind, COUNT(*), GROUP_CONCAT(id) FROM"
-            f" (SELECT kind, id FROM events WHERE {in_window} AND status = 'done' AND attempts > 1 ORDER BY id DESC)"
+            f"SELECT kind, COUNT(DISTINCT subject), GROUP_CONCAT(id) FROM (SELECT kind, subject, id FROM events"
+            f" WHERE {in_window} AND status = 'done' AND attempts > 1 ORDER BY id DESC)"
             " GROUP BY kind ORDER BY kind", window)
         return EventSummary(
             counts=[KindCount(kind=k, status=s, count=n) for k, s, n in counts],

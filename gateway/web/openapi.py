@@ -45,6 +45,9 @@ ERRORS = {
     "404": {"$ref": "#/components/responses/Error"},
     "422": {"$ref": "#/components/responses/Error"},
 }
+# The shop or Specter failed or refused what the request asked of it; the error says which and why.
+UPSTREAM = {"502": {"description": "The shop or Specter failed or refused (the error says which and why)",
+                    "content": {"application/json": {"schema": {"$ref": SCHEMAS + "Error"}}}}}
 TENANT = _path_param("tenant_id", "The tenant's id")
 ACCOUNT = _path_param("account_id", "The Specter account's id")
 EVENT = _path_param("event_id", "The event's id", "integer")
@@ -125,7 +128,8 @@ PATHS: dict[str, dict[str, Any]] = {
                         "not_exportable": {"type": "array", "items": {"type": "object", "properties": {
                             "order_id": {"type": "string"}, "reason": {"type": "string"}}}},
                         "counts": {"type": "object", "additionalProperties": {"type": "integer"}}}}),
-                     "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}},
+                     "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"},
+                     **UPSTREAM},
                     requestBody=_body({"type": "object", "required": ["since"], "properties": {
                         "since": {"type": "string", "examples": ["2025-01-31"],
                                   "description": "YYYY-MM-DD (from 00:00 UTC) or an ISO 8601 time"}}},
@@ -159,7 +163,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": _op("Register the shop's webhooks and the account's Specter callbacks", {"200": _json({
             "type": "object", "properties": {"webhooks": {"type": "array", "items": {"type": "string"}},
                                              "topics": {"type": "array", "items": {"type": "string"}},
-                                             "callbacks": {"type": "string"}}})}),
+                                             "callbacks": {"type": "string"}}}), **UPSTREAM}),
     },
     "/tenants/{tenant_id}/export": {
         "parameters": [TENANT],
@@ -187,7 +191,9 @@ PATHS: dict[str, dict[str, Any]] = {
 
 @functools.cache
 def document() -> dict[str, Any]:
-    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair]
+    from gateway.web import alerts_api
+
+    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair, *alerts_api.STRUCTS]
     _, schemas = msgspec.json.schema_components(structs, ref_template=SCHEMAS + "{name}")
     return {
         "openapi": "3.1.0",
@@ -195,7 +201,7 @@ def document() -> dict[str, Any]:
                  "description": "Tenants, Specter accounts and the event log. Every call needs the admin token."},
         "servers": [{"url": "/admin/api"}],
         "security": [{"adminToken": []}],
-        "paths": PATHS,
+        "paths": PATHS | alerts_api.paths(),
         "components": {
             "schemas": schemas | {"Error": {"type": "object", "required": ["error"], "properties": {
                 "error": {"type": "string"},

@@ -46,6 +46,8 @@ NOTICES = {
     "register-failed": "Registering callbacks and webhooks failed; see the connection section.",
     "requeued": "Queued again.",
     "nothing": "Nothing to transfer again.",
+    "alerts": "Alerts saved.",
+    "account": "Specter account saved.",
 }
 
 
