@@ -14,7 +14,6 @@ from gateway.model import InvalidInput, convert
 from gateway.secrets import MASK, mask
 from gateway.store.base import AlertSettings, Store
 
-
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+$")
 WEBHOOK_RE = re.compile(r"^https?://[^\s]+$")
 

@@ -209,7 +209,8 @@ class AlertsSQL:
             window)
         failures = await self._read(
             f"SELECT kind, COALESCE(last_error, ''), COUNT(DISTINCT subject), GROUP_CONCAT(id) FROM"
-            f" (SELECT kind, last_error, subject, id FROM events WHERE {in_window} AND status = 'dead' ORDER BY id DESC)"
+            f" (SELECT kind, last_error, subject, id FROM events WHERE {in_window} AND status = 'dead'"
+            " ORDER BY id DESC)"
             " GROUP BY kind, last_error ORDER BY COUNT(DISTINCT subject) DESC, MAX(id) DESC LIMIT ?",
             (*window, FAILURE_GROUPS))
         healed = await self._read(
