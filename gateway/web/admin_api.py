@@ -206,7 +206,12 @@ async def start_export(request: Request) -> Response:
     gw = gateway_of(request)
     tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
     body = await _json(request)
-    event_id = await operations.start_export(gw, tenant, body.get("what", "products"), body.get("mode", "new"))
+    what, mode = body.get("what", "products"), body.get("mode", "new")
+    if not isinstance(what, str):
+        raise InvalidInput("what must be 'products' or 'customers'", "$.what")
+    if not isinstance(mode, str):
+        raise InvalidInput("mode must be 'new' or 'all'", "$.mode")
+    event_id = await operations.start_export(gw, tenant, what, mode)
     return JSONResponse({"event_id": event_id}, status_code=202)
 
 

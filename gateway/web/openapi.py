@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 
 from gateway.adapter import WebhookCheck
 from gateway.settings import SpecterAccount, Tenant
-from gateway.store.base import Event, EventStatus, WebhookRepair
+from gateway.store.base import MAX_ID, MAX_LIST_LIMIT, Event, EventStatus, WebhookRepair
 
 SCHEMAS = "#/components/schemas/"
 
@@ -51,6 +51,7 @@ UPSTREAM = {"502": {"description": "The shop or Specter failed or refused (the e
 TENANT = _path_param("tenant_id", "The tenant's id")
 ACCOUNT = _path_param("account_id", "The Specter account's id")
 EVENT = _path_param("event_id", "The event's id", "integer")
+EVENT["schema"] |= {"minimum": 1, "maximum": MAX_ID}
 REQUEUED = _json({"type": "object", "properties": {"requeued": {"type": "array", "items": {"type": "integer"}}}},
                  "The ids of the events queued again")
 ACCEPTED = _json({"type": "object", "properties": {"event_id": {"type": "integer"}}},
@@ -141,8 +142,9 @@ PATHS: dict[str, dict[str, Any]] = {
                    parameters=[
                        {"name": "kind", "in": "query", "schema": {"type": "string"}, "description": "e.g. shop.order"},
                        {"name": "status", "in": "query", "schema": {"enum": list(typing.get_args(EventStatus))}},
-                       {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100}},
-                       {"name": "before", "in": "query", "schema": {"type": "integer"},
+                       {"name": "limit", "in": "query",
+                        "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": MAX_LIST_LIMIT}},
+                       {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                         "description": "Paging: events with a smaller id"},
                    ]),
     },
