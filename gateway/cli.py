@@ -324,6 +324,7 @@ def cmd_user(args: argparse.Namespace, config: GatewayConfig) -> int:
                 raise InvalidInput(problem)
             await gw.store.put_admin_user(AdminUser(name=args.name, password_hash=hash_password(password),
                                                     tenant_id=args.tenant))
+            await gw.store.clear_signin_failures(f"user:{args.name}")  # a new password lifts a lock-out
             print(f"user {args.name}: {'vendor admin' if args.admin else 'tenant ' + args.tenant}")
         elif args.action == "remove":
             if not await gw.store.remove_admin_user(args.name):

@@ -3,11 +3,14 @@ behind a token or on its own address, list limits bounded, ids checked where the
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 
 import pytest
 
 from adapters.woocommerce.webhooks import sign
+from gateway.cli import main as cli
 from gateway.store.base import EventFilter
 from tests.console_client import PASSWORD, Console, add_user, console_session, csrf_of
 from tests.gateway_process import free_port, start_gateway
@@ -153,3 +156,17 @@ async def test_an_order_id_that_is_no_shop_id_is_refused_at_the_webhook(running_
             assert resp.status == 422, order_id
             assert "refused: the order id" in (await resp.json())["error"]
     assert await gw.gateway.store.list_events(EventFilter(tenant_id="shop1")) == []
+
+
+async def test_a_new_password_from_the_command_line_lifts_the_lock_out(running_gateway, gateway_config, monkeypatch):
+    await add_user(running_gateway.gateway, "anna")
+    async with console_session() as session:
+        console = Console(running_gateway.url, session)
+        for _ in range(3):
+            await _sign_in(console, "anna", "wrong password")
+        assert (await _sign_in(console, "anna", PASSWORD))[0] == 429
+        monkeypatch.setenv("SPECTER_GATEWAY_SECRET_KEY", gateway_config.secret_key)
+        monkeypatch.setattr("sys.stdin", io.StringIO("a brand new password\n"))
+        data = ["--data-dir", str(gateway_config.data_dir)]
+        assert await asyncio.to_thread(cli, [*data, "user", "add", "anna", "--admin"]) == 0
+        assert (await _sign_in(console, "anna", "a brand new password"))[0] == 303

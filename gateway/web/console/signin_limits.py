@@ -4,7 +4,8 @@
 lock tells nothing about who does), or ``signin_max_failures_address`` from one address, within
 ``signin_lockout_seconds`` lock that name or address out until ``signin_lockout_seconds`` after
 the last of them. While locked, a sign-in is refused before its password is checked (and is
-not counted). A successful sign-in clears its name's failures, not its address's.
+not counted). A successful sign-in clears its name's failures, not its address's; so does a new
+password (``specter-gateway user add``).
 
 Failures are kept by the store, so the limit holds across restarts and across gateway nodes.
 The address is the client's as uvicorn reports it: behind a reverse proxy, run uvicorn with
@@ -36,7 +37,7 @@ class Lockout:
         whom = "for this user name" if self.by == "user name" else "from this address"
         return (f"Too many failed sign-ins {whom}: signing in is locked until {when} "
                 f"(about {minutes} minute{'s' if minutes != 1 else ''}). Try again then, or ask an administrator "
-                "to set a new password (specter-gateway user add).")
+                "for a new password, which lifts the lock.")
 
     @property
     def retry_after(self) -> str:
