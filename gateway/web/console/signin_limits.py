@@ -8,9 +8,9 @@ not counted). A successful sign-in clears its name's failures, not its address's
 password (``specter-gateway user add``).
 
 Failures are kept by the store, so the limit holds across restarts and across gateway nodes.
-The address is the client's as uvicorn reports it: behind a reverse proxy, run uvicorn with
-``--proxy-headers`` (and ``--forwarded-allow-ips`` naming the proxy) so that it is the
-browser's, not the proxy's.
+The address is the client's as uvicorn reports it: behind a reverse proxy on the same host it
+is the browser's (uvicorn takes ``X-Forwarded-For`` from 127.0.0.1); a proxy elsewhere must be
+named in ``FORWARDED_ALLOW_IPS``, or every browser counts as the proxy's one address.
 """
 
 from __future__ import annotations
