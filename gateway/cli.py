@@ -47,6 +47,22 @@ def _secret_prompt(name: str) -> str:
     return getpass.getpass(f"{name}: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
 
 
+def _list_limit(text: str) -> int:
+    from gateway.store.base import MAX_LIST_LIMIT
+
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_LIST_LIMIT:
+        raise argparse.ArgumentTypeError(f"a number from 1 to {MAX_LIST_LIMIT}, not {text!r}")
+    return int(text)
+
+
+def _event_id(text: str) -> int:
+    from gateway.store.base import MAX_ID
+
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_ID:
+        raise argparse.ArgumentTypeError(f"an event id (a number), not {text!r}")
+    return int(text)
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -413,6 +429,7 @@ def cmd_user(args: argparse.Namespace, config: GatewayConfig) -> int:
                 raise InvalidInput(problem)
             await gw.store.put_admin_user(AdminUser(name=args.name, password_hash=hash_password(password),
                                                     tenant_id=args.tenant))
+            await gw.store.clear_signin_failures(f"user:{args.name}")  # a new password lifts a lock-out
             print(f"user {args.name}: {'vendor admin' if args.admin else 'tenant ' + args.tenant}")
         elif args.action == "password":
             user = await gw.store.get_admin_user(args.name)
@@ -422,6 +439,7 @@ def cmd_user(args: argparse.Namespace, config: GatewayConfig) -> int:
             if problem := password_problem(password):
                 raise InvalidInput(problem)
             await gw.store.put_admin_user(msgspec.structs.replace(user, password_hash=hash_password(password)))
+            await gw.store.clear_signin_failures(f"user:{args.name}")  # a new password lifts a lock-out
             print(f"user {args.name}: password changed")
         elif args.action == "remove":
             if not await gw.store.remove_admin_user(args.name):
@@ -528,8 +546,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--failed", action="store_true", help="only events that failed for good")
     p.add_argument("--status")
     p.add_argument("--kind")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--retry", type=int, nargs="?", const=0, metavar="EVENT_ID",
+    p.add_argument("--limit", type=_list_limit, default=50, help="at most this many (1 to 1000)")
+    p.add_argument("--retry", type=_event_id, nargs="?", const=0, metavar="EVENT_ID",
                    help="transfer again: one event, or without an id every failed event")
     p.set_defaults(func=cmd_events)
 

@@ -22,7 +22,7 @@ import aiohttp
 
 from adapters.legacy_php.signing import signed_headers
 from gateway import http_problems
-from gateway.errors import PermanentError, TransientError
+from gateway.errors import CredentialsRefused, PermanentError, TransientError
 
 
 class LegacyPhpError(PermanentError):
@@ -30,6 +30,10 @@ class LegacyPhpError(PermanentError):
         super().__init__(f"PHP shop {action}: {code}: {message}")
         self.action = action
         self.code = code
+
+
+class LegacyPhpAccessError(LegacyPhpError, CredentialsRefused):
+    """gateway.php answered 401 ``unauthorized``: the shared secret is not the shop's."""
 
 
 def _default(value: Any) -> str:
@@ -79,7 +83,7 @@ class LegacyPhpClient:
         code, message = str(error.get("code", f"http_{status}")), str(error.get("message", "no error message"))
         if status >= 500:
             raise TransientError(f"{where}: {code}: {message}")
-        raise LegacyPhpError(action, code, message)
+        raise (LegacyPhpAccessError if status == 401 else LegacyPhpError)(action, code, message)
 
     async def get(self, action: str, object_id: str) -> Any:
         """A ``get_*`` call: the object, or None when the shop has no such object."""

@@ -26,7 +26,7 @@ from adapters.woocommerce import oauth
 from adapters.woocommerce.decode import loads
 from gateway import http_problems
 from gateway.adapter import ItemResult, expect_object, expect_objects
-from gateway.errors import PermanentError, TransientError
+from gateway.errors import CredentialsRefused, PermanentError, TransientError
 from gateway.model import InvalidInput
 
 BATCH_LIMIT = 100  # more items in one batch request is HTTP 413
@@ -40,6 +40,11 @@ class WooCommerceError(PermanentError):
         self.status = status
         self.code = code
         self.data = data or {}
+
+
+class WooCommerceAccessError(WooCommerceError, CredentialsRefused):
+    """401 or 403: the consumer key and secret are wrong, revoked, or lack the rights (a read-only
+    key asked to write)."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,8 @@ class WooCommerceClient:
                                  "(a firewall challenge or the host's error page?)") from None
         if status >= 400:
             error = answer if isinstance(answer, dict) else {}
-            raise WooCommerceError(status, str(error.get("code", "")), self._redact(str(error.get("message", ""))),
+            refused = WooCommerceAccessError if status in (401, 403) else WooCommerceError
+            raise refused(status, str(error.get("code", "")), self._redact(str(error.get("message", ""))),
                                    error.get("data") if isinstance(error.get("data"), dict) else None)
         if status >= 300:
             raise PermanentError(f"{where}: redirected ({status}); check the shop URL")

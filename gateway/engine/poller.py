@@ -20,6 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from gateway.alerts.notify import tell_refused
 from gateway.engine.intake import as_new_event
 from gateway.events import ArticlesChanged, OrdersChanged, StockChanged
 from gateway.model import ShopEvent
@@ -71,13 +72,16 @@ async def look_at_shop(gw: Gateway, tenant: Tenant) -> list[NewEvent]:
     """Check the shop's webhooks, then ask it for what changed since the last look. Only
     a tenant whose webhooks "connect" registered has them checked: registering them is the
     operator's call. Either failing is logged (a failed check is also kept for the console) and
-    stops neither the other nor the other shops."""
+    stops neither the other nor the other shops; the shop refusing the credentials is also told
+    to the tenant's people (gateway/alerts/)."""
+    told = False  # the shop refusing the credentials is told once a look
     try:
         shop = await gw.shop(tenant)
         if shop.can_check_webhooks and await gw.store.get_webhook_health(tenant.id) is not None:
             await check_tenant_webhooks(gw, tenant, shop)
     except Exception as exc:  # noqa: BLE001 - see the docstring
         log.warning("checking shop %s's webhooks failed: %s", tenant.id, exc)
+        told = await tell_refused(gw, tenant, exc, "checking the shop's webhooks")
     events: list[NewEvent] = []
     try:
         shop = await gw.shop(tenant)
@@ -87,6 +91,8 @@ async def look_at_shop(gw: Gateway, tenant: Tenant) -> list[NewEvent]:
             events += await changed_since_last_look(gw, tenant, "objects", shop.changed_objects)
     except Exception as exc:  # noqa: BLE001 - see the docstring
         log.warning("asking shop %s for what changed failed: %s", tenant.id, exc)
+        if not told:
+            await tell_refused(gw, tenant, exc, "asking the shop for what changed")
     return events
 
 

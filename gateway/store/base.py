@@ -12,7 +12,7 @@ flushed queue loses nothing (the reconciler re-enqueues what is due).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Annotated, Any, Literal, NamedTuple, Protocol
 
 import msgspec
 
@@ -147,6 +147,12 @@ class Batch(msgspec.Struct, kw_only=True):
     updated_at: float
 
 
+# The largest id SQLite's INTEGER holds: a larger one names nothing (and must not reach SQLite,
+# which refuses it with an overflow).
+MAX_ID = 2**63 - 1
+MAX_LIST_LIMIT = 1000  # the most rows one list call answers (events, alerts, reports)
+
+
 SearchField = Literal["id", "number", "email", "article_no", "specter_no", "external_no"]
 # What a search matched: the shop's order id or number, the customer's e-mail or an article
 # number (recorded when the order was handled); Specter's order or article number
@@ -195,8 +201,95 @@ class EventFilter(msgspec.Struct, kw_only=True):
     account_id: str | None = None
     kind: str | None = None
     status: EventStatus | None = None
-    limit: int = 100
-    before_id: int | None = None  # paging: events with a smaller id
+    # Bounds checked where the filter is converted from a request (msgspec.convert).
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_LIST_LIMIT)] = 100
+    before_id: Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)] | None = None  # paging: events with a smaller id
+
+
+# -- alerts and reports (gateway/alerts/) ---------------------------------------------------------
+
+Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+$", max_length=254)]
+
+
+class AlertSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Who is told about a tenant's trouble, and how; each field with the help text the console
+    and the OpenAPI document show."""
+
+    emails: Annotated[list[Email], msgspec.Meta(
+        max_length=20, title="E-mail to",
+        description="The addresses told by e-mail (over the gateway's SMTP server), one a line.")] = []
+    webhook_url: Annotated[str, msgspec.Meta(
+        max_length=2000, pattern=r"^(https?://[^\s]+)?$", title="Webhook URL",
+        description="Each alert is also POSTed here as JSON with a \"text\" field, so a Slack or Microsoft "
+                    "Teams incoming webhook's URL works as it is; the call is signed (X-Specter-Gateway-"
+                    "Signature). Empty: no webhook.")] = ""
+    webhook_secret: Annotated[str, msgspec.Meta(
+        max_length=200, title="Webhook secret",
+        description="Signs each webhook call (HMAC-SHA256); made by the gateway when a webhook URL is set "
+                    "without one.")] = ""
+    daily_report: Annotated[bool, msgspec.Meta(
+        title="Daily report by e-mail",
+        description="E-mail yesterday's report (what failed and why, what was healed, counts per flow) to the "
+                    "addresses above each morning. The console keeps every tenant's reports either way.")] = True
+
+    SECRET_FIELDS = ("webhook_secret",)
+
+
+class Alert(msgspec.Struct, kw_only=True):
+    """Something a person should be told about one tenant."""
+
+    id: int
+    tenant_id: str
+    cause: str  # e.g. "event_dead"; gateway.alerts.CAUSES names the known ones
+    detail: str
+    created_at: float
+    message_id: int | None = None  # the message that told it; None while it waits
+
+
+class AlertMessage(msgspec.Struct, kw_only=True):
+    """One message (e-mail and webhook call) telling the alerts of one cause that waited."""
+
+    id: int
+    tenant_id: str
+    cause: str
+    alerts: int  # how many alerts it told
+    claimed_at: float
+    sent_at: float | None = None  # None: being sent, or failed (error says why)
+    channels: str = ""  # "e-mail, webhook"; "" when nobody is set to be told
+    error: str | None = None
+
+
+class DailyReport(msgspec.Struct, kw_only=True):
+    tenant_id: str
+    day: str  # YYYY-MM-DD, the day it covers
+    report: dict[str, Any]  # see gateway.alerts.reports
+    created_at: float
+    sent_at: float | None = None  # when it was e-mailed
+    error: str | None = None  # why the last e-mail failed
+
+
+class KindCount(msgspec.Struct, kw_only=True, frozen=True):
+    kind: str
+    status: str
+    count: int  # subjects (orders, products, …): each counted once, whatever the events about it
+
+
+class EventGroup(msgspec.Struct, kw_only=True, frozen=True):
+    """Events of one kind (and, for failures, one reason): how many subjects, and the newest
+    few event ids."""
+
+    kind: str
+    count: int
+    event_ids: list[int]
+    reason: str = ""
+
+
+class EventSummary(msgspec.Struct, kw_only=True, frozen=True):
+    """A tenant's events that finished in a time window (see :meth:`Store.summarize_events`)."""
+
+    counts: list[KindCount]  # per kind and final status
+    failures: list[EventGroup]  # dead, per kind and reason, most frequent first
+    healed: list[EventGroup]  # done after more than one attempt, per kind
 
 
 class Store(Protocol):
@@ -433,6 +526,64 @@ class Store(Protocol):
         """Set the tenant's import token (replacing any earlier one)."""
 
     async def get_import_token(self, tenant_id: str) -> ImportToken | None: ...
+
+    # -- Alerts and daily reports (gateway/alerts/); the webhook secret is stored encrypted.
+    async def put_alert_settings(self, tenant_id: str, settings: AlertSettings) -> None: ...
+    async def get_alert_settings(self, tenant_id: str) -> AlertSettings | None: ...
+    async def record_alert(self, tenant_id: str, cause: str, detail: str) -> int:
+        """Keep an alert, waiting for a message; raises ConfigError for an unknown tenant."""
+
+    async def claim_alerts(self, tenant_id: str, cause: str, *, quiet_seconds: float, retry_seconds: float,
+                           lease_seconds: float, limit: int) -> tuple[AlertMessage, list[Alert]] | None:
+        """Take every alert of the tenant and cause that waits into a new message, in one
+        transaction, unless a message of that cause went out in the last ``quiet_seconds``, one
+        failed in the last ``retry_seconds``, or one is being sent (claimed less than
+        ``lease_seconds`` ago; an older one's sender is taken to have died, and its alerts wait
+        again). Answers the message and its oldest ``limit`` alerts, or None."""
+
+    async def finish_alert_message(self, message_id: int, *, sent: bool, channels: str,
+                                   error: str | None) -> None:
+        """Record how a claimed message went; when not ``sent`` its alerts wait again."""
+
+    async def waiting_alert_causes(self, lease_seconds: float) -> list[tuple[str, str]]:
+        """(tenant, cause) of every alert waiting for a message, or held by a message whose
+        sender has not finished within ``lease_seconds``."""
+
+    async def list_alerts(self, tenant_id: str, limit: int) -> list[Alert]:
+        """The tenant's newest alerts first."""
+
+    async def list_alert_messages(self, tenant_id: str, limit: int) -> list[AlertMessage]: ...
+    async def put_daily_report(self, report: DailyReport) -> bool:
+        """Keep a report unless the tenant has one for that day; answer whether it was new."""
+
+    async def claim_daily_report(self, tenant_id: str, day: str, retry_seconds: float) -> DailyReport | None:
+        """Take the report to e-mail it: None when it was sent, or another sender tried it in
+        the last ``retry_seconds``."""
+
+    async def finish_daily_report(self, tenant_id: str, day: str, *, sent: bool, error: str | None) -> None: ...
+    async def unsent_daily_reports(self, since: float) -> list[tuple[str, str]]:
+        """(tenant, day) of reports made since ``since`` that were not e-mailed yet."""
+
+    async def get_daily_report(self, tenant_id: str, day: str) -> DailyReport | None: ...
+    async def list_daily_reports(self, tenant_id: str, limit: int) -> list[DailyReport]:
+        """The tenant's reports, the newest day first."""
+
+    async def summarize_events(self, tenant_id: str, since: float, until: float) -> EventSummary:
+        """The tenant's events that last changed in [since, until): their subjects (an order, a
+        product) counted per kind and status, the failed ones grouped by reason, and those done
+        after more than one attempt."""
+
+    async def prune_alerts(self, before: float) -> None:
+        """Forget alerts and messages told before ``before``, and reports made before it."""
+
+    # -- Failed console sign-ins, by key ("user:NAME", "address:IP").
+    async def record_signin_failure(self, keys: list[str], at: float) -> None:
+        """Count a failed sign-in under each key (and forget failures older than a day)."""
+
+    async def signin_failures(self, key: str, since: float) -> list[float]:
+        """When the key's failures since ``since`` happened, oldest first."""
+
+    async def clear_signin_failures(self, key: str) -> None: ...
 
 
 class AdminUser(msgspec.Struct, kw_only=True):

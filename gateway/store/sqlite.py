@@ -60,6 +60,7 @@ from gateway.store.base import (
     WebhookHealth,
 )
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
+from gateway.store.sqlite_alerts import AlertsSQL
 
 T = TypeVar("T")
 Op = Callable[[sqlite3.Connection], Any]
@@ -139,7 +140,7 @@ RESEND_STOCK = (
 ARTICLES_PER_LOOKUP = 500  # article numbers in one IN list, well under SQLite's 32,766 variables
 
 
-class SQLiteStore:
+class SQLiteStore(AlertsSQL):
     def __init__(self, path: Path | str, cipher: Cipher, *, migrations_dir: Path | str = MIGRATIONS_DIR):
         self.path = Path(path)
         self._cipher = cipher

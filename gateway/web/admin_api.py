@@ -14,8 +14,8 @@ from starlette.routing import Route
 from gateway import operations
 from gateway import search as finder
 from gateway import story as stories
-from gateway.model import InvalidInput
-from gateway.store.base import EventFilter
+from gateway.model import InvalidInput, shop_id_problem
+from gateway.store.base import MAX_ID, EventFilter
 from gateway.web.responses import error, from_exception
 from gateway.web.state import gateway_of, tenant_service
 
@@ -38,7 +38,7 @@ def admin(endpoint: Endpoint) -> Endpoint:
         try:
             return await endpoint(request)
         except Exception as exc:  # noqa: BLE001 - from_exception re-raises server faults
-            return from_exception(exc)
+            return from_exception(exc, upstream=True)
 
     return wrapped
 
@@ -160,7 +160,7 @@ async def retry_events(request: Request) -> Response:
     await service.tenant(tenant_id)
     event_id = request.path_params.get("event_id")
     if event_id is not None:
-        event = await gw.store.get_event(int(event_id))
+        event = await gw.store.get_event(int(event_id)) if event_id <= MAX_ID else None
         if event is None or event.tenant_id != tenant_id:
             return error(404, f"tenant {tenant_id!r} has no event {event_id}")
         event_id = event.id
@@ -208,7 +208,12 @@ async def start_export(request: Request) -> Response:
     gw = gateway_of(request)
     tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
     body = await _json(request)
-    event_id = await operations.start_export(gw, tenant, body.get("what", "products"), body.get("mode", "new"))
+    what, mode = body.get("what", "products"), body.get("mode", "new")
+    if not isinstance(what, str):
+        raise InvalidInput("what must be 'products' or 'customers'", "$.what")
+    if not isinstance(mode, str):
+        raise InvalidInput("mode must be 'new' or 'all'", "$.mode")
+    event_id = await operations.start_export(gw, tenant, what, mode)
     return JSONResponse({"event_id": event_id}, status_code=202)
 
 
@@ -218,7 +223,11 @@ async def export_order(request: Request) -> Response:
     mode (a draft is still refused)."""
     gw = gateway_of(request)
     tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
-    event_id = await operations.export_order(gw, tenant, request.path_params["order_id"])
+    order_id = request.path_params["order_id"]
+    problem = shop_id_problem(order_id, "order id")
+    if problem:
+        return error(422, problem, "order_id")
+    event_id = await operations.export_order(gw, tenant, order_id)
     return JSONResponse({"event_id": event_id}, status_code=202)
 
 
@@ -241,7 +250,8 @@ async def resync_stock(request: Request) -> Response:
 @admin
 async def get_event(request: Request) -> Response:
     gw = gateway_of(request)
-    event = await gw.store.get_event(request.path_params["event_id"])
+    event_id = request.path_params["event_id"]
+    event = await gw.store.get_event(event_id) if event_id <= MAX_ID else None
     if event is None or event.tenant_id != request.path_params["tenant_id"]:
         return error(404, f"tenant {request.path_params['tenant_id']!r} has no event {request.path_params['event_id']}")
     return JSONResponse(msgspec.to_builtins(event))

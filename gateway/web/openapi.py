@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from gateway.adapter import WebhookCheck
 from gateway.search import DEFAULT_RESULTS, MAX_QUERY, MAX_RESULTS, SearchResults
 from gateway.settings import SpecterAccount, Tenant
-from gateway.store.base import SEARCH_PREFIX_MIN, Event, EventStatus, WebhookRepair
+from gateway.store.base import MAX_ID, MAX_LIST_LIMIT, SEARCH_PREFIX_MIN, Event, EventStatus, WebhookRepair
 from gateway.story import ArticleStory, OrderStory
 
 SCHEMAS = "#/components/schemas/"
@@ -47,9 +47,13 @@ ERRORS = {
     "404": {"$ref": "#/components/responses/Error"},
     "422": {"$ref": "#/components/responses/Error"},
 }
+# The shop or Specter failed or refused what the request asked of it; the error says which and why.
+UPSTREAM = {"502": {"description": "The shop or Specter failed or refused (the error says which and why)",
+                    "content": {"application/json": {"schema": {"$ref": SCHEMAS + "Error"}}}}}
 TENANT = _path_param("tenant_id", "The tenant's id")
 ACCOUNT = _path_param("account_id", "The Specter account's id")
 EVENT = _path_param("event_id", "The event's id", "integer")
+EVENT["schema"] |= {"minimum": 1, "maximum": MAX_ID}
 REQUEUED = _json({"type": "object", "properties": {"requeued": {"type": "array", "items": {"type": "integer"}}}},
                  "The ids of the events queued again")
 ACCEPTED = _json({"type": "object", "properties": {"event_id": {"type": "integer"}}},
@@ -127,7 +131,8 @@ PATHS: dict[str, dict[str, Any]] = {
                         "not_exportable": {"type": "array", "items": {"type": "object", "properties": {
                             "order_id": {"type": "string"}, "reason": {"type": "string"}}}},
                         "counts": {"type": "object", "additionalProperties": {"type": "integer"}}}}),
-                     "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}},
+                     "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"},
+                     **UPSTREAM},
                     requestBody=_body({"type": "object", "required": ["since"], "properties": {
                         "since": {"type": "string", "examples": ["2025-01-31"],
                                   "description": "YYYY-MM-DD (from 00:00 UTC) or an ISO 8601 time"}}},
@@ -139,8 +144,9 @@ PATHS: dict[str, dict[str, Any]] = {
                    parameters=[
                        {"name": "kind", "in": "query", "schema": {"type": "string"}, "description": "e.g. shop.order"},
                        {"name": "status", "in": "query", "schema": {"enum": list(typing.get_args(EventStatus))}},
-                       {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100}},
-                       {"name": "before", "in": "query", "schema": {"type": "integer"},
+                       {"name": "limit", "in": "query",
+                        "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": MAX_LIST_LIMIT}},
+                       {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                         "description": "Paging: events with a smaller id"},
                    ]),
     },
@@ -161,7 +167,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": _op("Register the shop's webhooks and the account's Specter callbacks", {"200": _json({
             "type": "object", "properties": {"webhooks": {"type": "array", "items": {"type": "string"}},
                                              "topics": {"type": "array", "items": {"type": "string"}},
-                                             "callbacks": {"type": "string"}}})}),
+                                             "callbacks": {"type": "string"}}}), **UPSTREAM}),
     },
     "/tenants/{tenant_id}/export": {
         "parameters": [TENANT],
@@ -216,7 +222,10 @@ PATHS: dict[str, dict[str, Any]] = {
 
 @functools.cache
 def document() -> dict[str, Any]:
-    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair, SearchResults, OrderStory, ArticleStory]
+    from gateway.web import alerts_api
+
+    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair, SearchResults, OrderStory, ArticleStory,
+               *alerts_api.STRUCTS]
     _, schemas = msgspec.json.schema_components(structs, ref_template=SCHEMAS + "{name}")
     return {
         "openapi": "3.1.0",
@@ -224,7 +233,7 @@ def document() -> dict[str, Any]:
                  "description": "Tenants, Specter accounts and the event log. Every call needs the admin token."},
         "servers": [{"url": "/admin/api"}],
         "security": [{"adminToken": []}],
-        "paths": PATHS,
+        "paths": PATHS | alerts_api.paths(),
         "components": {
             "schemas": schemas | {"Error": {"type": "object", "required": ["error"], "properties": {
                 "error": {"type": "string"},

@@ -5,6 +5,7 @@ page again with its errors), and a long operation's page polls its event once a 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,9 +26,9 @@ from gateway.model import InvalidInput
 from gateway.secrets import MASK
 from gateway.services import Gateway
 from gateway.settings import Tenant
-from gateway.store.base import OPEN_STATUSES, Event, EventFilter, EventStatus
+from gateway.store.base import MAX_ID, OPEN_STATUSES, Event, EventFilter, EventStatus
 from gateway.tenants import Conflict
-from gateway.web.console import auth, connection, forms
+from gateway.web.console import auth, connection, forms, signin_limits
 from gateway.web.console.auth import signed_in
 from gateway.web.console.connection import register
 from gateway.web.console.health import LONG_OPERATIONS, TENANT_FLOWS, payload_summary, tenant_health
@@ -46,6 +47,8 @@ NOTICES = {
     "requeued": "Queued again.",
     "nothing": "Nothing to transfer again.",
     "exporting": "Queued for Specter: the order is sent whatever the export mode.",
+    "alerts": "Alerts saved.",
+    "account": "Specter account saved.",
 }
 
 
@@ -106,9 +109,20 @@ async def signin(request: Request) -> Response:
     form = await request.form()
     if not auth.same_token(request.cookies.get(auth.SIGNIN_COOKIE, ""), await auth.posted_csrf(request)):
         return PlainTextResponse("refused: reload the sign-in page and try again", 403)
-    user = await auth.authenticate(request, str(form.get("name", "")), str(form.get("password", "")))
+    name = str(form.get("name", ""))
+    # Locked out: refused before the password is checked (see signin_limits).
+    locked = await signin_limits.lockout(request, name)
+    user = None if locked else await auth.authenticate(request, name, str(form.get("password", "")))
+    if user is None and locked is None:
+        locked = await signin_limits.failed(request, name)
+        if locked is None:
+            return _signin_form(request, "Wrong name or password.", 401)
     if user is None:
-        return _signin_form(request, "Wrong name or password.", 401)
+        assert locked is not None
+        response = _signin_form(request, locked.message(), 429)
+        response.headers["Retry-After"] = locked.retry_after
+        return response
+    await signin_limits.succeeded(request, name)
     response = RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
     await auth.start_session(request, user, response)
     return response
@@ -347,7 +361,7 @@ async def events_page(request: Request) -> Response:
     q = request.query_params
     kind = q.get("kind") or None
     status: EventStatus | None = q.get("status") if q.get("status") in STATUSES else None  # type: ignore[assignment]
-    before = int(q["before"]) if q.get("before", "").isdigit() else None
+    before = _event_id(q.get("before", ""))
     query = EventFilter(tenant_id=tenant.id, kind=kind, status=status, limit=EVENTS_PER_PAGE, before_id=before)
     events = await gw.store.list_events(query)
     kinds = sorted({*await _kinds(gw, tenant), *([kind] if kind else [])})
@@ -364,7 +378,15 @@ async def _kinds(gw: Gateway, tenant: Tenant) -> set[str]:
     return {e.kind for e in recent} | TENANT_FLOWS.keys()
 
 
+def _event_id(text: str) -> int | None:
+    """An event id as a query gives it; None for anything else (a number too large for the
+    store names no event)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,19}", text) and 0 < int(text) <= MAX_ID else None
+
+
 async def _event(request: Request) -> Event | None:
+    if request.path_params["event_id"] > MAX_ID:
+        return None
     event = await gateway_of(request).store.get_event(request.path_params["event_id"])
     return event if event is not None and event.tenant_id == request.path_params["tenant_id"] else None
 
@@ -394,6 +416,8 @@ async def transfer_again(request: Request) -> Response:
     if tenant is None:
         return _not_found("tenant")
     event_id = request.path_params.get("event_id")
+    if event_id is not None and event_id > MAX_ID:
+        return _not_found("event")
     ids = await operations.transfer_again(gateway_of(request), tenant.id, event_id)
     back = str((await request.form()).get("back", ""))
     target = back if back.startswith(f"{PREFIX}/tenants/{tenant.id}/") else f"{PREFIX}/tenants/{tenant.id}/events"
