@@ -22,7 +22,8 @@ from tests.shops.woocommerce import product_fields, woocommerce
 from tests.stack import running_stack
 
 EXAMPLES = 10  # per operation and pass
-REAL_IDS: dict[str, Any] = {"tenant_id": "woo1", "account_id": "acct", "order_id": "1", "day": "today"}
+REAL_IDS: dict[str, Any] = {"tenant_id": "woo1", "account_id": "acct", "order_id": "1", "article_no": "TS-1",
+                            "day": "today"}
 # What the requests must reach beyond their refusals (a 2xx answer, at least once); the others
 # (adding tenants and accounts, a backfill, removing the account) take bodies generated data
 # seldom gets right, or are refused in this state.
