@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("gateway.jobs")
 
 BUSY_DELAY_SECONDS = 0.25
+GAVE_UP = "gave up after"  # how a dead event's error begins when it ran out of attempts
 
 
 class Outcome(msgspec.Struct, kw_only=True):
@@ -71,7 +72,7 @@ async def run_event(gw: Gateway, event_id: int) -> str:
             log.exception("event %s (%s) failed unexpectedly", event.id, event.kind)
         if event.attempts >= gw.config.max_attempts:
             await store.finish_event(
-                event.id, "dead", error=f"gave up after {event.attempts} attempts: {_describe(exc)}"
+                event.id, "dead", error=f"{GAVE_UP} {event.attempts} attempts: {_describe(exc)}"
             )
             gw.metrics_event(event, "dead")
             return "dead"

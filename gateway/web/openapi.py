@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 
 from gateway.adapter import WebhookCheck
 from gateway.settings import SpecterAccount, Tenant
-from gateway.store.base import Event, EventStatus, WebhookRepair
+from gateway.store.base import Event, EventStatus, Reconciliation, WebhookRepair
 
 SCHEMAS = "#/components/schemas/"
 
@@ -178,6 +178,23 @@ PATHS: dict[str, dict[str, Any]] = {
         "parameters": [TENANT],
         "post": _op('"Update stock now": every article\'s stock from Specter to the shop', {"202": ACCEPTED}),
     },
+    "/tenants/{tenant_id}/reconcile": {
+        "parameters": [TENANT],
+        "post": _op("Reconcile now: compare the shop's stock levels and prices with Specter's (healing the drift "
+                    "Specter owns) and its recent orders (listing those Specter lacks); the report follows at "
+                    "/reconciliation", {"202": ACCEPTED}),
+    },
+    "/tenants/{tenant_id}/reconciliation": {
+        "parameters": [TENANT],
+        "get": _op("The tenant's last reconciliation: what was healed, what needs a person and why (an order "
+                   "listed can be sent with /orders/{order_id}/export), what was not compared",
+                   {"200": {"description": "The report", "content": {
+                       "application/json": {"schema": _ref("Reconciliation")},
+                       "text/csv": {"schema": {"type": "string"}, "description": "One row per drift healed and "
+                                    "per finding: section, key, label, problem, shop, specter, reason, event_id"}}}},
+                   parameters=[{"name": "format", "in": "query", "schema": {"enum": ["json", "csv"],
+                                                                            "default": "json"}}]),
+    },
     "/tenants/{tenant_id}/orders/{order_id}/export": {
         "parameters": [TENANT, _path_param("order_id", "The shop's order id")],
         "post": _op('"Transfer order": send one order now, whatever the export mode', {"202": ACCEPTED}),
@@ -187,7 +204,7 @@ PATHS: dict[str, dict[str, Any]] = {
 
 @functools.cache
 def document() -> dict[str, Any]:
-    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair]
+    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair, Reconciliation]
     _, schemas = msgspec.json.schema_components(structs, ref_template=SCHEMAS + "{name}")
     return {
         "openapi": "3.1.0",

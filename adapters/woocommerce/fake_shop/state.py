@@ -62,6 +62,22 @@ class FakeState:
     plugin_statuses: list[str] = field(default_factory=list)  # order statuses plugins registered
     mails: list[dict[str, Any]] = field(default_factory=list)  # what the shop mailed its customers
 
+    # The products a plain product list shows, by id (see catalogue()); None: to be made again.
+    listed: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    def catalogue(self) -> list[dict[str, Any]]:
+        """The products ``GET products`` lists unfiltered (neither trashed nor variations), in id
+        order. Kept until one is added, deleted or trashed (:meth:`catalogue_changed`), as the
+        shop's database keeps its index: a walk through 100,000 products does not scan and sort
+        them all again for every page of 100."""
+        if self.listed is None:
+            self.listed = sorted((p for p in self.products.values() if p["status"] != "trash"
+                                  and p["type"] != "variation"), key=lambda p: p["id"])
+        return self.listed
+
+    def catalogue_changed(self) -> None:
+        self.listed = None
+
     def order_statuses(self) -> list[str]:
         """The statuses an order may be given: WooCommerce's own and the plugins' (before the
         checkout draft, as the plugins' filter adds them)."""
