@@ -1,8 +1,9 @@
 """Reconciliation, the orders: each exportable shop order of the last days that Specter lacks,
 and why.
 
-The shop is asked for the orders it changed in the tenant's last ``reconcile_order_days``
-(``changed_orders``; a platform that cannot tell is not asked, and the report says so). An
+The shop is asked for the orders it changed in the tenant's last ``reconcile_order_days``, and
+not before it was connected (``changed_orders``; a platform that cannot tell is not asked, and
+the report says so). An
 order whose binding says Specter has it is in Specter. Every other one is fetched and judged as
 a webhook for it would be (:func:`gateway.engine.orders.why_not_exported`): a checkout draft, an
 unpaid order, or one the export mode leaves to a person is not missing. What is left is listed
@@ -44,7 +45,15 @@ async def compare_orders(ctx: TenantContext, report: Reconciliation, now: dt.dat
         report.notes.append(f"orders not compared: the {ctx.shop.platform} platform cannot list the orders "
                             "changed since a date")
         return
-    changed = await ctx.shop.changed_orders(now - dt.timedelta(days=days))
+    since = now - dt.timedelta(days=days)
+    # Orders from before "connect" are not the gateway's to send (backfill is for those): an
+    # earlier connector may have sent them under other numbers.
+    cursor = await ctx.gw.store.get_cursor(ctx.tenant.id, "orders")
+    if cursor is not None and (connected := dt.datetime.fromisoformat(cursor.first_look)) > since:
+        since = connected
+        report.notes.append(f"orders compared since the shop was connected ({connected:%Y-%m-%d %H:%M} UTC): "
+                            "backfill sends those from before")
+    changed = await ctx.shop.changed_orders(since)
     unsent = []
     for order_id in sorted({event.object_id for event in changed if event.object == "order"}):
         binding = await ctx.binding("order", order_id)

@@ -187,7 +187,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/tenants/{tenant_id}/reconciliation": {
         "parameters": [TENANT],
         "get": _op("The tenant's last reconciliation: what was healed, what needs a person and why (an order "
-                   "listed can be sent with /orders/{order_id}/export), what was not compared",
+                   "listed can be sent with /orders/{order_id}/export), what was not compared, and its `counts`; "
+                   "404 before the first",
                    {"200": {"description": "The report", "content": {
                        "application/json": {"schema": _ref("Reconciliation")},
                        "text/csv": {"schema": {"type": "string"}, "description": "One row per drift healed and "
