@@ -411,6 +411,47 @@ def cmd_backfill(args: argparse.Namespace, config: GatewayConfig) -> int:
     return asyncio.run(_with_gateway(config, work))
 
 
+def cmd_reconcile(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """Reconcile a shop with Specter: queued for the running gateway's jobs, then (unless told
+    not to wait) its report printed once it has run; ``--last`` prints the last report only."""
+    import time
+
+    from gateway import operations
+    from gateway.reconcile_report import report_lines
+    from gateway.store.base import OPEN_STATUSES
+    from gateway.tenants import TenantService
+
+    async def work(gw: Gateway) -> int:
+        tenant = await TenantService(gw.store, gw.adapters).tenant(args.tenant)
+        if not args.last:
+            event_id = await operations.reconcile(gw, tenant)
+            print(f"queued as event {event_id}", file=sys.stderr)
+            if args.no_wait:
+                print(f"follow it with: specter-gateway events {tenant.id} --kind reconcile")
+                return 0
+            print("waiting for the gateway's jobs to run it (it stays queued if you stop waiting)", file=sys.stderr)
+            deadline = time.monotonic() + args.wait
+            while (event := await gw.store.get_event(event_id)) is not None and event.status in OPEN_STATUSES:
+                if time.monotonic() > deadline:
+                    print(f"error: event {event_id} has not finished after {args.wait:.0f} s: is the gateway "
+                          f"running? Follow it with: specter-gateway events {tenant.id} --kind reconcile",
+                          file=sys.stderr)
+                    return 1
+                await asyncio.sleep(0.5)
+            if event is not None and event.status == "dead":
+                print(f"error: the reconciliation failed: {event.last_error}", file=sys.stderr)
+                return 1
+        report = await gw.store.get_reconciliation(tenant.id)
+        if report is None:
+            raise ConfigError(f"shop {tenant.id!r} has not been reconciled yet: "
+                              f"run specter-gateway reconcile {tenant.id}")
+        for line in report_lines(report):
+            print(line)
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
 def cmd_user(args: argparse.Namespace, config: GatewayConfig) -> int:
     """Admin console users: a vendor admin (--admin) or a user of one tenant (--tenant)."""
     import msgspec
@@ -540,6 +581,15 @@ def build_parser() -> argparse.ArgumentParser:
                                     "gateway does every few minutes)")
     p.add_argument("tenant")
     p.set_defaults(func=cmd_poll)
+
+    p = sub.add_parser("reconcile", help="compare a shop with Specter: heal stock and price drift, list what needs "
+                                         "a person (the running gateway's jobs do it; its report is printed)")
+    p.add_argument("tenant")
+    p.add_argument("--last", action="store_true", help="print the last reconciliation's report; run none")
+    p.add_argument("--no-wait", action="store_true", help="queue it and return at once")
+    p.add_argument("--wait", type=float, default=600, metavar="SECONDS",
+                   help="how long to wait for the report (default 600)")
+    p.set_defaults(func=cmd_reconcile)
 
     p = sub.add_parser("events", help="show a tenant's event log, or queue failed events again")
     p.add_argument("tenant")

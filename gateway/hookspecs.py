@@ -131,7 +131,8 @@ async def changed_orders(shop: object, since: datetime) -> list[ShopEvent]:
     """Optional. Orders changed in the shop since ``since`` (UTC), as order events with a dedupe
     key that names the order and its modification time. The gateway asks every few minutes, so
     that an order whose webhook was lost, or whose webhook the shop disabled, still reaches
-    Specter. A platform that cannot tell leaves this hook out, and is not asked."""
+    Specter; backfill and reconciliation ask it too. A platform that cannot tell leaves this hook
+    out, and is not asked."""
 
 
 @hookspec(firstresult=True)
@@ -145,8 +146,10 @@ async def changed_objects(shop: object, since: datetime) -> list[ShopEvent]:
 
 @hookspec(firstresult=True)
 def iter_products(shop: object, page_size: int) -> AsyncGenerator[list[Article], None]:
-    """Required. Stream the whole catalogue as pages of sellable articles, for the bulk export
-    and the connection check. Memory must not grow with the catalogue: fetch page by page."""
+    """Required. Stream the whole catalogue as pages of sellable articles, for the bulk export,
+    reconciliation (each article's stock and prices as the shop shows them) and the connection
+    check. Memory must not grow with the catalogue: fetch page by page (a few pages ahead at
+    most)."""
 
 
 @hookspec(firstresult=True)

@@ -11,7 +11,7 @@ the order's articles with Specter's level and the level last written to the shop
 An article's page: its bindings in this shop (the product or variation) and on its Specter
 account (which shop created it, which others sell it), Specter's data and levels as last read,
 the level last written to the shop, the orders that had it, and its product events. Drift the
-reconciler finds belongs in :attr:`ArticleStory.drift` (None until a reconciler reports it).
+reconciler found is in :attr:`ArticleStory.drift` (None until a reconciliation has run).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import msgspec
 
 from gateway.events import OrdersPush, StockRealign
 from gateway.settings import Tenant
-from gateway.store.base import OPEN_STATUSES, Attempt, Binding, Event, Store
+from gateway.store.base import OPEN_STATUSES, Attempt, Binding, Event, Reconciliation, Store
 
 EVENTS_TOLD = 100  # the newest events of one object its story tells
 ORDERS_LISTED = 20  # orders an article page lists
@@ -318,8 +318,23 @@ async def article_story(store: Store, tenant: Tenant, article_no: str,
         story.entries.append(_product_received(event))
         story.entries += _runs(event, attempts[event.id], await store.event_history(event.id), _product_outcome)
     story.entries.sort(key=lambda entry: entry.at)
+    story.drift = _drift(await store.get_reconciliation(tenant.id), article_no)
     story.known = bool(bindings or kept or story.levels or story.orders)
     return story
+
+
+def _drift(report: Reconciliation | None, article_no: str) -> list[dict[str, Any]] | None:
+    """What the tenant's last reconciliation healed or left to a person for this article; None
+    when none has run."""
+    if report is None:
+        return None
+    found: list[dict[str, Any]] = []
+    for what, drifts in (("stock", report.stock_healed), ("price", report.prices_healed)):
+        found += [{"healed": what, "shop showed": d.shop, "Specter": d.specter}
+                  for d in drifts if d.article_no == article_no]
+    found += [{"needs a person": f.problem, "reason": f.reason}
+              for f in report.needs_person if f.what == "article" and f.key == article_no]
+    return found
 
 
 def _newest_first(order_id: str) -> tuple[int, str]:

@@ -6,7 +6,8 @@ lost callback announced. A shop may lose a webhook too, or disable one after fai
 orders it changed since the last look are asked for and recorded like webhooks (repeats of what
 a webhook already brought come to nothing), and so are its products and customers where the
 platform offers that (``changed_objects``); its webhooks are checked and repaired
-(:mod:`gateway.shop_webhooks`).
+(:mod:`gateway.shop_webhooks`). A shop whose ``reconcile_minutes`` asks for it gets the
+reconciliation of each period at the period's first poll (:mod:`gateway.engine.reconcile`).
 
 The look at a shop's changes starts where "connect" set it (its cursor's ``first_look``): a
 gateway killed between connecting a tenant and its first poll still finds every order placed
@@ -17,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from gateway.alerts.notify import tell_refused
 from gateway.engine.intake import as_new_event
+from gateway.engine.reconcile import scheduled
 from gateway.events import ArticlesChanged, OrdersChanged, StockChanged
 from gateway.model import ShopEvent
 from gateway.settings import Tenant
@@ -52,6 +55,8 @@ async def poll_once(gw: Gateway) -> int:
     for tenant in await gw.store.list_tenants():
         if tenant.enabled:
             events += await look_at_shop(gw, tenant)
+        if (reconciliation := scheduled(tenant, time.time())) is not None:
+            events.append(reconciliation)
     if events:
         await gw.submit(events)
     return len(events)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("gateway.jobs")
 
 BUSY_DELAY_SECONDS = 0.25
+GAVE_UP = "gave up after"  # how a dead event's error begins when it ran out of attempts
 
 
 class Outcome(msgspec.Struct, kw_only=True):
@@ -67,7 +68,7 @@ async def run_event(gw: Gateway, event_id: int) -> str:
         if not isinstance(exc, TransientError):
             log.exception("event %s (%s) failed unexpectedly", event.id, event.kind)
         if event.attempts >= gw.config.max_attempts:
-            return await _dead(gw, event, f"gave up after {event.attempts} attempts: {_describe(exc)}", exc)
+            return await _dead(gw, event, f"{GAVE_UP} {event.attempts} attempts: {_describe(exc)}", exc)
         at = time.time() + backoff(event.attempts, base=gw.config.retry_base_seconds)
         return await _retry(gw, event, _describe(exc), at)
     if outcome is None:

@@ -138,6 +138,79 @@ class WebhookHealth(msgspec.Struct, kw_only=True, frozen=True):
     error: str | None = None  # why the last check failed; None when it succeeded
 
 
+ReconcileProblem = Literal["refused", "dead", "never_seen", "missing_in_specter", "missing_in_shop"]
+# refused: Specter (or the gateway's checks) refused the order; dead: sending it failed until the
+# gateway gave up; never_seen: no event ever found it exportable (a lost webhook);
+# missing_in_specter / missing_in_shop: an article one side has and the other lacks.
+
+
+class NeedsPerson(msgspec.Struct, kw_only=True, frozen=True):
+    """What a reconciliation found and does not mend by itself: a person decides."""
+
+    what: Literal["order", "article"]
+    key: str  # the shop's order id; an article number (a product without one: its shop id)
+    label: str = ""  # the order's number, or the product's name, as the shop shows them
+    problem: ReconcileProblem
+    reason: str
+    event_id: int | None = None  # the order's last event, when it had one
+
+
+class Drift(msgspec.Struct, kw_only=True, frozen=True):
+    """A value the shop showed other than Specter's; healed by writing Specter's."""
+
+    article_no: str
+    shop: str
+    specter: str
+
+
+LISTED = 100  # drifts and findings a reconciliation keeps by name, each kind; the counts are whole
+
+
+class Reconciliation(msgspec.Struct, kw_only=True):
+    """A tenant's last comparison of its shop with Specter."""
+
+    tenant_id: str
+    event_id: int
+    trigger: str  # "demand" or "schedule"
+    started_at: float
+    finished_at: float = 0.0
+    articles: int = 0  # the shop's articles compared
+    stock_healed: list[Drift] = []  # the first LISTED
+    stock_healed_count: int = 0
+    prices_healed: list[Drift] = []
+    prices_healed_count: int = 0
+    order_days: int = 0  # how far back orders were looked for
+    orders: int = 0  # exportable shop orders changed in those days
+    orders_in_specter: int = 0
+    orders_on_the_way: int = 0  # their events still open: being sent, or to be tried again
+    needs_person: list[NeedsPerson] = []  # the first LISTED
+    needs_person_count: int = 0
+    notes: list[str] = []  # what was not compared, and why
+
+    def found(self, finding: NeedsPerson) -> None:
+        """Count a finding; keep it by name while fewer than LISTED of its kind (orders, articles)
+        are kept, so a catalogue of unexported products cannot crowd out a missing order."""
+        self.needs_person_count += 1
+        if sum(1 for kept in self.needs_person if kept.what == finding.what) < LISTED:
+            self.needs_person.append(finding)
+
+    def stock_drifted(self, drift: Drift) -> None:
+        self.stock_healed_count += 1
+        if len(self.stock_healed) < LISTED:
+            self.stock_healed.append(drift)
+
+    def price_drifted(self, drift: Drift) -> None:
+        self.prices_healed_count += 1
+        if len(self.prices_healed) < LISTED:
+            self.prices_healed.append(drift)
+
+    def counts(self) -> dict[str, int]:
+        return {"articles": self.articles, "stock_healed": self.stock_healed_count,
+                "prices_healed": self.prices_healed_count, "orders": self.orders,
+                "orders_in_specter": self.orders_in_specter, "orders_on_the_way": self.orders_on_the_way,
+                "needs_person": self.needs_person_count}
+
+
 class Batch(msgspec.Struct, kw_only=True):
     account_id: str
     flow: str  # "stock", "article", "order"
@@ -404,6 +477,10 @@ class Store(Protocol):
     async def count_events(self, tenant_id: str | None = None) -> dict[str, int]:
         """Events per status."""
 
+    async def latest_order_events(self, tenant_id: str, subjects: list[str]) -> dict[str, Event]:
+        """The newest order event (kind ``shop.order``) of each of these subjects that has one,
+        by subject."""
+
     async def requeue_events(self, event_ids: list[int] | None = None, *, tenant_id: str | None = None) -> list[int]:
         """"Transfer again": put dead (or, by id, also done/skipped) events back to pending with
         a fresh attempt count; by ids, or every dead event of a tenant. Returns the ids."""
@@ -477,9 +554,27 @@ class Store(Protocol):
         """Every level kept for the account, pending for the tenant and written whatever was
         written before ("update stock now")."""
 
+    async def stock_on_the_way(self, tenant_id: str, article_nos: list[str]) -> set[str]:
+        """Which of these articles have a level pending for the tenant that a push will send
+        (not one waiting for its product)."""
+
+    async def stock_drifted(self, tenant_id: str, account_id: str, seen: list[tuple[str, int]]) -> int:
+        """The shop showed these levels, (article number, level), other than Specter's: keep
+        each as the level last written to the shop and make Specter's pending for the tenant,
+        so the push writes it where it still differs. Answers how many were made pending."""
+
     # -- Specter's articles, every one read, per account (what "import" brings to a shop).
     async def store_article_infos(self, account_id: str, infos: list[ArticleInfo]) -> None: ...
     async def specter_articles(self, account_id: str, after: str, limit: int) -> list[ArticleInfo]: ...
+    async def specter_articles_by_no(self, account_id: str, article_nos: list[str]) -> dict[str, ArticleInfo]:
+        """The kept articles with these numbers (those Specter handed out)."""
+
+    # -- Each tenant's last reconciliation.
+    async def put_reconciliation(self, report: Reconciliation) -> None:
+        """Keep the report as the tenant's last (replacing the one before)."""
+
+    async def get_reconciliation(self, tenant_id: str) -> Reconciliation | None: ...
+
     async def specter_vat_rates(self, account_id: str) -> list[Decimal]:
         """The VAT percents of the account's articles read from Specter, each once, ascending."""
 

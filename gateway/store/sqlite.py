@@ -54,6 +54,7 @@ from gateway.store.base import (
     KeptArticle,
     NewEvent,
     PendingLevel,
+    Reconciliation,
     SearchHit,
     SiteLevel,
     TermField,
@@ -138,6 +139,7 @@ RESEND_STOCK = (
     " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0"
 )
 ARTICLES_PER_LOOKUP = 500  # article numbers in one IN list, well under SQLite's 32,766 variables
+ORDER_EVENTS = "shop.order"  # the kind the index events_order_subject (migration 0009) covers
 
 
 class SQLiteStore(AlertsSQL):
@@ -713,6 +715,18 @@ class SQLiteStore(AlertsSQL):
         counts.update({row[0]: row[1] for row in rows})
         return counts
 
+    async def latest_order_events(self, tenant_id: str, subjects: list[str]) -> dict[str, Event]:
+        latest: dict[str, Event] = {}
+        wanted = sorted(set(subjects))
+        for start in range(0, len(wanted), ARTICLES_PER_LOOKUP):
+            chunk = wanted[start:start + ARTICLES_PER_LOOKUP]
+            # The kind written out, not bound: only so does SQLite use the partial index on it.
+            rows = await self._read(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND kind = '{ORDER_EVENTS}'"
+                f" AND subject IN ({', '.join('?' * len(chunk))}) ORDER BY id", (tenant_id, *chunk))
+            latest |= {event.subject: event for event in map(_event, rows)}  # the newest last, so it wins
+        return latest
+
     async def requeue_events(self, event_ids: list[int] | None = None, *, tenant_id: str | None = None) -> list[int]:
         if event_ids is not None:
             if not event_ids:
@@ -1002,6 +1016,31 @@ class SQLiteStore(AlertsSQL):
 
         return await self._write(op)
 
+    async def stock_on_the_way(self, tenant_id: str, article_nos: list[str]) -> set[str]:
+        found: set[str] = set()
+        wanted = sorted(set(article_nos))
+        for start in range(0, len(wanted), ARTICLES_PER_LOOKUP):
+            chunk = wanted[start:start + ARTICLES_PER_LOOKUP]
+            rows = await self._read(
+                "SELECT article_no FROM stock_pending WHERE tenant_id = ? AND waiting = 0"
+                f" AND article_no IN ({', '.join('?' * len(chunk))})", (tenant_id, *chunk))
+            found |= {row[0] for row in rows}
+        return found
+
+    async def stock_drifted(self, tenant_id: str, account_id: str, seen: list[tuple[str, int]]) -> int:
+        """What the shop showed becomes "the level last written", so the push compares Specter's
+        level with what the shop holds now rather than with what it was once given."""
+        sql = RESEND_STOCK.format(only=" AND article_no = ?")
+
+        def op(conn: sqlite3.Connection) -> int:
+            conn.executemany(
+                "INSERT INTO stock_written (tenant_id, article_no, available) VALUES (?, ?, ?)"
+                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET available = excluded.available",
+                [(tenant_id, a, level) for a, level in seen])
+            return conn.executemany(sql, [(tenant_id, account_id, a) for a, _ in seen]).rowcount
+
+        return await self._write(op)
+
     # -- Specter's articles --------------------------------------------------------------------
 
     async def store_article_infos(self, account_id: str, infos: list[ArticleInfo]) -> None:
@@ -1035,6 +1074,30 @@ class SQLiteStore(AlertsSQL):
             "SELECT info FROM specter_articles WHERE account_id = ? AND article_no > ? ORDER BY article_no LIMIT ?",
             (account_id, after, limit))
         return [msgspec.json.decode(row[0], type=ArticleInfo) for row in rows]
+
+    async def specter_articles_by_no(self, account_id: str, article_nos: list[str]) -> dict[str, ArticleInfo]:
+        found: dict[str, ArticleInfo] = {}
+        wanted = sorted(set(article_nos))
+        for start in range(0, len(wanted), ARTICLES_PER_LOOKUP):
+            chunk = wanted[start:start + ARTICLES_PER_LOOKUP]
+            rows = await self._read(
+                "SELECT article_no, info FROM specter_articles WHERE account_id = ?"
+                f" AND article_no IN ({', '.join('?' * len(chunk))})", (account_id, *chunk))
+            found |= {row[0]: msgspec.json.decode(row[1], type=ArticleInfo) for row in rows}
+        return found
+
+    # -- reconciliations -----------------------------------------------------------------------
+
+    async def put_reconciliation(self, report: Reconciliation) -> None:
+        await self._execute(
+            "INSERT INTO reconciliations (tenant_id, event_id, finished_at, report) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (tenant_id) DO UPDATE SET event_id = excluded.event_id,"
+            " finished_at = excluded.finished_at, report = excluded.report",
+            (report.tenant_id, report.event_id, report.finished_at, _encode(report).decode()))
+
+    async def get_reconciliation(self, tenant_id: str) -> Reconciliation | None:
+        row = await self._read_one("SELECT report FROM reconciliations WHERE tenant_id = ?", (tenant_id,))
+        return msgspec.json.decode(row[0], type=Reconciliation) if row else None
 
 
 # -- rows --------------------------------------------------------------------------------------

@@ -248,6 +248,35 @@ async def resync_stock(request: Request) -> Response:
 
 
 @admin
+async def reconcile(request: Request) -> Response:
+    """Compare the shop with Specter now, as a job: heal stock and price drift, list what needs a
+    person."""
+    gw = gateway_of(request)
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
+    return JSONResponse({"event_id": await operations.reconcile(gw, tenant)}, status_code=202)
+
+
+@admin
+async def reconciliation(request: Request) -> Response:
+    """The tenant's last reconciliation: JSON, or the CSV report with ``?format=csv``."""
+    from gateway.reconcile_report import report_csv, report_view
+
+    gw = gateway_of(request)
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
+    wanted = request.query_params.get("format", "json")
+    if wanted not in ("json", "csv"):
+        return error(400, f"format must be json or csv, not {wanted!r}", "format")
+    report = await gw.store.get_reconciliation(tenant.id)
+    if report is None:
+        return error(404, f"shop {tenant.id!r} has not been reconciled yet: "
+                          f"POST /admin/api/tenants/{tenant.id}/reconcile")
+    if wanted == "csv":
+        return Response(report_csv(report), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="reconciliation-{tenant.id}-{report.event_id}.csv"'})
+    return JSONResponse(report_view(report))
+
+
+@admin
 async def get_event(request: Request) -> Response:
     gw = gateway_of(request)
     event_id = request.path_params["event_id"]
@@ -315,5 +344,7 @@ routes = [
     Route("/tenants/{tenant_id}/articles/{article_no}", article_story, methods=["GET"]),
     Route("/tenants/{tenant_id}/import", import_products, methods=["POST"]),
     Route("/tenants/{tenant_id}/stock/resync", resync_stock, methods=["POST"]),
+    Route("/tenants/{tenant_id}/reconcile", reconcile, methods=["POST"]),
+    Route("/tenants/{tenant_id}/reconciliation", reconciliation, methods=["GET"]),
     Route("/tenants/{tenant_id}/events/{event_id:int}/retry", retry_events, methods=["POST"]),
 ]

@@ -20,7 +20,15 @@ from starlette.responses import JSONResponse
 from gateway.adapter import WebhookCheck
 from gateway.search import DEFAULT_RESULTS, MAX_QUERY, MAX_RESULTS, SearchResults
 from gateway.settings import SpecterAccount, Tenant
-from gateway.store.base import MAX_ID, MAX_LIST_LIMIT, SEARCH_PREFIX_MIN, Event, EventStatus, WebhookRepair
+from gateway.store.base import (
+    MAX_ID,
+    MAX_LIST_LIMIT,
+    SEARCH_PREFIX_MIN,
+    Event,
+    EventStatus,
+    Reconciliation,
+    WebhookRepair,
+)
 from gateway.story import ArticleStory, OrderStory
 
 SCHEMAS = "#/components/schemas/"
@@ -186,6 +194,24 @@ PATHS: dict[str, dict[str, Any]] = {
         "parameters": [TENANT],
         "post": _op('"Update stock now": every article\'s stock from Specter to the shop', {"202": ACCEPTED}),
     },
+    "/tenants/{tenant_id}/reconcile": {
+        "parameters": [TENANT],
+        "post": _op("Reconcile now: compare the shop's stock levels and prices with Specter's (healing the drift "
+                    "Specter owns) and its recent orders (listing those Specter lacks); the report follows at "
+                    "/reconciliation", {"202": ACCEPTED}),
+    },
+    "/tenants/{tenant_id}/reconciliation": {
+        "parameters": [TENANT],
+        "get": _op("The tenant's last reconciliation: what was healed, what needs a person and why (an order "
+                   "listed can be sent with /orders/{order_id}/export), what was not compared, and its `counts`; "
+                   "404 before the first",
+                   {"200": {"description": "The report", "content": {
+                       "application/json": {"schema": _ref("Reconciliation")},
+                       "text/csv": {"schema": {"type": "string"}, "description": "One row per drift healed and "
+                                    "per finding: section, key, label, problem, shop, specter, reason, event_id"}}}},
+                   parameters=[{"name": "format", "in": "query", "schema": {"enum": ["json", "csv"],
+                                                                            "default": "json"}}]),
+    },
     "/tenants/{tenant_id}/orders/{order_id}/export": {
         "parameters": [TENANT, _path_param("order_id", "The shop's order id")],
         "post": _op('"Transfer order": send one order now, whatever the export mode', {"202": ACCEPTED}),
@@ -225,7 +251,7 @@ def document() -> dict[str, Any]:
     from gateway.web import alerts_api
 
     structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair, SearchResults, OrderStory, ArticleStory,
-               *alerts_api.STRUCTS]
+               Reconciliation, *alerts_api.STRUCTS]
     _, schemas = msgspec.json.schema_components(structs, ref_template=SCHEMAS + "{name}")
     return {
         "openapi": "3.1.0",

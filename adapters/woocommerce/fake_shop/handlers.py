@@ -24,10 +24,10 @@ async def list_products(request: web.Request) -> web.Response:
         found = (state.by_sku(sku) for sku in q["sku"].split(","))
         products = [p for p in found if p is not None and p["status"] != "trash"]
     else:
-        products = [p for p in state.products.values() if p["status"] != "trash" and p["type"] != "variation"]
+        products = state.catalogue()
     if "type" in q:
         products = [p for p in products if p["type"] == q["type"]]
-    return paged(request, products)
+    return paged(request, products, in_id_order="sku" not in q)
 
 
 async def create_product(request: web.Request) -> web.Response:
@@ -57,8 +57,10 @@ async def delete_product(request: web.Request) -> web.Response:
     before = dict(p)
     if request.query.get("force") == "true":
         del state.products[p["id"]]  # a permanent delete fires nothing
+        state.catalogue_changed()
     else:
         p["status"] = "trash"
+        state.catalogue_changed()
         await webhooks_of(request).fire([("product.deleted", p["id"])])
     return json_response(before)
 
@@ -140,6 +142,7 @@ async def _batch(request: web.Request, parent: dict[str, Any] | None) -> web.Res
         answer["delete"] = []
         for item_id in deletes:
             deleted = state.products.pop(item_id, None)
+            state.catalogue_changed()
             answer["delete"].append(deleted or failed(item_id, InvalidRequest(404, bad_id, "Invalid ID.")))
     await webhooks_of(request).fire(events)
     return json_response(answer)

@@ -71,6 +71,22 @@ class FakeState:
         "priority": 1, "compound": False, "shipping": True, "order": 0, "class": "standard", "postcodes": [],
         "cities": []}})
 
+    # The products a plain product list shows, by id (see catalogue()); None: to be made again.
+    listed: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    def catalogue(self) -> list[dict[str, Any]]:
+        """The products ``GET products`` lists unfiltered (neither trashed nor variations), in id
+        order. Kept until one is added, deleted or trashed (:meth:`catalogue_changed`), as the
+        shop's database keeps its index: a walk through 100,000 products does not scan and sort
+        them all again for every page of 100."""
+        if self.listed is None:
+            self.listed = sorted((p for p in self.products.values() if p["status"] != "trash"
+                                  and p["type"] != "variation"), key=lambda p: p["id"])
+        return self.listed
+
+    def catalogue_changed(self) -> None:
+        self.listed = None
+
     def order_statuses(self) -> list[str]:
         """The statuses an order may be given: WooCommerce's own and the plugins' (before the
         checkout draft, as the plugins' filter adds them)."""

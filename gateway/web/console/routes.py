@@ -23,6 +23,7 @@ from starlette.templating import Jinja2Templates
 from gateway import operations
 from gateway.import_token import import_url, new_import_token
 from gateway.model import InvalidInput
+from gateway.reconcile_report import PROBLEMS, report_csv
 from gateway.secrets import MASK
 from gateway.services import Gateway
 from gateway.settings import Tenant
@@ -189,6 +190,8 @@ async def _tenant_context(request: Request, tenant: Tenant) -> dict[str, Any]:
         "backfill_since": "",
         "inbound_url": f"{gw.config.public_url.rstrip('/')}/shops/{tenant.id}/events",
         "import_setup": await _import_setup(gw, tenant, platform.import_script),
+        "reconciliation": await gw.store.get_reconciliation(tenant.id),
+        "problems": PROBLEMS,
     }
 
 
@@ -325,7 +328,8 @@ async def make_import_token(request: Request) -> Response:
 
 @signed_in
 async def start_operation(request: Request) -> Response:
-    """The buttons: export products (new / all), export customers, import products, update stock."""
+    """The buttons: export products (new / all), export customers, import products, update stock,
+    reconcile now."""
     tenant = await _tenant(request)
     if tenant is None:
         return _not_found("tenant")
@@ -344,9 +348,34 @@ async def start_operation(request: Request) -> Response:
             return PlainTextResponse(str(exc), 409)
     elif operation == "stock":
         event_id = await operations.resync_stock(gw, tenant)
+    elif operation == "reconcile":
+        event_id = await operations.reconcile(gw, tenant)
     else:
         return _not_found("operation")
     return _redirect(f"/tenants/{quote(tenant.id)}/events/{event_id}")
+
+
+@signed_in
+async def send_order(request: Request) -> Response:
+    """"Send to Specter", offered for an order a reconciliation found missing: the "Transfer
+    order" export event, whatever the export mode (a person chose to)."""
+    tenant = await _tenant(request)
+    if tenant is None:
+        return _not_found("tenant")
+    event_id = await operations.export_order(gateway_of(request), tenant, request.path_params["order_id"])
+    return _redirect(f"/tenants/{quote(tenant.id)}/events/{event_id}")
+
+
+@signed_in
+async def reconciliation_csv(request: Request) -> Response:
+    """The last reconciliation as a CSV report, to download."""
+    tenant = await _tenant(request)
+    report = await gateway_of(request).store.get_reconciliation(tenant.id) if tenant else None
+    if tenant is None or report is None:
+        return _not_found("reconciliation")
+    return Response(report_csv(report), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="reconciliation-{tenant.id}-{report.event_id}.csv"',
+        "Cache-Control": "no-store"})
 
 
 # -- events ----------------------------------------------------------------------------------
@@ -439,6 +468,8 @@ routes: list[BaseRoute] = [
     Route("/tenants/{tenant_id}/import-token", make_import_token, methods=["POST"]),
     Route("/tenants/{tenant_id}/run/{operation}", start_operation, methods=["POST"]),
     Route("/tenants/{tenant_id}/backfill", backfill, methods=["POST"]),
+    Route("/tenants/{tenant_id}/orders/{order_id}/send", send_order, methods=["POST"]),
+    Route("/tenants/{tenant_id}/reconciliation.csv", reconciliation_csv),
     Route("/tenants/{tenant_id}/events", events_page),
     Route("/tenants/{tenant_id}/events/retry", transfer_again, methods=["POST"]),
     Route("/tenants/{tenant_id}/events/{event_id:int}", event_page),
