@@ -206,3 +206,28 @@ async def test_specter_deletes_an_order_after_the_stock_push(tmp_path, runner):
 async def _stock_is(shop: WooCommerceDriver, quantity: int) -> bool:
     product = await shop.product("TS-1")
     return product is not None and product.stock == quantity
+
+
+@pytest.mark.parametrize("platform", ["woocommerce", "abicart"])
+async def test_an_order_cancelled_before_specter_got_it_leaves_the_shop_at_specters_level(tmp_path, platform):
+    async with running_stack(tmp_path, platform=platform) as stack:
+        shop = stack.driver
+        await shop.create_product("TS-1", stock=10)
+        await stack.settle_all()
+        await shop.disturb_notifications("lost", 100)  # the gateway hears nothing of the checkout,
+        placed = await shop.place_order([("TS-1", 2)])
+        await shop.cancel_order(placed.id)  # and the shop owner cancels it before the gateway looks
+        await shop.disturb_notifications("lost", 0)
+
+        await poll_once(stack.gw)
+        await stack.settle_all()
+        assert stack.sim.orders == {}  # a cancelled order is not sent
+        # WooCommerce put the items back; Abicart keeps them off: either way the shop shows Specter's 10.
+        assert specter_available(stack, "TS-1") == 10
+        assert (await shop.product("TS-1")).stock == 10
+
+        writes = len(await shop.writes())
+        await poll_once(stack.gw)  # the cancelled order found again: nothing written
+        await stack.settle_all()
+        assert (await shop.writes())[writes:] == []
+        await no_dead_events(stack)
