@@ -1,7 +1,8 @@
 """Order changes from Specter in the shop, end to end: a Specter status becomes the shop status
 the tenant maps it to, the parcels' tracking numbers are shown to the customer once, and an
-order that gives its stock back in the shop (cancelled by the shop owner, or deleted in Specter)
-leaves the shop at Specter's level, with nothing written after that."""
+order that gives its stock back in the shop (cancelled by the shop owner, also before Specter got
+it, or deleted in Specter) or takes it again (reopened) leaves the shop at Specter's level, with
+nothing written after that."""
 
 from __future__ import annotations
 
@@ -230,4 +231,26 @@ async def test_an_order_cancelled_before_specter_got_it_leaves_the_shop_at_spect
         await poll_once(stack.gw)  # the cancelled order found again: nothing written
         await stack.settle_all()
         assert (await shop.writes())[writes:] == []
+        await no_dead_events(stack)
+
+
+async def test_specter_delivers_an_order_the_shop_owner_had_cancelled(tmp_path):
+    async with running_stack(tmp_path, export_product_on_change=False) as stack:
+        shop = woocommerce(stack.driver)
+        placed = await stocked_and_ordered(stack)
+        await shop.rest.request("PUT", f"orders/{placed.id}", body={"status": "cancelled"})
+        await stack.settle_all()
+        assert (await shop.product("TS-1")).stock == 9  # put back (10), but Specter still holds the order
+
+        await stack.specter_control("POST", f"orders/{order_no(stack, placed)}/deliver", {"trackingNo": "PN1SE"})
+        await stack.settle_all()
+        # Shipped after all: completed in the shop, which took the item off again (8); Specter has 9.
+        assert (await shop.order(placed.id)).status == "completed"
+        assert specter_available(stack, "TS-1") == 9
+        assert (await shop.product("TS-1")).stock == 9
+
+        writes = len(shop.fake.state.writes)
+        await poll_once(stack.gw)
+        await stack.settle_all()
+        assert shop.fake.state.writes[writes:] == []
         await no_dead_events(stack)
