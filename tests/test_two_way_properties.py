@@ -5,7 +5,9 @@ order is lost or sent twice, and that, once settled, neither side is written to 
 The shops: ``woo1`` (WooCommerce), whose article data Specter owns (article_sync, the default)
 and which gets every stock site summed; ``abi2`` (Abicart), which owns its products' data
 (article_sync off) and gets stock site 1 only. Each sells its own two products, made in the shop
-and exported to Specter at the start.
+and exported to Specter at the start. Every example starts the whole stack afresh (it takes a
+fraction of a second) and begins with an order in each shop that Specter has. A shop's
+notifications of a change (webhooks, event listener calls) may be lost or arrive twice.
 
 The machine keeps a model of what each side should show, by ownership (gateway/engine/ownership.py):
 
@@ -58,7 +60,7 @@ from typing import Any, TypeVar
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
 from gateway.engine.poller import poll_once
 from gateway.store.base import Event
@@ -75,7 +77,13 @@ FIRST_STOCK = 50
 SKUS = sorted(sku for products in PRODUCTS.values() for sku in products)
 VATS = (Decimal(25), Decimal(12), Decimal(0))  # a Swedish shop's rates (WooCommerce's default tax classes)
 NOTIFICATIONS = st.sampled_from(["delivered", "lost", "repeated"])  # what the shop's webhooks meet
+PAYMENTS = st.sampled_from(["klarna", "cod"])  # paid by card at checkout, or cash on delivery
 SETTLE_SECONDS = 30.0
+
+
+def items_of(tenant: str) -> st.SearchStrategy[dict[str, int]]:
+    """What a shopper puts in the cart: one or two of the shop's products, 1-3 of each."""
+    return st.dictionaries(st.sampled_from(sorted(PRODUCTS[tenant])), st.integers(1, 3), min_size=1, max_size=2)
 
 
 @dataclass
@@ -103,6 +111,7 @@ class OrderModel:
     shop_id: str
     number: str
     items: dict[str, int]
+    payment: str  # klarna: paid at checkout; cod: cash on delivery
     statuses: list[str] = field(default_factory=lambda: ["processing"])  # what the shop was told, in order
     in_specter: bool = False  # seen in Specter at a settle
     cancelled_unsent: bool = False  # cancelled in the shop before it was seen in Specter
@@ -110,7 +119,7 @@ class OrderModel:
     deleted_in_specter: bool = False
     tracking: list[str] = field(default_factory=list)
 
-    def __repr__(self) -> str:  # how a failing example's steps name it
+    def __repr__(self) -> str:  # how the checks name it
         return f"<{self.tenant} order {self.number} {self.items}>"
 
     def shop_status(self) -> str:
@@ -202,20 +211,18 @@ class TwoWaySync(RuleBasedStateMachine):
 
     # --- Specter's user --------------------------------------------------------------------------
 
-    @rule(sku=st.sampled_from(SKUS))
-    def specter_renames_article(self, sku: str) -> None:
-        article = self.articles[sku]
-        self.run(self.specter_edit(article, replace(article.specter, name=f"Väska {next(self.fresh)}")))
-
-    @rule(sku=st.sampled_from(SKUS))
-    def specter_changes_price(self, sku: str) -> None:
-        article = self.articles[sku]
-        self.run(self.specter_edit(article, replace(article.specter, price=Decimal(f"{100 + next(self.fresh)}.50"))))
-
-    @rule(sku=st.sampled_from(SKUS), vat=st.sampled_from(VATS))
-    def specter_changes_vat(self, sku: str, vat: Decimal) -> None:
-        article = self.articles[sku]
-        self.run(self.specter_edit(article, replace(article.specter, vat=vat)))
+    @rule(sku=st.sampled_from(SKUS), change=st.sampled_from(["name", "price", *VATS]))
+    def specter_edits_article(self, sku: str, change: str | Decimal) -> None:
+        """Specter's user renames the article, changes its price, or gives it a VAT rate."""
+        article, n = self.articles[sku], next(self.fresh)
+        match change:
+            case "name":
+                new = replace(article.specter, name=f"Väska {n}")
+            case "price":
+                new = replace(article.specter, price=Decimal(f"{100 + n}.50"))
+            case _:
+                new = replace(article.specter, vat=Decimal(change))
+        self.run(self.specter_edit(article, new))
 
     async def specter_edit(self, article: ArticleModel, new: Data) -> None:
         if astuple(new) in article.states:  # no change, or back to an earlier state (see the module doc)
@@ -286,19 +293,28 @@ class TwoWaySync(RuleBasedStateMachine):
             article.specter = replace(article.shop)
             article.states.add(astuple(article.specter))
 
-    @rule(tenant=st.sampled_from([WOO, ABI]), data=st.data(), payment=st.sampled_from(["klarna", "cod"]),
-          how=NOTIFICATIONS)
-    def customer_places_order(self, tenant: str, data: st.DataObject, payment: str, how: str) -> None:
-        items = data.draw(st.dictionaries(st.sampled_from(sorted(PRODUCTS[tenant])), st.integers(1, 3),
-                                          min_size=1, max_size=2))
+    @initialize(woo=items_of(WOO), abi=items_of(ABI), payments=st.tuples(PAYMENTS, PAYMENTS))
+    def customers_have_ordered(self, woo: dict[str, int], abi: dict[str, int], payments: tuple[str, str]) -> None:
+        """A shopper in each shop has ordered already, and Specter has the orders: something for
+        Specter's user and the shop owners to act on from the first step."""
+
+        async def checkouts() -> None:
+            await self.place_order(WOO, woo, payments[0], "delivered")
+            await self.place_order(ABI, abi, payments[1], "delivered")
+            await self.settled_and_checked()
+
+        self.run(checkouts())
+
+    @rule(order=st.sampled_from([WOO, ABI]).flatmap(lambda tenant: st.tuples(st.just(tenant), items_of(tenant))),
+          payment=PAYMENTS, how=NOTIFICATIONS)
+    def customer_places_order(self, order: tuple[str, dict[str, int]], payment: str, how: str) -> None:
+        self.run(self.place_order(*order, payment, how))
+
+    async def place_order(self, tenant: str, items: dict[str, int], payment: str, how: str) -> None:
         driver = self.stack.drivers[tenant]
-
-        async def checkout() -> None:
-            async with notifications(driver, how):
-                placed = await driver.place_order(sorted(items.items()), payment=payment)
-            self.orders.append(OrderModel(tenant, placed.id, placed.number, items))
-
-        self.run(checkout())
+        async with notifications(driver, how):
+            placed = await driver.place_order(sorted(items.items()), payment=payment)
+        self.orders.append(OrderModel(tenant, placed.id, placed.number, items, payment))
 
     def cancellable(self) -> list[OrderModel]:
         return [o for o in self.orders if o.shop_status() != "cancelled"]
@@ -345,6 +361,10 @@ class TwoWaySync(RuleBasedStateMachine):
                 rows = {r.article_no: int(r.quantity) for r in sent.rows if r.article_no in self.articles}
                 if rows != order.items:
                     problems.append(f"{order!r} has the rows {rows} in Specter")
+                prepaid = sent.fields.get("isPrepayment") == "1"
+                if prepaid != (order.payment == "klarna"):
+                    problems.append(f"{order!r} paid by {order.payment} is {'' if prepaid else 'not '}prepaid in "
+                                    "Specter")
         return problems
 
     async def shop_order_problems(self) -> list[str]:
@@ -419,3 +439,18 @@ TWO_WAY_SETTINGS = settings(max_examples=8, stateful_step_count=10, deadline=Non
 @pytest.mark.timeout(300)
 def test_random_edits_on_both_sides_converge_to_the_owners_values_and_then_stay_quiet():
     run_state_machine_as_test(TwoWaySync, settings=TWO_WAY_SETTINGS)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Specter is the master of stock, but a level the shop owner types into the shop stays there until Specter's "
+    "level for that article changes: the gateway writes a level only when Specter reports a new one (it cannot "
+    "tell an owner's edit from an order not yet in Specter). Left out of the machine until it is mended."))
+async def test_a_stock_level_the_shop_owner_types_in_goes_back_to_specters(tmp_path):
+    async with running_stack(tmp_path) as stack:
+        shop = stack.driver
+        product = await shop.create_product("TS-1", stock=10)
+        await stack.settle_all()
+        await shop.update_product(product, stock=3)  # the shop owner counts the shelf, in the shop
+        await settle(stack)
+        assert sum(stack.sim.articles["TS-1"].available_by_site().values()) == 10
+        assert (await shop.product("TS-1")).stock == 10
