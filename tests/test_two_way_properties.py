@@ -6,8 +6,9 @@ The shops: ``woo1`` (WooCommerce), whose article data Specter owns (article_sync
 and which gets every stock site summed; ``abi2`` (Abicart), which owns its products' data
 (article_sync off) and gets stock site 1 only. Each sells its own two products, made in the shop
 and exported to Specter at the start. Every example starts the whole stack afresh (it takes a
-fraction of a second) and begins with an order in each shop that Specter has. A shop's
-notifications of a change (webhooks, event listener calls) may be lost or arrive twice.
+fraction of a second), with the gateway's jobs in-process or on arq and Redis, and begins with
+an order in each shop that Specter has. A shop's notifications of a change (webhooks, event
+listener calls) may be lost or arrive twice.
 
 The machine keeps a model of what each side should show, by ownership (gateway/engine/ownership.py):
 
@@ -38,9 +39,10 @@ master of stock, yet the shop keeps that level until Specter's level for the art
 "each shop shows Specter's level" does not hold (see the xfail test at the end).
 
 One event loop per example (:class:`asyncio.Runner`): hypothesis's stateful rules are plain
-functions, so each runs its coroutine on that loop to the end; the stack's servers run on the same
-loop, so they work only while a rule awaits (a shop's webhook is answered while the shop's REST
-call is under way, as with a real shop's synchronous deliveries).
+functions, so each runs its coroutine on that loop to the end; the stack's servers (and the arq
+worker) run on the same loop, so they work only while a rule awaits (a shop's webhook is answered
+while the shop's REST call is under way, as with a real shop's synchronous deliveries), and a
+rule's checks never see the system half-way through a step of its own.
 """
 
 from __future__ import annotations
@@ -157,6 +159,8 @@ async def settle(stack: Stack) -> list[Event]:
 
 
 class TwoWaySync(RuleBasedStateMachine):
+    runner_name = "inprocess"  # the gateway's job runner
+
     def __init__(self) -> None:
         super().__init__()
         self.runner = asyncio.Runner()
@@ -188,7 +192,8 @@ class TwoWaySync(RuleBasedStateMachine):
     async def start(self) -> Stack:
         tmp = Path(tempfile.mkdtemp(prefix="two-way-"))
         self.resources.callback(shutil.rmtree, tmp, ignore_errors=True)
-        stack = await self.resources.enter_async_context(running_stack(tmp, mixed=["woocommerce", "abicart"]))
+        stack = await self.resources.enter_async_context(
+            running_stack(tmp, self.runner_name, mixed=["woocommerce", "abicart"]))
         assert stack.tenants == [WOO, ABI]
         status, body = await stack.admin("PATCH", f"/tenants/{ABI}", {"settings": {
             "article_sync": False, "stock_sites": SITES[ABI], "cash_on_delivery_methods": ["postforskott"]}})
@@ -437,8 +442,10 @@ TWO_WAY_SETTINGS = settings(max_examples=8, stateful_step_count=10, deadline=Non
 
 
 @pytest.mark.timeout(300)
-def test_random_edits_on_both_sides_converge_to_the_owners_values_and_then_stay_quiet():
-    run_state_machine_as_test(TwoWaySync, settings=TWO_WAY_SETTINGS)
+@pytest.mark.parametrize("runner", ["inprocess", "arq"])
+def test_random_edits_on_both_sides_converge_to_the_owners_values_and_then_stay_quiet(runner):
+    machine = type(f"TwoWaySync_{runner}", (TwoWaySync,), {"runner_name": runner})
+    run_state_machine_as_test(machine, settings=TWO_WAY_SETTINGS)
 
 
 @pytest.mark.xfail(strict=True, reason=(
