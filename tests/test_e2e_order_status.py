@@ -1,7 +1,8 @@
 """Order changes from Specter in the shop, end to end: a Specter status becomes the shop status
 the tenant maps it to, the parcels' tracking numbers are shown to the customer once, and an
-order that gives its stock back in the shop (cancelled by the shop owner, or deleted in Specter)
-leaves the shop at Specter's level, with nothing written after that."""
+order that gives its stock back in the shop (cancelled by the shop owner, also before Specter got
+it, or deleted in Specter) or takes it again (reopened) leaves the shop at Specter's level, with
+nothing written after that."""
 
 from __future__ import annotations
 
@@ -206,3 +207,50 @@ async def test_specter_deletes_an_order_after_the_stock_push(tmp_path, runner):
 async def _stock_is(shop: WooCommerceDriver, quantity: int) -> bool:
     product = await shop.product("TS-1")
     return product is not None and product.stock == quantity
+
+
+@pytest.mark.parametrize("platform", ["woocommerce", "abicart"])
+async def test_an_order_cancelled_before_specter_got_it_leaves_the_shop_at_specters_level(tmp_path, platform):
+    async with running_stack(tmp_path, platform=platform) as stack:
+        shop = stack.driver
+        await shop.create_product("TS-1", stock=10)
+        await stack.settle_all()
+        await shop.disturb_notifications("lost", 100)  # the gateway hears nothing of the checkout,
+        placed = await shop.place_order([("TS-1", 2)])
+        await shop.cancel_order(placed.id)  # and the shop owner cancels it before the gateway looks
+        await shop.disturb_notifications("lost", 0)
+
+        await poll_once(stack.gw)
+        await stack.settle_all()
+        assert stack.sim.orders == {}  # a cancelled order is not sent
+        # WooCommerce put the items back; Abicart keeps them off: either way the shop shows Specter's 10.
+        assert specter_available(stack, "TS-1") == 10
+        assert (await shop.product("TS-1")).stock == 10
+
+        writes = len(await shop.writes())
+        await poll_once(stack.gw)  # the cancelled order found again: nothing written
+        await stack.settle_all()
+        assert (await shop.writes())[writes:] == []
+        await no_dead_events(stack)
+
+
+async def test_specter_delivers_an_order_the_shop_owner_had_cancelled(tmp_path):
+    async with running_stack(tmp_path, export_product_on_change=False) as stack:
+        shop = woocommerce(stack.driver)
+        placed = await stocked_and_ordered(stack)
+        await shop.rest.request("PUT", f"orders/{placed.id}", body={"status": "cancelled"})
+        await stack.settle_all()
+        assert (await shop.product("TS-1")).stock == 9  # put back (10), but Specter still holds the order
+
+        await stack.specter_control("POST", f"orders/{order_no(stack, placed)}/deliver", {"trackingNo": "PN1SE"})
+        await stack.settle_all()
+        # Shipped after all: completed in the shop, which took the item off again (8); Specter has 9.
+        assert (await shop.order(placed.id)).status == "completed"
+        assert specter_available(stack, "TS-1") == 9
+        assert (await shop.product("TS-1")).stock == 9
+
+        writes = len(shop.fake.state.writes)
+        await poll_once(stack.gw)
+        await stack.settle_all()
+        assert shop.fake.state.writes[writes:] == []
+        await no_dead_events(stack)

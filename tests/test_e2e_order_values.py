@@ -1,14 +1,17 @@
-"""The values an order carries to Specter, end to end: a WooCommerce shop -> gateway -> Specter
-simulator, by the tenant's settings."""
+"""The values an order carries to Specter, end to end: a WooCommerce shop (an Abicart shop where
+a test says so) -> gateway -> Specter simulator, by the tenant's settings."""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.shops.woocommerce import order_payload, product_fields, woocommerce
 from tests.stack import running_stack
 
 
-async def test_only_orders_paid_at_checkout_go_as_prepaid(tmp_path):
-    async with running_stack(tmp_path) as stack:
+@pytest.mark.parametrize("platform", ["woocommerce", "abicart"])
+async def test_only_orders_paid_at_checkout_go_as_prepaid(tmp_path, platform):
+    async with running_stack(tmp_path, platform=platform) as stack:
         shop = stack.driver
         await shop.create_product("TS-1")
         # Each is paid as far as the shop says (WooCommerce dates cash on delivery as paid once

@@ -4,12 +4,14 @@ Specter, once; a platform that cannot tell is not asked."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from gateway.engine.poller import poll_once
 from gateway.services import Gateway
 from gateway.settings import SpecterAccount, Tenant
 from tests.plugins import memo_platform
 from tests.shops.woocommerce import order_payload, product_fields, woocommerce
-from tests.stack import running_stack
+from tests.stack import SBM_ID, running_stack
 
 
 async def test_an_order_whose_webhook_never_came_is_found_by_the_first_poll_after_connect(tmp_path):
@@ -62,3 +64,28 @@ async def test_a_platform_that_cannot_list_changed_orders_is_not_asked(gateway_c
         assert "what changed failed" not in caplog.text
     finally:
         await gw.close()
+
+
+async def test_an_abicart_change_in_the_same_second_as_one_a_poll_saw_is_found_though_its_call_was_lost(tmp_path):
+    # The shop owns its products' data, so its edits go to Specter.
+    async with running_stack(tmp_path, platform="abicart", article_sync=False) as stack:
+        shop = stack.driver
+        product = await shop.create_product("A-1", price="80.00")
+        await stack.settle_all()
+        await shop.control("POST", "clock", {"frozen": True})  # Abicart's changed: whole seconds
+        await shop.update_product(product, price="90.00")
+        await stack.settle_all()
+        await poll_once(stack.gw)  # sees the article changed in this second
+        await stack.settle_all()
+
+        await shop.disturb_notifications("lost", 10)
+        await shop.update_product(product, name="Ny vara")  # changed in the same second, its call lost
+        await poll_once(stack.gw)
+        await stack.settle_all()
+        article = stack.sim.articles["A-1"]
+        assert (article.name, article.price_ex_vat) == ("Ny vara", Decimal("90.00"))
+
+        sent = stack.specter.state.request_counts[f"{SBM_ID}:newarticlesubmit"]
+        await poll_once(stack.gw)  # the next look overlaps: found again, it is the same change
+        await stack.settle_all()
+        assert stack.specter.state.request_counts[f"{SBM_ID}:newarticlesubmit"] == sent

@@ -183,7 +183,7 @@ class AbicartClient:
         return _optional_object(found, "ArticleChoiceOption.get")
 
     async def changed_articles(self, since: dt.datetime) -> AsyncIterator[list[dict[str, Any]]]:
-        async for found in self.list_all("Article", wire.CHANGED_QUERY, wire.changed_since(since)):
+        async for found in self.list_all("Article", wire.CHANGED_ARTICLE_QUERY, wire.changed_since(since)):
             yield found
 
     # --- Article groups (categories) -------------------------------------------------------------
@@ -229,7 +229,7 @@ class AbicartClient:
             yield found
 
     async def changed_customers(self, since: dt.datetime) -> AsyncIterator[list[dict[str, Any]]]:
-        async for found in self.list_all("Customer", wire.CHANGED_QUERY, wire.changed_since(since)):
+        async for found in self.list_all("Customer", wire.CHANGED_CUSTOMER_QUERY, wire.changed_since(since)):
             yield found
 
     # --- Event listeners -------------------------------------------------------------------------

@@ -515,14 +515,18 @@ def _is_cod(method: str, title: str, cod_methods: list[str]) -> bool:
 
 def payment(data: dict[str, Any], language: str) -> Payment:
     """The order's payment. Payment objects' fields are not documented: the method is read from
-    ``method`` (a uid, an id or an object with one), the reference from a few plausible names."""
+    ``method`` (a uid, an id or an object with one), the reference from a few plausible names.
+    A paid order paid with one of the tenant's prepaid methods goes to Specter as prepaid."""
     payments = [p for p in data.get("payments") or [] if isinstance(p, dict)]
     main = payments[0] if payments else {}
     method = main.get("method")
     title = main.get("name") or main.get("title") or (method.get("name") if isinstance(method, dict) else None)
     method_id = uid_of(method) if isinstance(method, dict) else "" if method is None else str(method)
+    # Abicart says whether the order is paid (paymentStatus), not when: the order's time stands in.
+    paid = str(data.get("paymentStatus") or "").lower() == "paid"
     return Payment(method=method_id, title=text(title, language),
-                   transaction_id=_first(main, ("reference", "transactionId", "externalReference")))
+                   transaction_id=_first(main, ("reference", "transactionId", "externalReference")),
+                   paid_at=when(data.get("ordered")) if paid else None)
 
 
 def _unexplained_discount(rows: list[OrderRow], costs: dict[str, Any]) -> DiscountRow | None:

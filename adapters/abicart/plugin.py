@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import AsyncGenerator
 from decimal import Decimal
@@ -44,6 +45,7 @@ from gateway.model import (
     Order,
     OrderStatusUpdate,
     ShopEvent,
+    ShopObject,
     StockLevel,
     convert,
 )
@@ -225,33 +227,28 @@ async def changed_orders(shop: AbicartShop, since: dt.datetime) -> list[ShopEven
         if not (isinstance(exc, AbicartAccessError) and exc.reason == "rights"):
             raise
         log.warning("tenant %s: listeners not checked: %s", shop.tenant_id, exc)
-    return [
-        ShopEvent(object="order", action="updated", object_id=str(data["uid"]),
-                  payload={"changed": data.get("changed"), "found_by": "poll"},
-                  dedupe_key=f"poll:order:{data['uid']}:{data.get('changed')}")
-        async for page in shop.client.changed_orders(since)
-        for data in page
-        if data.get("ordered")
-    ]
+    return [found("order", data) async for page in shop.client.changed_orders(since) for data in page
+            if data.get("ordered")]
 
 
 @hookimpl
 async def changed_objects(shop: AbicartShop, since: dt.datetime) -> list[ShopEvent]:
     """Articles and customers changed since ``since``: Abicart documents no event for either."""
-    found = [
-        ShopEvent(object="product", action="updated", object_id=str(data["uid"]),
-                  payload={"changed": data.get("changed"), "found_by": "poll"},
-                  dedupe_key=f"poll:product:{data['uid']}:{data.get('changed')}")
-        async for page in shop.client.changed_articles(since)
-        for data in page
-    ]
-    return found + [
-        ShopEvent(object="customer", action="updated", object_id=str(data["uid"]),
-                  payload={"changed": data.get("changed"), "found_by": "poll"},
-                  dedupe_key=f"poll:customer:{data['uid']}:{data.get('changed')}")
-        async for page in shop.client.changed_customers(since)
-        for data in page
-    ]
+    articles = [found("product", data) async for page in shop.client.changed_articles(since) for data in page]
+    return articles + [found("customer", data) async for page in shop.client.changed_customers(since)
+                       for data in page]
+
+
+def found(kind: ShopObject, data: dict[str, Any]) -> ShopEvent:
+    """An object a poll found changed, as an event. Looks overlap, so the same change is found
+    again: its key names the object's ``changed`` time and what the poll read of it (see
+    wire.CHANGED_*_QUERY). Abicart keeps ``changed`` in whole seconds, so a second change within
+    the second of one a poll has seen shares its time; only what was read tells it apart, and
+    its notification may have been lost."""
+    digest = hashlib.sha256(msgspec.json.encode(data, order="sorted")).hexdigest()[:16]
+    return ShopEvent(object=kind, action="updated", object_id=str(data["uid"]),
+                     payload={"changed": data.get("changed"), "found_by": "poll"},
+                     dedupe_key=f"poll:{kind}:{data['uid']}:{data.get('changed')}:{digest}")
 
 
 # --- Specter to shop ------------------------------------------------------------------------------

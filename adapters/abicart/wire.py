@@ -32,9 +32,13 @@ ORDER_QUERY: dict[str, Any] = {
     "paymentStatus": True, "deliveryStatus": True, "discarded": True, "externalOrderNumber": True,
 }
 ORDER_STATUS_QUERY = ["uid", "deliveryStatus", "discarded", "note"]
-CHANGED_QUERY = ["uid", "changed"]
-CHANGED_ORDER_QUERY = ["uid", "changed", "ordered"]
 CUSTOMER_QUERY = ["uid", "changed", "language", "address", "deliveryAddress", "info", "custom"]
+# What a poll reads of each object changed since its last look: what the gateway acts on, so a
+# state it has not seen is told from one it has even where ``changed`` is the same second.
+CHANGED_ARTICLE_QUERY = ARTICLE_QUERY
+CHANGED_ORDER_QUERY = ["uid", "changed", "ordered", "discarded", "deliveryStatus", "paymentStatus",
+                       "externalOrderNumber"]
+CHANGED_CUSTOMER_QUERY = CUSTOMER_QUERY
 WEBSHOP_QUERY = ["uid", "baseCurrency", "activeCurrencies", "defaultLanguage", "priceStoredWithVat"]
 LISTENER_QUERY = ["uid", "eventName", "url", "authToken", "status"]
 

@@ -1,7 +1,7 @@
 """Order changes read from Specter, to the shop order each is about (Specter to shop, second
 half, like gateway/engine/shop_push.py): the status the tenant's order_status_map gives the
-change, the tracking numbers of the order's parcels, and, for an order that gave its stock back
-in the shop, Specter's levels for its articles again.
+change, the tracking numbers of the order's parcels, and, for an order whose stock the shop gave
+back or took again, Specter's levels for its articles again.
 
 Specter reports an order again whenever anything about it changes (and a batch may be read twice
 after a crash), and the shop announces every write back as an order change: the adapter writes
@@ -67,9 +67,12 @@ async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
                   "tracking": update.tracking_numbers, "tracking_added": written.tracking_added}
         if written.not_set:
             entry["not_set"] = written.not_set
-        # The shop may have put the order's items back; the realign job looks (recorded before
-        # the binding goes, so nothing is lost to a crash in between).
-        if (update.deleted or change.shop_status in STOCK_RELEASED) and await ask_realign(ctx, order_id):
+        # The shop may have put the order's items back, or taken them again (WooCommerce takes
+        # a cancelled order's items off again when it becomes completed: Specter delivered an
+        # order the shop owner had cancelled); the realign job looks (recorded before the binding
+        # goes, so nothing is lost to a crash in between).
+        if (update.deleted or change.shop_status in STOCK_RELEASED or written.status) \
+                and await ask_realign(ctx, order_id):
             entry["stock"] = "the order's articles get Specter's levels where the shop shows others"
         if update.deleted:
             # Gone from Specter: the shop's "order deleted" that cancelling may fire must not

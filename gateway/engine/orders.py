@@ -24,7 +24,7 @@ from gateway.engine.context import TenantContext, fingerprint
 from gateway.engine.customers import ensure_customer
 from gateway.engine.order_rows import specter_order
 from gateway.engine.products import ensure_articles
-from gateway.engine.restock import STOCK_RELEASED, realign_after_release
+from gateway.engine.restock import LET_GO, STOCK_RELEASED, realign_after_release
 from gateway.errors import PermanentError, TransientError
 from gateway.events import ShopOrder
 from gateway.jobs.execute import Outcome
@@ -65,7 +65,11 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
         return await reconcile_bound_order(ctx, known, order)
     reason = why_not_exported(order, action, ctx.settings.order_export)
     if reason:
-        return Outcome(status="skipped", result={"reason": reason})
+        result = {"reason": reason}
+        if order.state in LET_GO and await realign_after_release(ctx, order):
+            result["stock"] = (f"{order.state} before Specter got it: its articles get Specter's levels where the "
+                               "shop shows others")
+        return Outcome(status="skipped", result=result)
     products = [r for r in order.rows if isinstance(r, ProductRow)]
     if not products:
         # WooCommerce can announce an order before its line items exist: ask again later.

@@ -4,9 +4,12 @@ A shop puts an order's items back in stock when the order is cancelled there (Wo
 when an order goes back to pending payment); Specter does not follow. An order the shop owner
 cancels still holds its stock in Specter, and an order Specter deleted gave its stock back there
 already, so a shop that had that level pushed before it cancelled the order counts the items
-twice. Either way the shop ends above Specter. So after such a change the gateway compares the
-order's articles in the shop with Specter's levels and writes Specter's where they differ; where
-they agree (the order's later echoes, a change reported again) nothing is written.
+twice. Either way the shop ends above Specter. An order cancelled before Specter got it (its
+notifications lost, or the shop owner quicker than the gateway) never held stock in Specter: a
+shop that took the items off at checkout and keeps them off when the order is cancelled (as
+Abicart may) ends below Specter. So after such a change the gateway compares the order's
+articles in the shop with Specter's levels and writes Specter's where they differ; where they
+agree (the order's later echoes, a change reported again) nothing is written.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from gateway.services import Gateway
 
 # Order states in which a shop holds no stock for the order.
 STOCK_RELEASED = frozenset({"pending", "cancelled", "refunded", "failed"})
+# Those of them an order reaches only after it was placed: every WooCommerce checkout starts as
+# pending, and comparing levels for each would cost the shop reads for nothing.
+LET_GO = STOCK_RELEASED - {"pending"}
 
 
 async def levels_off(ctx: TenantContext, order: Order) -> list[StockLevel]:

@@ -131,6 +131,12 @@ class AbicartDriver(ShopDriver):
     async def delete_order(self, order_id: str) -> None:
         await self.rpc.call("Order.set", int(order_id), {"discarded": True})  # Abicart's delete
 
+    async def cancel_order(self, order_id: str) -> None:
+        await self.delete_order(order_id)  # Abicart's one way to cancel: the order is discarded
+
+    async def disturb_notifications(self, fault: str, count: int) -> None:
+        await self.control("POST", "faults", {"listener_calls": fault, "count": count})
+
     async def break_shop(self) -> None:
         await self.control("POST", "faults", {"status": 500, "count": 10_000})
 

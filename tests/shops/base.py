@@ -133,6 +133,15 @@ class ShopDriver(ABC):
     @abstractmethod
     async def delete_order(self, order_id: str) -> None: ...
 
+    async def cancel_order(self, order_id: str) -> None:
+        """The shop's admin cancels a placed order (the shop may put its items back)."""
+        raise NotImplementedError(f"the {self.platform} driver cannot cancel an order")
+
+    async def disturb_notifications(self, fault: str, count: int) -> None:
+        """The next ``count`` notifications the shop sends the gateway (webhook deliveries, event
+        listener calls) are ``"lost"`` on the way or ``"repeated"``; a count of 0 ends it."""
+        raise NotImplementedError(f"the {self.platform} driver cannot disturb the shop's notifications")
+
     @abstractmethod
     async def break_shop(self) -> None:
         """Every call the gateway makes to the shop fails (5xx, or nobody answers) until

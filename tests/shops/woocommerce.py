@@ -129,6 +129,12 @@ class WooCommerceDriver(ShopDriver):
     async def delete_order(self, order_id: str) -> None:
         await self.rest.request("DELETE", f"orders/{order_id}")
 
+    async def cancel_order(self, order_id: str) -> None:
+        await self.rest.request("PUT", f"orders/{order_id}", body={"status": "cancelled"})
+
+    async def disturb_notifications(self, fault: str, count: int) -> None:
+        await self.control("POST", "faults", {"kind": f"{fault}_delivery", "count": count})
+
     async def break_shop(self) -> None:
         await self.control("POST", "faults", {"kind": "error500", "count": 10_000})
 

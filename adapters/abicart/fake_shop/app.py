@@ -9,8 +9,8 @@
 variants and quantity tiers), customers and orders (optionally announcing ``Order/created``
 twice), delete articles, deactivate a listener, change the webshop's settings, the forms it
 answers in, its API keys and their rights, answer 429/500 or a JSON-RPC error to the next N
-calls, and show the state. Run it with ``specter-gateway simulate abicart`` or
-:func:`start_fake_abicart`.
+calls, lose or repeat the next N listener calls, stop its clock, and show the state. Run it with
+``specter-gateway simulate abicart`` or :func:`start_fake_abicart`.
 """
 
 from __future__ import annotations
@@ -171,14 +171,28 @@ async def control_deactivate(request: web.Request) -> web.Response:
 
 async def control_faults(request: web.Request) -> web.Response:
     """``{"status": 429 | 500, "count": N}``: the next N calls answer that HTTP status;
-    ``{"rpc_error": -32000, "count": N}``: that JSON-RPC error."""
+    ``{"rpc_error": -32000, "count": N}``: that JSON-RPC error; ``{"listener_calls": "lost" |
+    "repeated", "count": N}``: the next N calls of event listeners never arrive, or arrive twice."""
     body = await _body(request)
     state = request.app[STATE]
-    if "rpc_error" in body:
+    if "listener_calls" in body:
+        if body["listener_calls"] not in ("lost", "repeated"):
+            return _json({"error": "listener_calls must be lost or repeated"}, 400)
+        state.call_faults[body["listener_calls"]] = int(body.get("count", 1))
+    elif "rpc_error" in body:
         state.rpc_fault = (int(body["rpc_error"]), int(body.get("count", 1)))
     else:
         state.fault_status, state.fault_count = int(body.get("status", 500)), int(body.get("count", 1))
-    return _json({"status": state.fault_status, "count": state.fault_count, "rpc_fault": list(state.rpc_fault)})
+    return _json({"status": state.fault_status, "count": state.fault_count, "rpc_fault": list(state.rpc_fault),
+                  "listener_calls": state.call_faults})
+
+
+async def control_clock(request: web.Request) -> web.Response:
+    """``{"frozen": true}``: the shop's clock stands still, so every change is stamped in the same
+    (whole) second, as changes within one real second are; ``false`` lets it run again."""
+    state = request.app[STATE]
+    state.frozen_at = state.now() if (await _body(request)).get("frozen") else None
+    return _json({"now": state.now(), "frozen": state.frozen_at is not None})
 
 
 async def control_webshop(request: web.Request) -> web.Response:
@@ -237,6 +251,7 @@ def build_app(webshop: int = 4711, auth_token: str = "abicart-token") -> web.App
     app.router.add_post("/_control/orders", control_order)
     app.router.add_post("/_control/listeners/{uid}/deactivate", control_deactivate)
     app.router.add_post("/_control/faults", control_faults)
+    app.router.add_post("/_control/clock", control_clock)
     app.router.add_patch("/_control/webshop", control_webshop)
     app.router.add_patch("/_control/forms", control_forms)
     app.router.add_post("/_control/tokens", control_token)

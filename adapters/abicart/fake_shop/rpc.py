@@ -101,23 +101,34 @@ class FakeAbicart:
         return _encoder.encode(payloads[form]), "application/json"
 
     async def fire(self, event: str, uid: int) -> None:
-        """Call every active listener of ``event``; one failing too often goes inactive."""
+        """Call every active listener of ``event``; one failing too often goes inactive. The
+        network misbehaves on demand (``FakeState.call_faults``): a lost call never reaches the
+        listener (no answer, a failure), a repeated one reaches it twice."""
         for listener in list(self.state.listeners.values()):
             if listener["eventName"] != event or not listener["status"]["active"]:
                 continue
             body, content_type = self._body(event, uid)
+            repeated = self.state.call_fault("repeated")
+            for _ in range(2 if repeated else 1):
+                await self._call_listener(listener, event, uid, body, content_type)
+
+    async def _call_listener(self, listener: dict[str, Any], event: str, uid: int, body: bytes,
+                             content_type: str) -> None:
+        if self.state.call_fault("lost"):
+            status = 0
+        else:
             try:
                 async with self.http.post(listener["url"], data=body, headers={"Content-Type": content_type},
                                           timeout=aiohttp.ClientTimeout(total=10)) as resp:
                     status = resp.status
             except (aiohttp.ClientError, TimeoutError):
                 status = 0
-            self.state.fired.append((event, uid, status))
-            listener["_log"].append({"time": self.state.now(), "uid": uid, "status": status})
-            listener["_failures"] = 0 if 200 <= status < 300 else listener["_failures"] + 1
-            limit = self.state.forms.deactivate_after
-            if limit and listener["_failures"] >= limit:
-                self.state.deactivate(listener)
+        self.state.fired.append((event, uid, status))
+        listener["_log"].append({"time": self.state.now(), "uid": uid, "status": status})
+        listener["_failures"] = 0 if 200 <= status < 300 else listener["_failures"] + 1
+        limit = self.state.forms.deactivate_after
+        if limit and listener["_failures"] >= limit:
+            self.state.deactivate(listener)
 
     # --- Calls ----------------------------------------------------------------------------------
 

@@ -93,16 +93,26 @@ class FakeState:
     fault_status: int = 0
     fault_count: int = 0
     rpc_fault: tuple[int, int] = (0, 0)  # (JSON-RPC error code, how many calls)
+    # "lost" | "repeated" -> how many of the next listener calls the network loses or repeats
+    call_faults: dict[str, int] = field(default_factory=dict)
+    frozen_at: str | None = None  # the shop's clock stands still at this time (``/_control/clock``)
     uids: itertools.count[int] = field(default_factory=lambda: itertools.count(101))
     order_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     def __post_init__(self) -> None:
         self.tokens.setdefault(self.auth_token, Token())
 
+    def call_fault(self, kind: str) -> bool:
+        """Whether this listener call meets the network fault ``kind`` (and use one up)."""
+        left = self.call_faults.get(kind, 0)
+        if left > 0:
+            self.call_faults[kind] = left - 1
+        return left > 0
+
     # --- Time and settings ------------------------------------------------------------------------
 
     def now(self) -> str:
-        return stamp(dt.datetime.now(dt.UTC))
+        return self.frozen_at or stamp(dt.datetime.now(dt.UTC))
 
     def touch(self, obj: dict[str, Any]) -> None:
         obj["changed"] = self.now()

@@ -1,7 +1,8 @@
 """The control API (``/_control/…``) plays shopper, admin and a hostile network: create products,
 customers and orders (firing webhooks), install a plugin's order status, misbehave
 (``order.created`` twice, before its line items exist, for a checkout draft), answer 429, an
-HTML challenge page or 500 for the next N requests, and show the state."""
+HTML challenge page or 500 for the next N requests, lose or repeat the next N webhook
+deliveries, and show the state."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aiohttp import web
 from .api import product_or_404, read_body, shop_of, state_of, webhooks_of
 from .handlers import create_customer
 from .resources import apply_product, public, webhook_json
+from .webhooks import DELIVERY_FAULTS
 from .wire import json_number, json_response
 
 
@@ -55,14 +57,16 @@ async def control_stock_summary(request: web.Request) -> web.Response:
 
 async def control_faults(request: web.Request) -> web.Response:
     """``{"kind": "rate_limit" | "html" | "error500", "count": N}``: the next N API requests;
-    ``{"kind": "latency", "ms": N}``: every API answer from now on takes N ms."""
+    ``{"kind": "lost_delivery" | "repeated_delivery", "count": N}``: the next N webhook deliveries
+    (see :mod:`.webhooks`); ``{"kind": "latency", "ms": N}``: every API answer from now on takes N ms."""
     body = await read_body(request)
     kind = body.get("kind")
     if kind == "latency":
         state_of(request).latency_ms = int(body.get("ms", 0))
         return web.json_response({"latency_ms": state_of(request).latency_ms})
-    if kind not in ("rate_limit", "html", "error500"):
-        return web.json_response({"error": "kind must be rate_limit, html or error500"}, status=400)
+    if kind not in ("rate_limit", "html", "error500", *DELIVERY_FAULTS):
+        return web.json_response({"error": f"kind must be one of rate_limit, html, error500, "
+                                           f"{', '.join(DELIVERY_FAULTS)} or latency"}, status=400)
     state_of(request).faults[kind] = int(body.get("count", 1))
     return web.json_response(state_of(request).faults)
 

@@ -5,7 +5,12 @@ failures before it), and a saved webhook is pinged (``webhook_id=N``) until a pi
 
 Every delivery and ping is logged (``FakeState.deliveries``, ``GET /_control/deliveries``): the
 webhook, topic, resource id, URL, the answer's status (0 when nobody answered), the shop's time,
-and the webhook's failure count and status after it."""
+and the webhook's failure count and status after it.
+
+The network between shop and receiver misbehaves on demand (``FakeState.faults``): a
+``lost_delivery`` never reaches the receiver (the shop waits in vain: status 0, a failure as
+WooCommerce counts one), a ``repeated_delivery`` reaches it twice (a queued delivery run again,
+as WooCommerce's Action Scheduler does when a run overlaps another)."""
 
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from .wire import php_json
 MAX_DELIVERY_FAILURES = 5
 # What the captured shop sent as its User-Agent, with every delivery and ping.
 USER_AGENT = "WooCommerce/9.2.5 Hookshot (WordPress/7.0)"
+LOST, REPEATED = "lost_delivery", "repeated_delivery"
+DELIVERY_FAULTS = (LOST, REPEATED)
 
 
 class Webhooks:
@@ -57,6 +64,15 @@ class Webhooks:
                 seen.add((hook.id, topic, resource_id))
                 body = (bodies or {}).get((topic, resource_id)) or self.body_for(topic, resource_id)
                 await self.deliver(hook, topic, body)
+                if self._fault(REPEATED):
+                    await self.deliver(hook, topic, body)
+
+    def _fault(self, kind: str) -> bool:
+        """Whether this delivery meets the network fault ``kind`` (and use one up)."""
+        left = self.state.faults.get(kind, 0)
+        if left > 0:
+            self.state.faults[kind] = left - 1
+        return left > 0
 
     async def deliver(self, hook: Webhook, topic: str, body: Any) -> int:
         raw = php_json(body).encode()
@@ -73,7 +89,7 @@ class Webhooks:
             "X-WC-Webhook-ID": str(hook.id),
             "X-WC-Webhook-Delivery-ID": secrets.token_hex(16),
         }
-        status = await self._post(hook.delivery_url, raw, headers)
+        status = 0 if self._fault(LOST) else await self._post(hook.delivery_url, raw, headers)
         if 200 <= status < 300 or status in (301, 302):
             hook.failures = 0
             self.log(hook, topic, body.get("id"), status)
