@@ -60,11 +60,12 @@ class Gateway:
     async def create(cls, config: GatewayConfig, *, runner: str = "auto") -> Gateway:
         """Open the store and HTTP session and start the job runner ("inprocess", "arq",
         "none" for a process that only enqueues, or "auto": arq when a Redis URL is set)."""
-        from gateway.store.sqlite import SQLiteStore
+        from gateway.store.factory import make_store
 
         adapters = Adapters(make_plugin_manager(config.plugins))  # first: a plugin error stops the start
         config.ensure_data_dir()
-        store = SQLiteStore(config.database_path, Cipher(config.resolved_secret_key()))
+        store = make_store(config.resolved_database_url(), Cipher(config.resolved_secret_key()),
+                           pool_size=config.database_pool_size)
         await store.open()
         gw = cls(config, store, adapters)
         gw.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60, connect=10))

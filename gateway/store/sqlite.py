@@ -7,8 +7,11 @@ own savepoint so one failing write fails alone. Two coroutines therefore never s
 transaction, and many concurrent webhook requests cost one fsync, not one each. Reads use a
 second connection, which WAL lets run beside the writer.
 
-Secrets (an account's keys and callback token, a tenant's shop connection and inbound token)
-are stored as Fernet tokens; callback tokens are found through their SHA-256.
+Durable means on disk: ``synchronous = FULL`` makes every commit fsync the WAL before a write
+(an acknowledged webhook, say) is answered, so a power cut loses nothing acknowledged; group
+commit makes that one fsync for every write waiting at the time, not one each.
+
+Secrets are sealed by :mod:`gateway.store.sealing`, as in every store.
 
 Removing a tenant deletes its bindings, its cursors, its webhook health (by their foreign keys)
 and its events; removing an account deletes its batches and its account-level events. "Transfer
@@ -19,15 +22,13 @@ again" moves an event's last error and result into its history (see
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
@@ -48,35 +49,37 @@ from gateway.store.base import (
     EventFilter,
     EventStatus,
     ImportToken,
+    Lease,
     NewEvent,
     PendingLevel,
     WebhookHealth,
 )
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
+from gateway.store.rows import (
+    ALL_STATUSES,
+    BINDING_FIELDS,
+    EVENT_COLUMNS,
+    EventRow,
+    binding_from,
+    decode,
+    encode,
+    event_from,
+    event_row,
+    history_entry,
+)
+from gateway.store.sealing import Sealer, TenantRow, token_hash
 
 T = TypeVar("T")
 Op = Callable[[sqlite3.Connection], Any]
-# An event as inserted: kind, tenant_id, account_id, scope, subject, idempotency_key, payload (JSON),
-# next_attempt_at, created_at, updated_at.
-EventRow = tuple[str, str | None, str | None, str, str, str | None, str, float, float, float]
 
-ALL_STATUSES: tuple[str, ...] = get_args(EventStatus)
 BUSY_TIMEOUT_MS = 10_000
 MAX_GROUP = 1000  # writes per group commit; bounds one transaction's length
-CIPHER_CHECK = b"specter-gateway"
-EVENT_COLUMNS = (
-    "id, kind, tenant_id, account_id, subject, idempotency_key, payload, status, attempts, revision,"
-    " next_attempt_at, last_error, result, created_at, updated_at"
-)
 # A pending or retry event is due at next_attempt_at; a running one when its lease (kept in the
 # same column) has ended.
 DUE = "status IN ('pending', 'retry', 'running') AND next_attempt_at <= :now"
 
-_encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.decode
-
-
-BINDING_FIELDS: tuple[str, ...] = Binding.__struct_fields__
+_encode = encode
+_decode = decode
 
 
 def upsert_binding_sql(columns: frozenset[str]) -> str:
@@ -93,13 +96,25 @@ RESEND_STOCK = (
     " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ?{only} GROUP BY article_no"
     " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0"
 )
+# Take a lease that is free, expired, or the holder's own (then only its time changes); a row
+# comes back only when the holder has it now. The same statement in both dialects.
+TAKE_LEASE = (
+    "INSERT INTO leases (name, holder, taken_at, expires_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at,"
+    " taken_at = CASE WHEN leases.holder = excluded.holder THEN leases.taken_at ELSE excluded.taken_at END,"
+    " holder = excluded.holder"
+    " WHERE leases.holder = excluded.holder OR leases.expires_at <= excluded.taken_at"
+    " RETURNING holder"
+)
 ARTICLES_PER_LOOKUP = 500  # article numbers in one IN list, well under SQLite's 32,766 variables
 
 
 class SQLiteStore:
+    dialect = "sqlite"
+
     def __init__(self, path: Path | str, cipher: Cipher, *, migrations_dir: Path | str = MIGRATIONS_DIR):
         self.path = Path(path)
-        self._cipher = cipher
+        self._sealer = Sealer(cipher)
         self._migrations_dir = Path(migrations_dir)
         self._reader: _Connection | None = None
         self._writer: _Writer | None = None
@@ -139,10 +154,9 @@ class SQLiteStore:
         """Fail at start-up, with a clear ConfigError, when the secret key has changed."""
         row = conn.execute("SELECT value FROM meta WHERE key = 'cipher_check'").fetchone()
         if row is None:
-            conn.execute("INSERT INTO meta (key, value) VALUES ('cipher_check', ?)",
-                         (self._cipher.encrypt(CIPHER_CHECK),))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('cipher_check', ?)", (self._sealer.check_value(),))
         else:
-            self._cipher.decrypt(row[0])
+            self._sealer.verify(row[0])
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -165,19 +179,10 @@ class SQLiteStore:
         rows = await self._read(sql, params)
         return rows[0] if rows else None
 
-    def _seal(self, value: Any) -> str:
-        return self._cipher.encrypt(_encode(value))
-
-    def _unseal(self, token: str) -> Any:
-        return _decode(self._cipher.decrypt(token))
-
     # -- accounts ------------------------------------------------------------------------------
 
     async def put_account(self, account: SpecterAccount) -> None:
-        data = msgspec.to_builtins(account)
-        secrets = {name: data.pop(name) for name in (*SpecterAccount.SECRET_FIELDS, "callback_token")}
-        row = (account.id, _encode(data).decode(), self._seal(secrets), _token_hash(account.callback_token),
-               time.time())
+        row = (*self._sealer.account_row(account), time.time())
         await self._execute(
             "INSERT INTO accounts (id, data, secrets, callback_token_hash, updated_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET data = excluded.data, secrets = excluded.secrets,"
@@ -186,9 +191,7 @@ class SQLiteStore:
         )
 
     def _account(self, row: sqlite3.Row) -> SpecterAccount:
-        data = _decode(row["data"])
-        data.update(self._unseal(row["secrets"]))
-        return msgspec.convert(data, SpecterAccount)
+        return self._sealer.account(row["data"], row["secrets"])
 
     async def get_account(self, account_id: str) -> SpecterAccount | None:
         row = await self._read_one("SELECT data, secrets FROM accounts WHERE id = ?", (account_id,))
@@ -198,10 +201,10 @@ class SQLiteStore:
         if not token:
             return None
         rows = await self._read("SELECT data, secrets FROM accounts WHERE callback_token_hash = ?",
-                                (_token_hash(token),))
+                                (token_hash(token),))
         for row in rows:  # the hash found it; compare the token itself to be exact
-            account = self._account(row)
-            if hmac.compare_digest(account.callback_token, token):
+            account = self._sealer.account_with_token(row["data"], row["secrets"], token)
+            if account is not None:
                 return account
         return None
 
@@ -223,13 +226,7 @@ class SQLiteStore:
     # -- tenants -------------------------------------------------------------------------------
 
     async def put_tenant(self, tenant: Tenant) -> None:
-        data = msgspec.to_builtins(tenant)
-        for column in ("id", "account_id"):
-            data.pop(column)
-        settings = data.pop("settings")
-        secrets = {"shop": data.pop("shop"), "inbound_token": data.pop("inbound_token")}
-        row = (tenant.id, tenant.account_id, _encode(data).decode(), _encode(settings).decode(), self._seal(secrets),
-               time.time())
+        row = (*self._sealer.tenant_row(tenant), time.time())
 
         def op(conn: sqlite3.Connection) -> None:
             if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (tenant.account_id,)).fetchone() is None:
@@ -244,10 +241,8 @@ class SQLiteStore:
         await self._write(op)
 
     def _tenant(self, row: sqlite3.Row) -> Tenant:
-        data = _decode(row["data"])
-        data.update(self._unseal(row["secrets"]))
-        data.update(id=row["id"], account_id=row["account_id"], settings=_decode(row["settings"]))
-        return msgspec.convert(data, Tenant)
+        return self._sealer.tenant(TenantRow(row["id"], row["account_id"], row["data"], row["settings"],
+                                             row["secrets"]))
 
     async def get_tenant(self, tenant_id: str) -> Tenant | None:
         row = await self._read_one("SELECT * FROM tenants WHERE id = ?", (tenant_id,))
@@ -311,7 +306,7 @@ class SQLiteStore:
                 (sending.account_id, sending.external_no, sending.tenant_id, sending.shop_id),
             ).fetchone()
             if holder is not None:
-                return _binding(holder)
+                return binding_from(holder)
             conn.execute(claim, msgspec.structs.astuple(sending))
             return None
 
@@ -321,7 +316,7 @@ class SQLiteStore:
         row = await self._read_one(
             "SELECT * FROM bindings WHERE tenant_id = ? AND kind = ? AND shop_id = ?", (tenant_id, kind, shop_id)
         )
-        return _binding(row) if row else None
+        return binding_from(row) if row else None
 
     async def binding_by_specter_no(self, tenant_id: str, kind: BindingKind, specter_no: str) -> Binding | None:
         row = await self._read_one(
@@ -329,7 +324,7 @@ class SQLiteStore:
             " WHERE tenant_id = ? AND kind = ? AND specter_no = ? ORDER BY updated_at DESC",
             (tenant_id, kind, specter_no),
         )
-        return _binding(row) if row else None
+        return binding_from(row) if row else None
 
     async def binding_by_specter_id(self, tenant_id: str, kind: BindingKind, specter_id: str) -> Binding | None:
         row = await self._read_one(
@@ -337,7 +332,7 @@ class SQLiteStore:
             " WHERE tenant_id = ? AND kind = ? AND specter_id = ? AND specter_id != '' ORDER BY updated_at DESC",
             (tenant_id, kind, specter_id),
         )
-        return _binding(row) if row else None
+        return binding_from(row) if row else None
 
     async def order_binding_by_external(self, tenant_id: str, account_id: str, external_no: str) -> Binding | None:
         row = await self._read_one(
@@ -345,7 +340,7 @@ class SQLiteStore:
             " AND kind = 'order' AND external_no != '' AND tenant_id = ? ORDER BY updated_at DESC",
             (account_id, external_no, tenant_id),
         )
-        return _binding(row) if row else None
+        return binding_from(row) if row else None
 
     async def bindings_by_parent(self, tenant_id: str, kind: BindingKind, parent_shop_id: str) -> list[Binding]:
         """The bindings of a product's variants (a variable product deleted)."""
@@ -354,7 +349,7 @@ class SQLiteStore:
             " WHERE tenant_id = ? AND kind = ? AND parent_shop_id = ? AND parent_shop_id != ''",
             (tenant_id, kind, parent_shop_id),
         )
-        return [_binding(row) for row in rows]
+        return [binding_from(row) for row in rows]
 
     async def bindings_by_specter_nos(
         self, tenant_id: str, kind: BindingKind, specter_nos: list[str]
@@ -370,7 +365,7 @@ class SQLiteStore:
                 (tenant_id, kind, *chunk),
             )
             for row in rows:
-                found[row["specter_no"]] = _binding(row)
+                found[row["specter_no"]] = binding_from(row)
         return found
 
     async def article_origins(self, account_id: str, article_nos: list[str]) -> dict[str, set[str]]:
@@ -445,13 +440,7 @@ class SQLiteStore:
 
     async def record_events(self, events: list[NewEvent]) -> list[tuple[int, bool]]:
         now = time.time()
-        rows: list[EventRow] = [
-            (
-                e.kind, e.tenant_id, e.account_id, _scope(e.tenant_id, e.account_id), e.subject,
-                e.idempotency_key, _encode(e.payload).decode(), e.not_before or now, now, now,
-            )
-            for e in events
-        ]
+        rows: list[EventRow] = [event_row(e, now) for e in events]
         if not any(e.coalesce for e in events):
             return await self._records.add(rows)
 
@@ -472,7 +461,7 @@ class SQLiteStore:
 
     async def get_event(self, event_id: int) -> Event | None:
         row = await self._read_one(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,))
-        return _event(row) if row else None
+        return event_from(row) if row else None
 
     async def claim_event(self, event_id: int, lease_seconds: float) -> Event | None | Literal["busy"]:
         now = time.time()
@@ -489,7 +478,7 @@ class SQLiteStore:
                 params,
             ).fetchone()
             if row is not None:
-                return _event(row)
+                return event_from(row)
             # Not claimed: due but refused for its subject, or not due at all.
             due = conn.execute(f"SELECT 1 FROM events WHERE id = :id AND {DUE}", params).fetchone()
             return "busy" if due else None
@@ -536,7 +525,7 @@ class SQLiteStore:
             where.append("id < ?")
             params.append(query.before_id)
         sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?"
-        return [_event(row) for row in await self._read(sql, (*params, query.limit))]
+        return [event_from(row) for row in await self._read(sql, (*params, query.limit))]
 
     async def count_events(self, tenant_id: str | None = None) -> dict[str, int]:
         if tenant_id is None:
@@ -569,11 +558,7 @@ class SQLiteStore:
                 params,
             ).fetchall()
             for row in rows:
-                history = _decode(row["history"])
-                history.append(
-                    {"at": now, "status": row["status"], "attempts": row["attempts"], "error": row["last_error"],
-                     "result": _decode(row["result"]) if row["result"] else None}
-                )
+                history = [*_decode(row["history"]), history_entry(now, row)]
                 conn.execute(
                     "UPDATE events SET status = 'pending', attempts = 0, revision = revision + 1, next_attempt_at = ?,"
                     " last_error = NULL, result = NULL, history = ?, updated_at = ? WHERE id = ?",
@@ -682,6 +667,37 @@ class SQLiteStore:
     async def get_import_token(self, tenant_id: str) -> ImportToken | None:
         row = await self._read_one("SELECT token_hash, created_at FROM import_tokens WHERE tenant_id = ?", (tenant_id,))
         return ImportToken(**dict(row)) if row else None
+    # -- leases ----------------------------------------------------------------------------------
+
+    async def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        now = time.time()
+        rows = await self._write(lambda conn: conn.execute(TAKE_LEASE, (name, holder, now, now + seconds)).fetchall())
+        return bool(rows)
+
+    async def keep_leases(self, holder: str, names: list[str], claims: list[tuple[int, int]],
+                          seconds: float) -> set[str]:
+        until = time.time() + seconds
+
+        def op(conn: sqlite3.Connection) -> set[str]:
+            conn.executemany(
+                "UPDATE events SET next_attempt_at = ? WHERE id = ? AND revision = ? AND status = 'running'",
+                [(until, event_id, revision) for event_id, revision in claims])
+            if not names:
+                return set()
+            kept = conn.execute(
+                f"UPDATE leases SET expires_at = ? WHERE holder = ? AND name IN ({', '.join('?' * len(names))})"
+                " RETURNING name", (until, holder, *names)).fetchall()
+            return {row[0] for row in kept}
+
+        return await self._write(op)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+
+    async def list_leases(self) -> list[Lease]:
+        rows = await self._read("SELECT name, holder, taken_at, expires_at FROM leases ORDER BY name")
+        return [Lease(name=r[0], holder=r[1], taken_at=r[2], expires_at=r[3]) for r in rows]
+
     # -- stock, Specter to shop ----------------------------------------------------------------
 
     async def store_stock(self, account_id: str, levels: list[tuple[str, str, int]], tenant_ids: list[str],
@@ -845,32 +861,6 @@ class SQLiteStore:
         return [msgspec.json.decode(row[0], type=ArticleInfo) for row in rows]
 
 
-# -- rows --------------------------------------------------------------------------------------
-
-
-def _scope(tenant_id: str | None, account_id: str | None) -> str:
-    """The namespace of idempotency keys and subjects; prefixed, as tenant and account ids may
-    coincide."""
-    if tenant_id is not None:
-        return f"t:{tenant_id}"
-    return f"a:{account_id}" if account_id is not None else ""
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest() if token else ""
-
-
-def _binding(row: sqlite3.Row) -> Binding:
-    return msgspec.convert(dict(row), Binding)
-
-
-def _event(row: sqlite3.Row) -> Event:
-    data = dict(row)
-    data["payload"] = _decode(data["payload"])
-    data["result"] = _decode(data["result"]) if data["result"] else None
-    return Event(**data)
-
-
 # -- connections -------------------------------------------------------------------------------
 
 
@@ -906,7 +896,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")  # durable at each WAL checkpoint; no corruption risk
+    # FULL: each commit reaches the disk before it returns (NORMAL would lose the last commits
+    # on a power cut); group commit keeps that to one fsync per group of writes.
+    conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
 
