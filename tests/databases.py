@@ -26,6 +26,10 @@ DIALECTS = ("sqlite", "postgresql")
 
 # For a test (or a fixture it uses) that takes the ``database`` fixture: run it on both.
 both_databases = pytest.mark.parametrize("database", DIALECTS, indirect=True)
+# For an end-to-end test of both job runners: each on the embedded SQLite, and arq (several
+# worker processes' runner) on PostgreSQL too.
+runners_and_databases = pytest.mark.parametrize(
+    ("runner", "database"), [("inprocess", "sqlite"), ("arq", "sqlite"), ("arq", "postgresql")], indirect=["database"])
 
 
 @dataclass

@@ -331,6 +331,7 @@ async def test_a_repeated_idempotency_key_returns_the_first_event(store: Store):
     )
     [(first_id, created)] = first
     assert created is True
+    assert await store.record_events([]) == []  # nothing to record (a poll that found nothing)
     assert again[0] == (first_id, False)
     assert all(created for _, created in again[1:])
     assert len({event_id for event_id, _ in first + again}) == 5

@@ -849,6 +849,8 @@ async def _insert_events(conn: Conn, rows: list[EventRow]) -> list[tuple[int, bo
     nodes insert meanwhile. ON CONFLICT DO NOTHING waits for a concurrent insert of the same
     key to commit and then skips the row; the look-up after it (a new statement) sees that
     row. Ids skipped that way stay unused, as a sequence's may."""
+    if not rows:
+        return []
     ids: list[int] = await conn.fetchval(
         "SELECT array_agg(nextval(pg_get_serial_sequence('events', 'id'))) FROM generate_series(1, $1)", len(rows))
     columns = list(zip(*rows, strict=True))
