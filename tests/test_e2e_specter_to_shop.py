@@ -14,6 +14,7 @@ from tests.databases import both_databases, runners_and_databases
 from tests.shops import PLATFORMS, platforms
 from tests.stack import SBM_ID, Stack, running_stack, wait_for
 
+
 async def wait_stock(stack: Stack, tenant_id: str, sku: str, quantity: int, timeout: float = 20) -> None:
     async def arrived():
         p = await stack.drivers[tenant_id].product(sku)
