@@ -284,3 +284,15 @@ async def test_a_payload_that_does_not_fit_its_kind_is_dead_before_its_handler_r
         [event] = await settled(run, [event_id])
     assert (event.status, event.attempts, event.last_error) == ("dead", 1, error)
     assert runs(log) == []
+
+
+async def test_a_run_longer_than_its_lease_stays_on_its_node_while_that_node_lives(config, log):
+    """Two nodes on one database: the node running an event keeps renewing its claim, so the
+    other node's reconciler never finds it due, however long it runs."""
+    config.lease_seconds = 0.6
+    async with running(config, "inprocess") as first, running(config, "inprocess") as second:
+        [(event_id, _)] = await second.gateway.submit([probe(ProbeSlow, log, seconds=2.0)])
+        [event] = await settled(second, [event_id])
+        assert first.gateway.leases.holds("reconciler") or second.gateway.leases.holds("reconciler")
+    assert (event.status, event.attempts) == ("done", 1)
+    assert [run["attempt"] for run in runs(log)] == [1]

@@ -8,6 +8,9 @@ a webhook already brought come to nothing), and so are its products and customer
 platform offers that (``changed_objects``); its webhooks are checked and repaired
 (:mod:`gateway.shop_webhooks`).
 
+One node polls, whichever of several: the holder of the poller lease (:mod:`gateway.leases`).
+A node that takes the lease over (its holder stopped or died) polls at once, as at start-up.
+
 The look at a shop's changes starts where "connect" set it (its cursor's ``first_look``): a
 gateway killed between connecting a tenant and its first poll still finds every order placed
 since. A tenant connected before the gateway kept that time starts at its first poll."""
@@ -17,11 +20,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from gateway.engine.intake import as_new_event
 from gateway.events import ArticlesChanged, OrdersChanged, StockChanged
+from gateway.leases import POLLER
 from gateway.model import ShopEvent
 from gateway.settings import Tenant
 from gateway.shop import Shop
@@ -111,11 +116,18 @@ async def changed_since_last_look(gw: Gateway, tenant: Tenant, cursor_name: str,
 
 
 async def poll_forever(gw: Gateway, every: float) -> None:
+    """Poll every ``every`` seconds while this node holds the poller lease; look whether it can
+    take the lease as often as the lease is renewed."""
+    last: float | None = None  # when this node last polled, while it has held the lease since
     while True:
         try:
-            await poll_once(gw)
+            if not await gw.leases.hold(POLLER):
+                last = None  # another node polls
+            elif last is None or time.monotonic() - last >= every:
+                last = time.monotonic()
+                await poll_once(gw)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the next round tries again
             log.exception("polling Specter failed; trying again in %.0fs", every)
-        await asyncio.sleep(every)
+        await asyncio.sleep(min(every, gw.leases.interval))
