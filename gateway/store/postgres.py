@@ -17,6 +17,7 @@ keys, and its events; removing an account deletes its batches and its account-le
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -122,6 +123,7 @@ class PostgresStore:
         self._pool_size = pool_size
         self._migrations_dir = Path(migrations_dir)
         self._pool: asyncpg.Pool | None = None
+        self._records = _RecordBatcher(self._insert_now)
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -174,6 +176,10 @@ class PostgresStore:
 
     async def _fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         return await self._connected().fetchrow(sql, *args)
+
+    async def _insert_now(self, rows: list[EventRow]) -> list[tuple[int, bool]]:
+        async with self._connected().acquire() as conn:  # one statement: its own transaction
+            return await _insert_events(conn, rows)
 
     # -- accounts ------------------------------------------------------------------------------
 
@@ -437,7 +443,7 @@ class PostgresStore:
         now = time.time()
         rows = [event_row(e, now) for e in events]
         if not any(e.coalesce for e in events):
-            return await self._transaction(lambda conn: _insert_events(conn, rows))
+            return await self._records.add(rows)
 
         async def op(conn: Conn) -> list[tuple[int, bool]]:
             recorded: list[tuple[int, bool]] = []
@@ -471,12 +477,8 @@ class PostgresStore:
         now = time.time()
 
         async def op(conn: Conn) -> Event | None | Literal["busy"]:
-            found = await conn.fetchrow("SELECT scope, subject FROM events WHERE id = $1", event_id)
-            if found is None:
-                return None
-            if found["subject"]:
-                await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2 || chr(31) || $3))", LOCK_SUBJECT,
-                                   found["scope"], found["subject"])
+            await conn.execute("SELECT pg_advisory_xact_lock($2, hashtext(scope || chr(31) || subject))"
+                               " FROM events WHERE id = $1 AND subject != ''", event_id, LOCK_SUBJECT)
             row = await conn.fetchrow(
                 "UPDATE events SET status = 'running', attempts = attempts + 1, revision = revision + 1,"
                 " next_attempt_at = $3, updated_at = $2"
@@ -844,32 +846,66 @@ async def _insert_events(conn: Conn, rows: list[EventRow]) -> list[tuple[int, bo
     """Insert event rows in one statement, answering (id, created) per row: an idempotency key
     recorded before answers the first event's id.
 
-    The ids come from the events' sequence first, so the one statement can insert many rows
-    and still say which id is whose; a sequence never hands one id out twice, whatever other
-    nodes insert meanwhile. ON CONFLICT DO NOTHING waits for a concurrent insert of the same
-    key to commit and then skips the row; the look-up after it (a new statement) sees that
-    row. Ids skipped that way stay unused, as a sequence's may."""
+    Each row takes its id from the events' sequence (which never hands one out twice, whatever
+    other nodes insert meanwhile) before the insert, so the statement can say which id is
+    whose, inserted or not. ON CONFLICT DO NOTHING waits for a concurrent insert of the same key
+    to commit and then skips the row; the look-up after it (a new statement) sees that row. Ids
+    of rows skipped that way stay unused, as a sequence's may."""
     if not rows:
         return []
-    ids: list[int] = await conn.fetchval(
-        "SELECT array_agg(nextval(pg_get_serial_sequence('events', 'id'))) FROM generate_series(1, $1)", len(rows))
     columns = list(zip(*rows, strict=True))
-    inserted = {r[0] for r in await conn.fetch(
-        "INSERT INTO events (id, kind, tenant_id, account_id, scope, subject, idempotency_key, payload, status,"
-        " next_attempt_at, created_at, updated_at)"
+    answers = await conn.fetch(
+        "WITH r AS (SELECT nextval(pg_get_serial_sequence('events', 'id')) AS id, *"
+        " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
+        " $8::float8[], $9::float8[], $10::float8[]) WITH ORDINALITY"
+        " AS r(kind, tenant_id, account_id, scope, subject, key, payload, due, created, updated, n)),"
+        " inserted AS (INSERT INTO events (id, kind, tenant_id, account_id, scope, subject, idempotency_key, payload,"
+        " status, next_attempt_at, created_at, updated_at)"
         " SELECT id, kind, tenant_id, account_id, scope, subject, key, payload, 'pending', due, created, updated"
-        " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
-        " $8::text[], $9::float8[], $10::float8[], $11::float8[])"
-        " AS r(id, kind, tenant_id, account_id, scope, subject, key, payload, due, created, updated)"
-        " ORDER BY id ON CONFLICT DO NOTHING RETURNING id",
-        ids, *columns)}
-    if len(inserted) == len(rows):
-        return [(event_id, True) for event_id in ids]
-    # Some keys were recorded before (or twice in this batch): find which rows went in.
-    missing = [row for event_id, row in zip(ids, rows, strict=True) if event_id not in inserted]
+        " FROM r ORDER BY n ON CONFLICT DO NOTHING RETURNING id)"
+        " SELECT r.id, inserted.id IS NOT NULL FROM r LEFT JOIN inserted USING (id) ORDER BY r.n",
+        *columns)
+    if all(created for _, created in answers):
+        return [(event_id, True) for event_id, _ in answers]
+    # Some keys were recorded before (or twice in this batch): find the first event of each.
+    missing = [row for (_, created), row in zip(answers, rows, strict=True) if not created]
     firsts = {(r[0], r[1]): r[2] for r in await conn.fetch(
         "SELECT scope, idempotency_key, id FROM events"
         " WHERE (scope, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
         [row[3] for row in missing], [row[5] for row in missing])}
-    return [(event_id, True) if event_id in inserted else (firsts[(row[3], row[5])], False)
-            for event_id, row in zip(ids, rows, strict=True)]
+    return [(event_id, True) if created else (firsts[(row[3], row[5])], False)
+            for (event_id, created), row in zip(answers, rows, strict=True)]
+
+
+class _RecordBatcher:
+    """Group commit for the event log: the events that concurrent callers (webhooks arriving
+    together) record while an insert is on its way wait for it to finish, then go in together
+    in the next one: one statement, one commit and one WAL flush for all of them, instead of one
+    each. At most one insert is on its way at a time, per process."""
+
+    def __init__(self, insert: Callable[[list[EventRow]], Awaitable[list[tuple[int, bool]]]]):
+        self._insert = insert
+        self._waiting: list[tuple[list[EventRow], asyncio.Future[list[tuple[int, bool]]]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def add(self, rows: list[EventRow]) -> list[tuple[int, bool]]:
+        future: asyncio.Future[list[tuple[int, bool]]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((rows, future))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush(), name="postgres-record-events")
+        return await future
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            taken, self._waiting = self._waiting, []
+            try:
+                answers = await self._insert([row for rows, _ in taken for row in rows])
+            except Exception as exc:  # noqa: BLE001 - every caller of this batch gets the failure
+                for _, future in taken:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for rows, future in taken:
+                mine, answers = answers[:len(rows)], answers[len(rows):]
+                if not future.done():
+                    future.set_result(mine)
