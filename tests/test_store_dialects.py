@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 
 from gateway.errors import ConfigError
 from gateway.secrets import Cipher
+from gateway.store.factory import make_store
 from gateway.store.migrate import MIGRATIONS_DIR, POSTGRES_MIGRATIONS_DIR, load_migrations
 from gateway.store.postgres import PostgresStore
 from gateway.store.sqlite import SQLiteStore
@@ -90,4 +91,16 @@ async def test_an_unreachable_postgresql_server_is_named_without_its_password():
     store = PostgresStore("postgresql://gateway:s3cret-pw@127.0.0.1:1/nowhere", Cipher(KEY))
     with pytest.raises(ConfigError, match="127.0.0.1:1/nowhere") as raised:
         await store.open()
+    assert "s3cret-pw" not in str(raised.value)
+
+
+def test_the_database_url_picks_the_store(tmp_path: Path):
+    relative = make_store("sqlite:///data/gateway.db", Cipher(KEY))
+    assert isinstance(relative, SQLiteStore) and relative.path == Path("data/gateway.db")
+    absolute = make_store(f"sqlite:///{tmp_path}/db/gateway.db", Cipher(KEY))  # four slashes: absolute
+    assert isinstance(absolute, SQLiteStore) and absolute.path == tmp_path / "db" / "gateway.db"
+    for url in ("postgresql://gw:pw@db.example:5432/gateway", "postgres://gw@db.example/gateway"):
+        assert isinstance(make_store(url, Cipher(KEY)), PostgresStore)
+    with pytest.raises(ConfigError, match="mysql://gw@db.example/gateway") as raised:
+        make_store("mysql://gw:s3cret-pw@db.example/gateway", Cipher(KEY))
     assert "s3cret-pw" not in str(raised.value)

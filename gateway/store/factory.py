@@ -57,8 +57,7 @@ def make_store(url: str, cipher: Cipher, *, pool_size: int = 10) -> Store:
 
         path = sqlite_path(url)
         assert path is not None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteStore(path, cipher)
+        return SQLiteStore(path, cipher)  # its directory is made when it opens
     from gateway.store.postgres import PostgresStore
 
     return PostgresStore(url, cipher, pool_size=pool_size)

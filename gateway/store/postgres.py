@@ -78,6 +78,7 @@ LOCK_ORDER_NO = 2  # one externalOrderNo on one Specter account
 LOCK_STOCK = 3  # one account's stock levels and their versions
 
 DUE = "status IN ('pending', 'retry', 'running') AND next_attempt_at <= $2"
+PING_TIMEOUT = 5.0  # seconds
 COMMAND_TIMEOUT = 60.0  # seconds; a statement that takes longer fails instead of hanging a job
 
 
@@ -147,7 +148,8 @@ class PostgresStore:
             await pool.close()
 
     async def ping(self) -> None:
-        await self._connected().fetchval("SELECT 1")
+        async with asyncio.timeout(PING_TIMEOUT):  # an unreachable server fails /readyz, not hangs it
+            await self._connected().fetchval("SELECT 1")
 
     async def _check_cipher(self, conn: Conn) -> None:
         """Fail at start-up, with a clear ConfigError, when the secret key has changed. The first
