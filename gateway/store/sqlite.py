@@ -895,12 +895,27 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _wal(conn)
     # FULL: each commit reaches the disk before it returns (NORMAL would lose the last commits
     # on a power cut); group commit keeps that to one fsync per group of writes.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """Switch a new database to WAL. Several processes opening a new file at once (a web process
+    and its workers starting together) contend for the switch, and SQLite answers "database is
+    locked" at once instead of waiting its busy timeout for it: try again until that timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 EVENT_COLUMNS_IN = ("id, kind, tenant_id, account_id, scope, subject, idempotency_key, payload, status,"
