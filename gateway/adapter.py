@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import msgspec
@@ -27,6 +29,51 @@ class Simulator(Protocol):
         """Serve until interrupted."""
 
 
+class DemoProduct(msgspec.Struct, kw_only=True, frozen=True):
+    """A product of the demo's catalogue, as a shop's admin enters it (the price ex VAT)."""
+
+    article_no: str
+    name: str
+    price_ex_vat: Decimal
+    vat_percent: Decimal = Decimal(25)
+    stock: int = 0
+
+
+class DemoBuyer(msgspec.Struct, kw_only=True, frozen=True):
+    """Who places a demo order."""
+
+    first_name: str
+    last_name: str
+    email: str
+    street: str
+    zip_code: str
+    city: str
+    phone: str = ""
+    country: str = "SE"
+
+
+class DemoShop(Protocol):
+    """A platform's simulated shop as ``specter-gateway demo`` runs it, in the demo's own event
+    loop: started, filled with the demo's catalogue before it is connected, then shopped in."""
+
+    async def start(self, workdir: Path) -> dict[str, Any]:
+        """Start the shop (files it needs go in ``workdir``); answer the tenant's ``shop``
+        connection settings for it."""
+
+    async def attach(self, gateway_url: str, tenant_id: str, inbound_token: str) -> None:
+        """Learn where the gateway is and which tenant the shop is, before it is connected (a
+        shop that is told its webhooks' URL by ``register_webhooks`` needs nothing)."""
+
+    async def add_products(self, products: list[DemoProduct]) -> None:
+        """The shop's admin enters these products (before the shop is connected)."""
+
+    async def place_order(self, items: list[tuple[str, int]], buyer: DemoBuyer) -> str:
+        """A shopper checks out ``items`` (article number, quantity), paid at checkout and
+        shipped; the shop tells the gateway as it does; answer the order's number."""
+
+    async def stop(self) -> None: ...
+
+
 class Platform(msgspec.Struct, kw_only=True, frozen=True):
     """What an adapter tells the gateway about its platform (answer of ``shop_platform``)."""
 
@@ -37,6 +84,8 @@ class Platform(msgspec.Struct, kw_only=True, frozen=True):
     secret_fields: tuple[str, ...] = ()  # stored encrypted, shown masked
     topics: tuple[str, ...] = ()  # what register_webhooks can subscribe to
     simulator: Simulator | None = None  # its fake shop, if it has one
+    # Makes a simulated shop for ``specter-gateway demo``, if the platform has one.
+    demo_shop: Callable[[], DemoShop] | None = None
     # Whether a product can be created unpublished (hidden from visitors until someone publishes it).
     unpublished_products: bool = False
     # Why an order status (a value of a tenant's order_status_map) is none this platform can set,

@@ -22,6 +22,7 @@ from gateway.model import InvalidInput
 if TYPE_CHECKING:
     from gateway.adapter import Simulator
     from gateway.services import Gateway
+    from gateway.settings import Tenant
 
 
 def _value(text: str) -> Any:
@@ -47,6 +48,22 @@ def _secret_prompt(name: str) -> str:
     return getpass.getpass(f"{name}: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
 
 
+def _list_limit(text: str) -> int:
+    from gateway.store.base import MAX_LIST_LIMIT
+
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_LIST_LIMIT:
+        raise argparse.ArgumentTypeError(f"a number from 1 to {MAX_LIST_LIMIT}, not {text!r}")
+    return int(text)
+
+
+def _event_id(text: str) -> int:
+    from gateway.store.base import MAX_ID
+
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_ID:
+        raise argparse.ArgumentTypeError(f"an event id (a number), not {text!r}")
+    return int(text)
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -64,16 +81,44 @@ async def _with_gateway(config: GatewayConfig, work: Callable[[Gateway], Awaitab
 # -- commands --------------------------------------------------------------------------------
 
 
+def console_url(config: GatewayConfig, host: str, port: int) -> str:
+    """Where the operator reaches this gateway: its public URL when one is set, else where it
+    listens."""
+    if config.public_url != GatewayConfig().public_url:
+        return config.public_url
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only a name to print
+    return f"http://{shown}:{port}"
+
+
+async def announce_first_admin(config: GatewayConfig, url: str) -> None:
+    """On a new gateway, make the first console user and print its password (once)."""
+    from gateway.firstrun import ensure_first_admin, first_admin_notice
+
+    async def work(gw: Gateway) -> None:
+        password = await ensure_first_admin(gw.store)
+        if password is not None:
+            print(first_admin_notice(password, url), flush=True)
+
+    await _with_gateway(config, work)
+
+
 def cmd_serve(args: argparse.Namespace, config: GatewayConfig) -> int:
     import uvicorn
 
     from gateway.web.app import create_app
 
+    asyncio.run(announce_first_admin(config, console_url(config, args.host, args.port)))
     # The store's writer thread hands the GIL back and forth with the event loop for every
     # statement; with the default 5 ms switch interval each hand-off can wait that long.
     sys.setswitchinterval(0.0005)
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
+
+
+def cmd_demo(args: argparse.Namespace, config: GatewayConfig) -> int:
+    from gateway.demo.run import main as run_demo
+
+    return run_demo(args.host, args.port, args.pace, config.plugins)
 
 
 def cmd_worker(args: argparse.Namespace, config: GatewayConfig) -> int:
@@ -147,6 +192,8 @@ def cmd_account(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 
 def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
+    from gateway.setting_values import settings_patch
+    from gateway.settings import TenantSettings
     from gateway.tenants import TenantService
 
     async def work(gw: Gateway) -> int:
@@ -158,7 +205,7 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
                 "account_id": args.account,
                 "name": args.name or args.id,
                 "shop": _pairs(args.shop, "--shop"),
-                "settings": _pairs(args.setting, "--setting"),
+                "settings": settings_patch(TenantSettings(), args.setting, args.replace_setting),
             }
             tenant = await service.add_tenant(data)
             _print_json(service.tenant_view(tenant))
@@ -167,8 +214,9 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
             patch: dict[str, Any] = {}
             if args.shop:
                 patch["shop"] = _pairs(args.shop, "--shop")
-            if args.setting:
-                patch["settings"] = _pairs(args.setting, "--setting")
+            if args.setting or args.replace_setting:
+                current = (await service.tenant(args.id)).settings
+                patch["settings"] = settings_patch(current, args.setting, args.replace_setting)
             for key in ("name", "platform"):
                 if getattr(args, key, None):
                     patch[key] = getattr(args, key)
@@ -194,7 +242,11 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
         elif args.action == "connect":
             from gateway.connect import connect_tenant
 
-            _print_json(await connect_tenant(gw, await service.tenant(args.id)))
+            tenant = await service.tenant(args.id)
+            _print_json(await connect_tenant(gw, tenant))
+            return await _check_tenant(gw, tenant, create_articles=args.create_service_articles)
+        elif args.action == "check":
+            return await _check_tenant(gw, await service.tenant(args.id), create_articles=args.create_service_articles)
         elif args.action == "list":
             for tenant in await gw.store.list_tenants():
                 state = "enabled" if tenant.enabled else "disabled"
@@ -202,6 +254,21 @@ def cmd_tenant(args: argparse.Namespace, config: GatewayConfig) -> int:
         return 0
 
     return asyncio.run(_with_gateway(config, work))
+
+
+async def _check_tenant(gw: Gateway, tenant: Tenant, *, create_articles: bool) -> int:
+    """The connection test, printed; 1 when something will make orders fail."""
+    from gateway.connection_check import check_connection, create_service_articles, report_lines
+
+    report = await check_connection(gw, tenant)
+    if create_articles and report.unconfirmed_articles:
+        made = await create_service_articles(gw, tenant)
+        print(f"made sure Specter has: {', '.join(made)}")
+        report = await check_connection(gw, tenant)
+    print(f"connection test of {tenant.id}:")
+    for line in report_lines(report):
+        print(line)
+    return 0 if report.ok else 1
 
 
 def cmd_events(args: argparse.Namespace, config: GatewayConfig) -> int:
@@ -229,7 +296,12 @@ def cmd_events(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 
 def cmd_export(args: argparse.Namespace, config: GatewayConfig) -> int:
-    """Bulk export, run here with a progress bar; refused products are listed with the reason."""
+    """Bulk export, run here with a progress bar; refused products are listed with the reason.
+    One order ("Export order now") is recorded for the running gateway's jobs instead."""
+    if args.what == "order":
+        return _export_order(args, config)
+    if args.order_id is not None:
+        raise InvalidInput(f"export {args.what} takes a tenant only, not {args.order_id!r}")
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -255,6 +327,24 @@ def cmd_export(args: argparse.Namespace, config: GatewayConfig) -> int:
     return asyncio.run(_with_gateway(config, work))
 
 
+def _export_order(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """"Export order now": send one order to Specter whatever the tenant's export mode."""
+    from gateway import operations
+    from gateway.tenants import TenantService
+
+    if not args.order_id:
+        raise InvalidInput("export order needs the shop's order id: export order TENANT ORDER_ID")
+
+    async def work(gw: Gateway) -> int:
+        tenant = await TenantService(gw.store, gw.adapters).tenant(args.tenant)
+        event_id = await operations.export_order(gw, tenant, args.order_id)
+        print(f"order {args.order_id} queued for Specter as event {event_id}; the running gateway sends it."
+              f" Its story: {config.public_url.rstrip('/')}/admin/tenants/{tenant.id}/orders/{args.order_id}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
 def cmd_queue(args: argparse.Namespace, config: GatewayConfig) -> int:
     """Record an operation for a tenant; the running gateway's jobs carry it out."""
     from gateway import operations
@@ -265,6 +355,35 @@ def cmd_queue(args: argparse.Namespace, config: GatewayConfig) -> int:
         start = {"import": operations.import_products, "stock-resync": operations.resync_stock}[args.command]
         event_id = await start(gw, tenant)
         print(f"queued as event {event_id}; follow it with: specter-gateway events {tenant.id}")
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
+def cmd_poll(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """The shop's and Specter's polls for one tenant, now; the running gateway's jobs carry out
+    what they find."""
+    from gateway.engine.poller import poll_tenant
+    from gateway.tenants import TenantService
+
+    async def work(gw: Gateway) -> int:
+        tenant = await TenantService(gw.store, gw.adapters).tenant(args.tenant)
+        if not tenant.enabled:
+            raise ConfigError(f"tenant {tenant.id!r} is disabled, so its shop is not asked: "
+                              f"specter-gateway tenant set {tenant.id} --enabled yes")
+        health_before = await gw.store.get_webhook_health(tenant.id)
+        found = await poll_tenant(gw, tenant)
+        for event, event_id, created in found:
+            about = f"\t{event.subject}" if event.subject else ""
+            print(f"{'queued' if created else 'already queued'}\t{event_id}\t{event.kind}{about}")
+        health = await gw.store.get_webhook_health(tenant.id)
+        if health is not None and health != health_before:
+            if health.error:
+                print(f"webhook check failed: {health.error}", file=sys.stderr)
+            for check in health.webhooks:
+                print(f"webhook\t{check.topic}\t{'active' if check.active else 'not delivering'}"
+                      + (f"\t{check.repaired}" if check.repaired else ""))
+        print(f"follow them with: specter-gateway events {tenant.id}")
         return 0
 
     return asyncio.run(_with_gateway(config, work))
@@ -293,8 +412,51 @@ def cmd_backfill(args: argparse.Namespace, config: GatewayConfig) -> int:
     return asyncio.run(_with_gateway(config, work))
 
 
+def cmd_reconcile(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """Reconcile a shop with Specter: queued for the running gateway's jobs, then (unless told
+    not to wait) its report printed once it has run; ``--last`` prints the last report only."""
+    import time
+
+    from gateway import operations
+    from gateway.reconcile_report import report_lines
+    from gateway.store.base import OPEN_STATUSES
+    from gateway.tenants import TenantService
+
+    async def work(gw: Gateway) -> int:
+        tenant = await TenantService(gw.store, gw.adapters).tenant(args.tenant)
+        if not args.last:
+            event_id = await operations.reconcile(gw, tenant)
+            print(f"queued as event {event_id}", file=sys.stderr)
+            if args.no_wait:
+                print(f"follow it with: specter-gateway events {tenant.id} --kind reconcile")
+                return 0
+            print("waiting for the gateway's jobs to run it (it stays queued if you stop waiting)", file=sys.stderr)
+            deadline = time.monotonic() + args.wait
+            while (event := await gw.store.get_event(event_id)) is not None and event.status in OPEN_STATUSES:
+                if time.monotonic() > deadline:
+                    print(f"error: event {event_id} has not finished after {args.wait:.0f} s: is the gateway "
+                          f"running? Follow it with: specter-gateway events {tenant.id} --kind reconcile",
+                          file=sys.stderr)
+                    return 1
+                await asyncio.sleep(0.5)
+            if event is not None and event.status == "dead":
+                print(f"error: the reconciliation failed: {event.last_error}", file=sys.stderr)
+                return 1
+        report = await gw.store.get_reconciliation(tenant.id)
+        if report is None:
+            raise ConfigError(f"shop {tenant.id!r} has not been reconciled yet: "
+                              f"run specter-gateway reconcile {tenant.id}")
+        for line in report_lines(report):
+            print(line)
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
 def cmd_user(args: argparse.Namespace, config: GatewayConfig) -> int:
     """Admin console users: a vendor admin (--admin) or a user of one tenant (--tenant)."""
+    import msgspec
+
     from gateway.store.base import AdminUser
     from gateway.web.console.passwords import hash_password, password_problem
 
@@ -309,7 +471,18 @@ def cmd_user(args: argparse.Namespace, config: GatewayConfig) -> int:
                 raise InvalidInput(problem)
             await gw.store.put_admin_user(AdminUser(name=args.name, password_hash=hash_password(password),
                                                     tenant_id=args.tenant))
+            await gw.store.clear_signin_failures(f"user:{args.name}")  # a new password lifts a lock-out
             print(f"user {args.name}: {'vendor admin' if args.admin else 'tenant ' + args.tenant}")
+        elif args.action == "password":
+            user = await gw.store.get_admin_user(args.name)
+            if user is None:
+                raise ConfigError(f"unknown user {args.name!r}")
+            password = _secret_prompt("new password")
+            if problem := password_problem(password):
+                raise InvalidInput(problem)
+            await gw.store.put_admin_user(msgspec.structs.replace(user, password_hash=hash_password(password)))
+            await gw.store.clear_signin_failures(f"user:{args.name}")  # a new password lifts a lock-out
+            print(f"user {args.name}: password changed")
         elif args.action == "remove":
             if not await gw.store.remove_admin_user(args.name):
                 raise ConfigError(f"unknown user {args.name!r}")
@@ -337,6 +510,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("demo", help="the gateway at work by itself: Specter's simulator, a simulated shop of each "
+                                    "platform and a gentle stream of orders and changes, on data of its own")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--pace", type=float, default=4.0, metavar="SECONDS", help="time between two happenings")
+    p.set_defaults(func=cmd_demo)
+
     p = sub.add_parser("worker", help="run an arq worker (needs a Redis URL); start as many as you like")
     p.set_defaults(func=cmd_worker)
 
@@ -356,20 +536,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sbm_id, api_version, api_user_id, user_key, integration_key, base_url (VALUE '-' prompts)")
     p.set_defaults(func=cmd_account)
 
-    p = sub.add_parser("tenant", help="manage tenants (shops); connect registers webhooks and callbacks")
-    p.add_argument("action", choices=["add", "list", "show", "set", "remove", "connect"])
+    p = sub.add_parser("tenant", help="manage tenants (shops); connect registers webhooks and callbacks, then "
+                                      "tests what orders need (check: only the test)")
+    p.add_argument("action", choices=["add", "list", "show", "set", "remove", "connect", "check"])
     p.add_argument("id", nargs="?")
     p.add_argument("--platform")
     p.add_argument("--account", help="the Specter account id")
     p.add_argument("--name")
     p.add_argument("--enabled", choices=["yes", "no"])
     p.add_argument("--shop", action="append", metavar="KEY=VALUE", help="shop connection setting (VALUE '-' prompts)")
-    p.add_argument("--setting", action="append", metavar="KEY=VALUE", help="tenant setting")
+    p.add_argument("--setting", action="append", metavar="KEY=VALUE",
+                   help="tenant setting, read as its type (text stays text); a map (payment_types=swish=SW, or one "
+                        "entry: payment_types.swish=SW) is merged into the tenant's map, which starts as the defaults")
+    p.add_argument("--replace-setting", action="append", metavar="KEY=VALUE",
+                   help="replace a map setting as a whole: KEY=k1=v1,k2=v2 or a JSON object")
+    p.add_argument("--create-service-articles", action="store_true",
+                   help="connect, check: make sure Specter has the service articles the settings name (a missing "
+                        "one is created, an existing one left as it is)")
     p.set_defaults(func=cmd_tenant)
 
-    p = sub.add_parser("export", help="export a tenant's products or customers to Specter")
-    p.add_argument("what", choices=["products", "customers"])
+    p = sub.add_parser("export", help="export a tenant's products or customers to Specter, or one order now")
+    p.add_argument("what", choices=["products", "customers", "order"])
     p.add_argument("tenant")
+    p.add_argument("order_id", nargs="?", metavar="ORDER_ID",
+                   help="with 'order': the shop's order id, sent whatever the tenant's order export mode")
     p.add_argument("--mode", choices=["new", "all"], default="new",
                    help="new: leave articles Specter has untouched; all: update them (never their stock)")
     p.set_defaults(func=cmd_export)
@@ -388,18 +578,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="YYYY-MM-DD (from 00:00 UTC) or an ISO 8601 time; orders changed since then are looked at")
     p.set_defaults(func=cmd_backfill)
 
+    p = sub.add_parser("poll", help="ask the tenant's shop and Specter for what changed, now (as the "
+                                    "gateway does every few minutes)")
+    p.add_argument("tenant")
+    p.set_defaults(func=cmd_poll)
+
+    p = sub.add_parser("reconcile", help="compare a shop with Specter: heal stock and price drift, list what needs "
+                                         "a person (the running gateway's jobs do it; its report is printed)")
+    p.add_argument("tenant")
+    p.add_argument("--last", action="store_true", help="print the last reconciliation's report; run none")
+    p.add_argument("--no-wait", action="store_true", help="queue it and return at once")
+    p.add_argument("--wait", type=float, default=600, metavar="SECONDS",
+                   help="how long to wait for the report (default 600)")
+    p.set_defaults(func=cmd_reconcile)
+
     p = sub.add_parser("events", help="show a tenant's event log, or queue failed events again")
     p.add_argument("tenant")
     p.add_argument("--failed", action="store_true", help="only events that failed for good")
     p.add_argument("--status")
     p.add_argument("--kind")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--retry", type=int, nargs="?", const=0, metavar="EVENT_ID",
+    p.add_argument("--limit", type=_list_limit, default=50, help="at most this many (1 to 1000)")
+    p.add_argument("--retry", type=_event_id, nargs="?", const=0, metavar="EVENT_ID",
                    help="transfer again: one event, or without an id every failed event")
     p.set_defaults(func=cmd_events)
 
     p = sub.add_parser("user", help="manage admin console users (the password is asked for, or read from stdin)")
-    p.add_argument("action", choices=["add", "list", "remove"])
+    p.add_argument("action", choices=["add", "list", "password", "remove"])
     p.add_argument("name", nargs="?")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--admin", action="store_true", help="a vendor admin: sees every tenant")

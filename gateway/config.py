@@ -43,6 +43,27 @@ class GatewayConfig(msgspec.Struct, kw_only=True):
     retry_base_seconds: float = 2.0  # first retry's backoff ceiling; doubles per attempt (jobs/retry.py)
     queue_name: str = "specter-gateway"  # arq queue (and job id prefix): gateways sharing a Redis differ here
     console_session_seconds: float = 8 * 3600.0  # an admin console sign-in lasts this long
+    # Failed console sign-ins: this many for one user name, or from one address, within
+    # signin_lockout_seconds lock that name or address out until that long after the last one.
+    signin_max_failures_user: int = 5
+    signin_max_failures_address: int = 20
+    signin_lockout_seconds: float = 900.0
+    # /metrics: behind this bearer token (default: data_dir/metrics.token); or, with
+    # metrics_address (HOST:PORT) set, served there without a token and not on the main address.
+    metrics_token: str = ""
+    metrics_address: str = ""
+    # Alerts and daily reports (gateway/alerts/): the SMTP server e-mails go through (empty: no
+    # e-mail), and how it is reached: security "starttls", "tls" or "none".
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Specter Gateway <specter-gateway@localhost>"
+    alert_quiet_seconds: float = 3600.0  # at most one message per tenant and cause in this time
+    alert_retry_seconds: float = 300.0  # a message or report e-mail that failed is tried again after this
+    alert_seconds: float = 30.0  # how often waiting alerts and due reports are looked at (0: never)
+    report_hour: int = 6  # each tenant's report on yesterday is made after this hour (local time)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> GatewayConfig:
@@ -94,6 +115,11 @@ class GatewayConfig(msgspec.Struct, kw_only=True):
         if self.admin_token:
             return self.admin_token
         return _file_secret(self.data_dir / "admin.token", lambda: secrets.token_urlsafe(32))
+
+    def resolved_metrics_token(self) -> str:
+        if self.metrics_token:
+            return self.metrics_token
+        return _file_secret(self.data_dir / "metrics.token", lambda: secrets.token_urlsafe(32))
 
 
 def _file_secret(path: Path, make: Callable[[], str]) -> str:

@@ -25,6 +25,12 @@ class PermanentError(GatewayError):
     """Will fail again the same way: do not retry."""
 
 
+class CredentialsRefused(PermanentError):
+    """The shop refused the tenant's credentials (API keys, token, shared secret) or their rights:
+    every call fails the same way until a person mends them, so the alerts tell someone
+    (gateway/alerts/). Adapters raise it, or a subclass of it, for such an answer."""
+
+
 class RejectedRequest(GatewayError):
     """An inbound request the gateway refuses, with the HTTP status to answer."""
 

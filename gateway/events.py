@@ -23,6 +23,7 @@ from gateway.specter.wire import ArticleInfo
 from gateway.store.base import Event, NewEvent
 
 ExportMode = Literal["new", "all"]
+ReconcileTrigger = Literal["demand", "schedule"]
 
 # What the stored event says about itself outside the payload.
 _NOT_PAYLOAD = frozenset({"id", "attempts", "tenant_id", "account_id"})
@@ -217,6 +218,9 @@ class ArticlesPush(TenantEvent, kw_only=True, frozen=True):
     items: list[ArticleInfo] = []
     batch_no: str = ""
     importing: bool = msgspec.field(default=False, name="import")  # create what the shop lacks
+    # A reconciliation saw the shop show other data than these (edited there behind the
+    # gateway's back): written even where the gateway last wrote the same.
+    drifted: bool = False
 
 
 class OrdersPush(TenantEvent, kw_only=True, frozen=True):
@@ -265,3 +269,19 @@ class ProductImport(TenantEvent, kw_only=True, frozen=True):
     @property
     def subject(self) -> str:
         return "import"
+
+
+class Reconcile(TenantEvent, kw_only=True, frozen=True):
+    """Compare the shop with Specter (gateway/engine/reconcile.py): stock levels and prices,
+    healing the drift Specter owns, and the shop's recent orders, listing those Specter lacks.
+
+    Its subject keeps reconciliations of one shop from ever running side by side; a request made
+    while one waits to start adds nothing (it will see the same shop)."""
+
+    kind = "reconcile"
+    coalesce = True
+    trigger: ReconcileTrigger = "demand"
+
+    @property
+    def subject(self) -> str:
+        return "reconcile"

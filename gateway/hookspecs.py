@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -58,7 +59,7 @@ PLUGIN_HOOKS = frozenset({"shop_platform", "register_event_handlers"})
 
 # Hooks a platform plugin may leave out; it must implement every other one.
 OPTIONAL_HOOKS = frozenset({"register_event_handlers", "changed_orders", "changed_objects", "close_shop",
-                            "check_webhooks", "remove_webhooks"})
+                            "check_webhooks", "remove_webhooks", "check_tax_rates"})
 
 
 # --- Plugin hooks -------------------------------------------------------------------------------
@@ -130,7 +131,8 @@ async def changed_orders(shop: object, since: datetime) -> list[ShopEvent]:
     """Optional. Orders changed in the shop since ``since`` (UTC), as order events with a dedupe
     key that names the order and its modification time. The gateway asks every few minutes, so
     that an order whose webhook was lost, or whose webhook the shop disabled, still reaches
-    Specter. A platform that cannot tell leaves this hook out, and is not asked."""
+    Specter; backfill and reconciliation ask it too. A platform that cannot tell leaves this hook
+    out, and is not asked."""
 
 
 @hookspec(firstresult=True)
@@ -144,8 +146,10 @@ async def changed_objects(shop: object, since: datetime) -> list[ShopEvent]:
 
 @hookspec(firstresult=True)
 def iter_products(shop: object, page_size: int) -> AsyncGenerator[list[Article], None]:
-    """Required. Stream the whole catalogue as pages of sellable articles, for the bulk export
-    and the connection check. Memory must not grow with the catalogue: fetch page by page."""
+    """Required. Stream the whole catalogue as pages of sellable articles, for the bulk export,
+    reconciliation (each article's stock and prices as the shop shows them) and the connection
+    check. Memory must not grow with the catalogue: fetch page by page (a few pages ahead at
+    most)."""
 
 
 @hookspec(firstresult=True)
@@ -215,6 +219,16 @@ async def remove_webhooks(shop: object, urls: list[str]) -> list[str]:
     """Optional. Delete the shop's webhooks (or event listeners) that call any of ``urls``; the
     tenant is being removed. Leave every other webhook alone. Answer what was removed, for the
     operator. A platform that cannot delete them leaves this hook out."""
+
+
+@hookspec(firstresult=True)
+async def check_tax_rates(shop: object, vat_rates: list[Decimal]) -> list[str]:
+    """Optional. Whether the shop can sell at each of ``vat_rates`` (percents Specter's articles
+    use): for a platform whose products name a tax class and whose shop keeps the rates of each
+    class (WooCommerce), a VAT rate whose class is missing, or holds no such rate, would sell an
+    imported article at the wrong VAT. Answer one sentence per rate the shop cannot charge,
+    saying what to set up where (``[]``: all fine); the connection test shows them. A platform
+    that keeps the VAT percent on the product itself leaves this hook out."""
 
 
 @hookspec(firstresult=True)

@@ -9,6 +9,7 @@ the offending field.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -61,6 +62,23 @@ class Model(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
 
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+
+# An object's id as shops give them (a WooCommerce or Abicart number, a PHP shop's id): letters,
+# digits and - _ . only. Anything else (spaces, control characters, a path) is refused where it
+# enters, before it is stored and retried.
+SHOP_ID_MAX = 64
+SHOP_ID_RE = re.compile(rf"^[A-Za-z0-9_.\-]{{1,{SHOP_ID_MAX}}}$")
+
+
+def shop_id_problem(value: str, what: str = "id") -> str | None:
+    """Why ``value`` is no plain shop id, or None."""
+    if SHOP_ID_RE.fullmatch(value):
+        return None
+    if not value:
+        return f"the {what} is empty"
+    if len(value) > SHOP_ID_MAX:
+        return f"the {what} has {len(value)} characters; a shop's id has at most {SHOP_ID_MAX}"
+    return f"the {what} {value!r} is not a shop's id (letters, digits, - _ . only)"
 Quantity = Annotated[int, msgspec.Meta(ge=0)]
 VatPercent = Decimal  # 0..100, checked by _check_vat (msgspec cannot bound a Decimal)
 

@@ -11,7 +11,7 @@ from typing import cast, get_args
 
 from gateway.engine.backfill import BackfillReport, backfill_orders, parse_since
 from gateway.engine.specter_pull import import_off
-from gateway.events import EXPORTS, ExportMode, ProductImport, ShopOrder, StockResync, TenantEvent
+from gateway.events import EXPORTS, ExportMode, ProductImport, Reconcile, ShopOrder, StockResync, TenantEvent
 from gateway.model import InvalidInput
 from gateway.services import Gateway
 from gateway.settings import Tenant
@@ -64,6 +64,13 @@ async def import_products(gw: Gateway, tenant: Tenant) -> int:
 async def resync_stock(gw: Gateway, tenant: Tenant) -> int:
     """The connectors' "Update Stock" button: set the shop's stock from Specter now."""
     return await _record(gw, StockResync(tenant_id=tenant.id, account_id=tenant.account_id))
+
+
+async def reconcile(gw: Gateway, tenant: Tenant) -> int:
+    """Compare the shop with Specter now: heal stock and price drift, list what needs a person
+    (see :mod:`gateway.engine.reconcile`). A reconciliation still waiting to start is answered
+    instead of a second one."""
+    return await _record(gw, Reconcile(tenant_id=tenant.id, account_id=tenant.account_id))
 
 
 async def backfill(gw: Gateway, tenant: Tenant, since: str) -> BackfillReport:

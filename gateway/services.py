@@ -50,7 +50,7 @@ class Gateway:
         self.handlers = HandlerRegistry()
         self._shops: dict[str, tuple[int, Shop, Tenant]] = {}  # tenant id -> (version, shop, tenant)
         self._specter: dict[str, tuple[int, SpecterClient]] = {}  # account id -> (version, client)
-        self._background: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
         self._due: list[tuple[int, float | None]] = []  # stored, not yet handed to the runner
         self._enqueuer: asyncio.Task[None] | None = None
         self._tenant_cache: dict[str, tuple[float, Tenant]] = {}
@@ -99,16 +99,20 @@ class Gateway:
                    "reconciler")
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Run ``coro`` in the background until it ends or the gateway closes (which cancels it);
+        a finished task is let go, so short ones (an alert's message) do not pile up."""
         task = asyncio.create_task(coro, name=name)
-        self._background.append(task)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
         return task
 
     async def close(self) -> None:
         if self._enqueuer is not None:
             await asyncio.gather(self._enqueuer, return_exceptions=True)
-        for task in self._background:
+        background = list(self._background)
+        for task in background:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*background, return_exceptions=True)
         await self.runner.stop()  # running jobs give their events back
         await self.leases.stop()  # and the leases go to another node at once
         for tenant_id in list(self._shops):

@@ -77,7 +77,9 @@ PRODUCT_EXPORT = "Product export"
 SPECTER_TO_SHOP = "Specter to shop"
 PRODUCT_IMPORT = "Product import"
 SHOP_BASICS = "Shop basics"
-SETTING_GROUPS = (CUSTOMER_CREATION, ORDER_EXPORT, PRODUCT_EXPORT, SPECTER_TO_SHOP, PRODUCT_IMPORT, SHOP_BASICS)
+RECONCILIATION = "Reconciliation"
+SETTING_GROUPS = (CUSTOMER_CREATION, ORDER_EXPORT, PRODUCT_EXPORT, SPECTER_TO_SHOP, PRODUCT_IMPORT, SHOP_BASICS,
+                  RECONCILIATION)
 
 # Where a setting's group goes in its JSON schema (an OpenAPI extension keyword).
 GROUP_KEY = "x-group"
@@ -234,6 +236,15 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     price_list_id: Annotated[str | None, setting(
         SHOP_BASICS, "Price list", "Reserved for Specter API version 2 price lists; not sent yet.")] = None
 
+    reconcile_minutes: Annotated[int, msgspec.Meta(ge=0), setting(
+        RECONCILIATION, "Reconcile every (minutes)",
+        "How often the shop is compared with Specter: its stock levels and prices (drift Specter owns is "
+        "healed) and its recent orders (one Specter lacks is listed). Runs at the first poll of each period, "
+        "e.g. 1440 for once a day; 0: only when asked (the console's button, the CLI, the admin API).")] = 0
+    reconcile_order_days: Annotated[int, msgspec.Meta(ge=1, le=365), setting(
+        RECONCILIATION, "Orders of the last days",
+        "How many days back a reconciliation looks for shop orders Specter lacks (1 to 365).")] = 7
+
     def __post_init__(self) -> None:
         for method in self.prepaid_payment_methods:
             pay_type = "P" if method in self.cash_on_delivery_methods else self.payment_types.get(method, "")
@@ -254,6 +265,9 @@ class TenantSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                 raise ValueError(f"tax_classes: {pct!r} is not a VAT percent") from None
 
 
+SPECTER_BASE_URL = "https://api.specter.se/"  # Specter's own API: production, real orders
+
+
 class SpecterAccount(msgspec.Struct, kw_only=True):
     """Credentials for one Specter account (``sbmId``).
 
@@ -268,7 +282,7 @@ class SpecterAccount(msgspec.Struct, kw_only=True):
     api_user_id: str = ""
     user_key: str = ""  # secret
     integration_key: str = ""  # secret
-    base_url: str = "https://api.specter.se/"
+    base_url: str = SPECTER_BASE_URL
     # Unguessable token in this account's callback URLs; set by the gateway.
     callback_token: str = ""
 

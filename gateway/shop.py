@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
+from decimal import Decimal
 from typing import Any, cast
 
 import aiohttp
@@ -57,6 +58,11 @@ class Shop:
     def can_list_changed_objects(self) -> bool:
         """Whether the platform can tell which products and customers changed lately (``changed_objects``)."""
         return self.adapter.implements("changed_objects")
+
+    @property
+    def can_check_tax_rates(self) -> bool:
+        """Whether the platform keeps VAT in tax classes it can be asked about (``check_tax_rates``)."""
+        return self.adapter.implements("check_tax_rates")
 
     @property
     def can_create_unpublished(self) -> bool:
@@ -137,6 +143,10 @@ class Shop:
     async def remove_webhooks(self, urls: list[str]) -> list[str]:
         """Only for a platform that :attr:`can_remove_webhooks`."""
         return cast("list[str]", await self._call("remove_webhooks", urls=urls))
+
+    async def check_tax_rates(self, vat_rates: list[Decimal]) -> list[str]:
+        """Only for a platform that :attr:`can_check_tax_rates`."""
+        return cast("list[str]", await self._call("check_tax_rates", vat_rates=vat_rates))
 
     async def close(self) -> None:
         """Release what ``open_shop`` acquired, for a platform that holds anything."""

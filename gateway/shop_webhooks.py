@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from gateway.alerts.notify import tell_webhooks_disabled
 from gateway.errors import PermanentError
 from gateway.settings import Tenant, TenantSettings
 from gateway.shop import Shop
@@ -93,6 +94,7 @@ async def _check(gw: Gateway, tenant: Tenant, shop: Shop) -> WebhookHealth:
     health = WebhookHealth(tenant_id=tenant.id, checked_at=now, url=url, shop_fingerprint=fingerprint, webhooks=checks,
                            repairs=repairs)
     await gw.store.put_webhook_health(health)
+    await tell_webhooks_disabled(gw, tenant, checks)
     return health
 
 

@@ -177,13 +177,14 @@ async def wait_for(check: Callable[[], Awaitable[Any]], timeout: float, what: st
 @asynccontextmanager
 async def running_stack(tmp_path: Path, runner: str = "inprocess", shops: int = 1, platform: str = "woocommerce",
                         mixed: list[str] | None = None, poll_seconds: float | None = None, database_url: str = "",
-                        **settings: Any) -> AsyncIterator[Stack]:
+                        service_articles: bool = True, **settings: Any) -> AsyncIterator[Stack]:
     """The system with ``shops`` shops of ``platform`` (see tests/shops), tenants woo1, woo2, …
     (abi1, php1, … for the others) on one Specter account, each with its own externalOrderNo
     prefix when there are several; ``settings`` are every tenant's. ``mixed`` names one platform
     per shop instead (tenants woo1, abi2, …). ``poll_seconds``: how often the gateway asks
     Specter and the shops for changes (by default only at start-up, as tests drive it).
-    ``database_url``: the gateway's database (see tests/databases.py; default SQLite)."""
+    ``database_url``: the gateway's database (see tests/databases.py; default SQLite).
+    ``service_articles``: whether Specter has the service articles (FRAKT, RABATT, …) already."""
     specter = await start_simulator([ACCOUNT_SPEC])
     http = aiohttp.ClientSession()
     config = GatewayConfig(
@@ -203,7 +204,8 @@ async def running_stack(tmp_path: Path, runner: str = "inprocess", shops: int = 
             from gateway.jobs.arq_runner import run_worker
 
             stack._worker = asyncio.create_task(run_worker(config, handle_signals=False))
-        await _create_service_articles(stack)
+        if service_articles:
+            await _create_service_articles(stack)
         status, body = await stack.admin("POST", "/accounts", {
             "id": "acct", "sbm_id": SBM_ID, "api_user_id": "api-user", "user_key": "user-key-1",
             "integration_key": "integration-key-1", "base_url": specter.url,

@@ -20,7 +20,7 @@ from gateway.secrets import Cipher
 from gateway.settings import GROUP_KEY, SETTING_GROUPS, TenantSettings
 from gateway.store.base import NewEvent
 from gateway.store.sqlite import SQLiteStore
-from gateway.web import admin_api
+from gateway.web import admin_api, alerts_api
 from gateway.web.console.forms import settings_groups
 from gateway.web.console.passwords import hash_password, verify_password
 from gateway.web.openapi import document
@@ -253,14 +253,15 @@ async def test_the_operation_buttons_record_their_events_and_open_their_page(con
 
 def test_the_openapi_document_has_every_admin_api_route():
     paths = document()["paths"]
-    for route in admin_api.routes:
+    api_routes = [*admin_api.routes, *alerts_api.routes]
+    for route in api_routes:
         path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
         assert path in paths, path
         for method in route.methods - {"HEAD"}:
             assert method.lower() in paths[path], f"{method} {path}"
     documented = {(p, m) for p, ops in paths.items() for m in ops if m != "parameters"}
     routed = {(re.sub(r"\{(\w+):\w+\}", r"{\1}", r.path), m.lower())
-              for r in admin_api.routes for m in r.methods - {"HEAD"}}
+              for r in api_routes for m in r.methods - {"HEAD"}}
     assert documented == routed  # nothing documented that does not exist
 
 
@@ -271,6 +272,10 @@ async def test_the_openapi_document_is_served(running_gateway, http):
     order_export = body["components"]["schemas"]["TenantSettings"]["properties"]["order_export"]
     assert order_export["title"] == "Order export" and order_export[GROUP_KEY] == "Orders are exported"
     assert order_export["description"].startswith("on_placement:")
+
+
+def _metrics_auth(gw) -> dict[str, str]:
+    return {"Authorization": f"Bearer {gw.config.resolved_metrics_token()}"}
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset], float]:
@@ -284,12 +289,12 @@ def _value(samples, name: str, **labels: str) -> float:
 
 async def test_metrics_count_events_calls_and_the_queue(tmp_path):
     async with running_stack(tmp_path) as stack:
-        async with stack.http.get(stack.gateway.url + "/metrics") as r:
+        async with stack.http.get(stack.gateway.url + "/metrics", headers=_metrics_auth(stack.gw)) as r:
             before = _samples(await r.text())
         ts = await woocommerce(stack.driver).control("POST", "products", product_fields("TS-1"))
         await woocommerce(stack.driver).checkout(order_payload([(ts["id"], 1)]))
         await stack.settle()
-        async with stack.http.get(stack.gateway.url + "/metrics") as r:
+        async with stack.http.get(stack.gateway.url + "/metrics", headers=_metrics_auth(stack.gw)) as r:
             assert r.status == 200
             after = _samples(await r.text())
 
@@ -307,20 +312,20 @@ async def test_a_failed_event_is_counted_dead_and_the_queue_depth_is_read_at_scr
     gw = running_gateway.gateway
     await make_tenant(http, running_gateway)
     dead = {"tenant": TENANT, "kind": "test.metrics-unhandled", "outcome": "dead"}
-    async with http.get(running_gateway.url + "/metrics") as r:
+    async with http.get(running_gateway.url + "/metrics", headers=_metrics_auth(gw)) as r:
         before = _value(_samples(await r.text()), "specter_gateway_events_processed_total", **dead)
     # A kind nothing handles fails for good at once; one due in an hour waits in the queue.
     await gw.submit([NewEvent(kind="test.metrics-unhandled", tenant_id=TENANT, account_id="acme-specter")])
     await gw.submit([NewEvent(kind="test.later", tenant_id=TENANT, not_before=time.time() + 3600)])
     await wait_for(lambda: _dead_counted(running_gateway, http, dead, before), 10, "the dead event to be counted")
-    async with http.get(running_gateway.url + "/metrics") as r:
+    async with http.get(running_gateway.url + "/metrics", headers=_metrics_auth(gw)) as r:
         after = _samples(await r.text())
     assert _value(after, "specter_gateway_events_processed_total", **dead) == before + 1
     assert _value(after, "specter_gateway_queue_depth", status="pending") == 1
 
 
 async def _dead_counted(running, http, labels, before: float) -> bool:
-    async with http.get(running.url + "/metrics") as r:
+    async with http.get(running.url + "/metrics", headers=_metrics_auth(running.gateway)) as r:
         return _value(_samples(await r.text()), "specter_gateway_events_processed_total", **labels) > before
 
 

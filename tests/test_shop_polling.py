@@ -41,7 +41,7 @@ async def test_an_order_whose_webhook_never_came_is_found_by_the_first_poll_afte
         assert polled == ["done", "skipped"]
         await poll_once(stack.gw)  # unchanged since: nothing new at all
         events = await stack.settle()
-        assert len([e for e in events if e.kind == "shop.order" and e.payload["data"].get("found_by")]) == 2
+        assert len([e for e in events if e.kind == "shop.order" and e.payload["data"].get("found_by") == "poll"]) == 2
         # Writing Specter's number back moved the order's date_modified (every save does), so the
         # second look found it once more (as did its webhook), and wrote nothing: one PUT in all.
         assert shop.fake.state.writes.count(("PUT", f"/wp-json/wc/v3/orders/{order['id']}")) == 1

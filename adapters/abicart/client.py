@@ -21,6 +21,7 @@ import msgspec
 from adapters.abicart import wire
 from adapters.abicart.decode import loads
 from adapters.abicart.errors import INVALID_PARAMS, AbicartError, error_for
+from gateway import http_problems
 from gateway.adapter import expect_object, expect_objects
 from gateway.errors import PermanentError, TransientError
 from gateway.model import InvalidInput
@@ -85,7 +86,7 @@ class AbicartClient:
         except TimeoutError:
             raise TransientError(f"{where}: timed out") from None
         except aiohttp.ClientError as exc:
-            raise TransientError(self._redact(f"{where}: {type(exc).__name__}: {exc}")) from None
+            raise TransientError(self._redact(f"{where}: {http_problems.describe(exc, self.url)}")) from None
         if status == 429 or status >= 500:
             raise TransientError(f"{where}: answered HTTP {status}")
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from gateway.errors import PermanentError, TransientError
+from gateway.errors import CredentialsRefused, PermanentError, TransientError
 
 BAD_TOKEN = 1004
 FORBIDDEN = 1006
@@ -36,7 +36,7 @@ class AbicartError(PermanentError):
         self.pointers = pointers
 
 
-class AbicartAccessError(AbicartError):
+class AbicartAccessError(AbicartError, CredentialsRefused):
     """The tenant's credentials (1004 bad token, 1001/1002 no such webshop) or rights (1006)
     fail: every call would fail the same way, so the tenant's work stops here with a reason a
     person can act on (``reason`` says which), rather than failing item by item."""

@@ -34,7 +34,7 @@ import msgspec
 from adapters.abicart import decode, encode, listeners, order_status
 from adapters.abicart.client import AbicartClient
 from adapters.abicart.errors import INVALID_PARAMS, METHOD_NOT_FOUND, AbicartAccessError, AbicartError
-from adapters.abicart.fake_shop import simulator
+from adapters.abicart.fake_shop import demo_shop, simulator
 from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, hookimpl
 from gateway.errors import PermanentError
 from gateway.model import (
@@ -150,7 +150,7 @@ class AbicartShop:
 def shop_platform() -> Platform:
     return Platform(name=PLATFORM, title="Abicart (Textalk Webshop)", connection=AbicartConnection,
                     secret_fields=("auth_token",), topics=tuple(listeners.EVENT_NAMES),
-                    simulator=simulator, unpublished_products=True,
+                    simulator=simulator, demo_shop=demo_shop, unpublished_products=True,
                     order_status_problem=order_status.status_problem)
 
 

@@ -21,7 +21,8 @@ from typing import Any
 import aiohttp
 
 from adapters.legacy_php.signing import signed_headers
-from gateway.errors import PermanentError, TransientError
+from gateway import http_problems
+from gateway.errors import CredentialsRefused, PermanentError, TransientError
 
 
 class LegacyPhpError(PermanentError):
@@ -29,6 +30,10 @@ class LegacyPhpError(PermanentError):
         super().__init__(f"PHP shop {action}: {code}: {message}")
         self.action = action
         self.code = code
+
+
+class LegacyPhpAccessError(LegacyPhpError, CredentialsRefused):
+    """gateway.php answered 401 ``unauthorized``: the shared secret is not the shop's."""
 
 
 def _default(value: Any) -> str:
@@ -63,7 +68,7 @@ class LegacyPhpClient:
         except TimeoutError:
             raise TransientError(f"{where}: timed out") from None
         except aiohttp.ClientError as exc:
-            raise TransientError(f"{where}: {type(exc).__name__}: {exc}") from None
+            raise TransientError(f"{where}: {http_problems.describe(exc, self.url)}") from None
         if status == 429 or status >= 500 and not raw.lstrip().startswith(b"{"):
             raise TransientError(f"{where}: answered HTTP {status}")
         try:
@@ -78,7 +83,7 @@ class LegacyPhpClient:
         code, message = str(error.get("code", f"http_{status}")), str(error.get("message", "no error message"))
         if status >= 500:
             raise TransientError(f"{where}: {code}: {message}")
-        raise LegacyPhpError(action, code, message)
+        raise (LegacyPhpAccessError if status == 401 else LegacyPhpError)(action, code, message)
 
     async def get(self, action: str, object_id: str) -> Any:
         """A ``get_*`` call: the object, or None when the shop has no such object."""

@@ -24,7 +24,7 @@ import msgspec
 from adapters.legacy_php import decode
 from adapters.legacy_php.client import LegacyPhpClient, LegacyPhpError
 from adapters.legacy_php.signing import ReplayGuard
-from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, expect_object, hookimpl
+from gateway.adapter import DemoShop, InboundRequest, ItemResult, OrderStatusResult, Platform, expect_object, hookimpl
 from gateway.errors import PermanentError
 from gateway.model import (
     SHOP_ORDER_STATUSES,
@@ -75,11 +75,18 @@ class LegacyPhpShop:
         self.replays.check(self._secret, request.headers, request.body, request.received_at or time.time())
 
 
+def _demo_shop() -> DemoShop:
+    """The real scripts under ``php -S`` for ``specter-gateway demo`` (loaded only then)."""
+    from adapters.legacy_php.demo import LegacyPhpDemoShop
+
+    return LegacyPhpDemoShop()
+
+
 @hookimpl
 def shop_platform() -> Platform:
     return Platform(name=PLATFORM, title="Legacy PHP shop", connection=LegacyPhpConnection,
                     secret_fields=("shared_secret",), topics=TOPICS, order_status_problem=order_status_problem,
-                    import_script="get_specter_articles.php")
+                    import_script="get_specter_articles.php", demo_shop=_demo_shop)
 
 
 @hookimpl

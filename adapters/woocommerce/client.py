@@ -9,8 +9,10 @@ HTML pages from firewalls) or :class:`WooCommerceError` (a 4xx with WooCommerce'
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,11 +26,13 @@ from yarl import URL
 
 from adapters.woocommerce import oauth
 from adapters.woocommerce.decode import loads
+from gateway import http_problems
 from gateway.adapter import ItemResult, expect_object, expect_objects
-from gateway.errors import PermanentError, TransientError
+from gateway.errors import CredentialsRefused, PermanentError, TransientError
 from gateway.model import InvalidInput
 
 BATCH_LIMIT = 100  # more items in one batch request is HTTP 413
+PAGES_AHEAD = 4  # catalogue pages asked for at once (as many as stock requests in flight by default)
 
 
 class WooCommerceError(PermanentError):
@@ -39,6 +43,11 @@ class WooCommerceError(PermanentError):
         self.status = status
         self.code = code
         self.data = data or {}
+
+
+class WooCommerceAccessError(WooCommerceError, CredentialsRefused):
+    """401 or 403: the consumer key and secret are wrong, revoked, or lack the rights (a read-only
+    key asked to write)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,7 @@ class WooCommerceClient:
         except TimeoutError:
             raise TransientError(f"{where}: timed out") from None
         except aiohttp.ClientError as exc:
-            raise TransientError(self._redact(f"{where}: {type(exc).__name__}: {exc}")) from None
+            raise TransientError(self._redact(f"{where}: {http_problems.describe(exc, url)}")) from None
         if status == 429 or status >= 500:
             raise TransientError(f"{where}: answered {status}")
         try:
@@ -131,7 +140,8 @@ class WooCommerceClient:
                                  "(a firewall challenge or the host's error page?)") from None
         if status >= 400:
             error = answer if isinstance(answer, dict) else {}
-            raise WooCommerceError(status, str(error.get("code", "")), self._redact(str(error.get("message", ""))),
+            refused = WooCommerceAccessError if status in (401, 403) else WooCommerceError
+            raise refused(status, str(error.get("code", "")), self._redact(str(error.get("message", ""))),
                                    error.get("data") if isinstance(error.get("data"), dict) else None)
         if status >= 300:
             raise PermanentError(f"{where}: redirected ({status}); check the shop URL")
@@ -145,17 +155,37 @@ class WooCommerceClient:
                 return None
             raise
 
-    async def pages(self, path: str, params: dict[str, Any] | None = None,
-                    per_page: int = 100) -> AsyncIterator[list[dict[str, Any]]]:
-        """Each page of a list, following ``X-WP-TotalPages``."""
-        page, total_pages = 1, 1
-        while page <= total_pages:
-            reply = await self.request("GET", path, {**(params or {}), "per_page": per_page, "page": page})
-            total_pages = int(reply.headers.get("X-WP-TotalPages", "1") or 1)
-            if not reply.data:
-                return
-            yield reply.objects()
-            page += 1
+    async def pages(self, path: str, params: dict[str, Any] | None = None, per_page: int = 100,
+                    read_ahead: int = 1) -> AsyncIterator[list[dict[str, Any]]]:
+        """Each page of a list, following ``X-WP-TotalPages``, in order.
+
+        With ``read_ahead`` above 1, up to that many of the next pages are asked for at once
+        while the caller works on the one it has (the first page alone, to learn how many there
+        are): a shop answers one request slowly but several at once well. At most that many
+        pages are held, so memory does not grow with the list; closing the iterator cancels
+        what is still being asked for."""
+        asked = {**(params or {}), "per_page": per_page}
+        reply = await self.request("GET", path, {**asked, "page": 1})
+        total_pages = int(reply.headers.get("X-WP-TotalPages", "1") or 1)
+        if not reply.data:
+            return
+        yield reply.objects()
+        ahead: deque[asyncio.Task[Reply]] = deque()
+        next_page = 2
+        try:
+            while next_page <= total_pages or ahead:
+                while next_page <= total_pages and len(ahead) < max(1, read_ahead):
+                    ahead.append(asyncio.ensure_future(self.request("GET", path, {**asked, "page": next_page})))
+                    next_page += 1
+                reply = await ahead.popleft()
+                total_pages = int(reply.headers.get("X-WP-TotalPages", "1") or 1)
+                if not reply.data:
+                    return
+                yield reply.objects()
+        finally:
+            for task in ahead:
+                task.cancel()
+            await asyncio.gather(*ahead, return_exceptions=True)
 
     async def _all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return [item async for page in self.pages(path, params) for item in page]
@@ -204,7 +234,8 @@ class WooCommerceClient:
         return await self._get_or_none(f"customers/{customer_id}")
 
     def product_pages(self, per_page: int = 100) -> AsyncIterator[list[dict[str, Any]]]:
-        return self.pages("products", {"orderby": "id", "order": "asc"}, per_page)
+        """The catalogue, for walks through all of it (the bulk export, a reconciliation)."""
+        return self.pages("products", {"orderby": "id", "order": "asc"}, per_page, read_ahead=PAGES_AHEAD)
 
     def customer_pages(self, per_page: int = 100) -> AsyncIterator[list[dict[str, Any]]]:
         return self.pages("customers", {"orderby": "id", "order": "asc"}, per_page)

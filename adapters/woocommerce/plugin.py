@@ -25,9 +25,9 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from adapters.woocommerce import decode, order_status, subscriptions, webhooks
+from adapters.woocommerce import decode, order_status, subscriptions, taxes, webhooks
 from adapters.woocommerce.client import WooCommerceClient, WooCommerceError
-from adapters.woocommerce.fake_shop import simulator
+from adapters.woocommerce.fake_shop import demo_shop, simulator
 from gateway.adapter import InboundRequest, ItemResult, OrderStatusResult, Platform, WebhookCheck, hookimpl
 from gateway.errors import PermanentError
 from gateway.model import (
@@ -107,6 +107,11 @@ def tax_rates(settings: TenantSettings) -> dict[str, Decimal]:
 
 
 def tax_class_for(shop: WooShop, vat_percent: Decimal) -> str | None:
+    """The tax class for a VAT percent: the tenant's own choice first (``tax_classes``), then a
+    class whose rate it is."""
+    for chosen_pct, chosen in shop.settings.tax_classes.items():
+        if Decimal(chosen_pct) == vat_percent:
+            return chosen
     for tax_class, pct in shop.tax_rates.items():
         if pct == vat_percent:
             return tax_class
@@ -126,6 +131,7 @@ def shop_platform() -> Platform:
         topics=("order.created", "order.updated", "order.deleted", "product.created", "product.updated",
                 "product.deleted", "customer.created", "customer.updated"),
         simulator=simulator,
+        demo_shop=demo_shop,
         unpublished_products=True,
         order_status_problem=order_status.status_problem,
     )
@@ -369,6 +375,11 @@ async def check_webhooks(shop: WooShop, url: str, topics: list[str], previous_ur
 @hookimpl
 async def remove_webhooks(shop: WooShop, urls: list[str]) -> list[str]:
     return await subscriptions.remove(shop, urls)
+
+
+@hookimpl
+async def check_tax_rates(shop: WooShop, vat_rates: list[Decimal]) -> list[str]:
+    return await taxes.tax_rate_problems(shop, vat_rates, tax_class_for)
 
 
 @hookimpl

@@ -119,4 +119,4 @@ def _backfill_event(tenant: Tenant, event: ShopEvent) -> NewEvent:
     key = f"backfill:{event.dedupe_key or 'order:' + event.object_id}"
     found = msgspec.structs.replace(event, action="updated", payload={**event.payload, "found_by": "backfill"},
                                     dedupe_key=key)
-    return as_new_event(tenant, found)
+    return as_new_event(tenant, found, "backfill")

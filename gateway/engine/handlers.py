@@ -9,6 +9,7 @@ from gateway.engine.export import handle_export_event
 from gateway.engine.order_status import push_orders
 from gateway.engine.orders import handle_order_event
 from gateway.engine.products import handle_product_event
+from gateway.engine.reconcile import reconcile
 from gateway.engine.restock import realign_stock
 from gateway.engine.shop_push import push_articles, push_stock, resync_stock
 from gateway.engine.specter_pull import (
@@ -42,3 +43,4 @@ def register_event_handlers(register: Register) -> None:
     register(events.StockResync, resync_stock)
     register(events.StockRealign, realign_stock)
     register(events.ProductImport, import_products)
+    register(events.Reconcile, reconcile)

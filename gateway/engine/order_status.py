@@ -53,6 +53,8 @@ async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
             elsewhere += 1  # another shop's order on the same Specter account
             continue
         order_id = bound.shop_id
+        # In the order's story from now on, also when applying the change fails.
+        await ctx.gw.store.link_events([(ctx.tenant.id, "order", order_id, event.id)])
         entry: dict[str, Any] = {"order": order_id, "change": change_of(update)}
         if not bound.specter_no and update.specter_order_no and not update.deleted:
             # An order adopted after a lost answer: Specter's number is known only now.

@@ -29,6 +29,7 @@ from gateway.errors import PermanentError, TransientError
 from gateway.events import ShopOrder
 from gateway.jobs.execute import Outcome
 from gateway.model import Order, ProductRow
+from gateway.search import order_terms
 from gateway.services import Gateway
 from gateway.specter.errors import DuplicateOrderError
 from gateway.store.base import Binding
@@ -58,6 +59,8 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
     order = await ctx.shop.fetch_order(order_id)
     if order is None:
         return Outcome(status="skipped", result={"reason": "the order no longer exists in the shop"})
+    # Findable from now on, whatever becomes of it (a draft, an order waiting for a manual export).
+    await ctx.gw.store.put_search_terms(ctx.tenant.id, "order", order_id, order_terms(order))
     if known is not None and known.state != "sending":
         return await reconcile_bound_order(ctx, known, order)
     reason = why_not_exported(order, action, ctx.settings.order_export)

@@ -6,7 +6,8 @@ lost callback announced. A shop may lose a webhook too, or disable one after fai
 orders it changed since the last look are asked for and recorded like webhooks (repeats of what
 a webhook already brought come to nothing), and so are its products and customers where the
 platform offers that (``changed_objects``); its webhooks are checked and repaired
-(:mod:`gateway.shop_webhooks`).
+(:mod:`gateway.shop_webhooks`). A shop whose ``reconcile_minutes`` asks for it gets the
+reconciliation of each period at the period's first poll (:mod:`gateway.engine.reconcile`).
 
 One node polls, whichever of several: the holder of the poller lease (:mod:`gateway.leases`).
 A node that takes the lease over (its holder stopped or died) polls at once, as at start-up.
@@ -24,7 +25,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from gateway.alerts.notify import tell_refused
 from gateway.engine.intake import as_new_event
+from gateway.engine.reconcile import scheduled
 from gateway.events import ArticlesChanged, OrdersChanged, StockChanged
 from gateway.leases import POLLER
 from gateway.model import ShopEvent
@@ -56,22 +59,38 @@ async def poll_once(gw: Gateway) -> int:
     for tenant in await gw.store.list_tenants():
         if tenant.enabled:
             events += await look_at_shop(gw, tenant)
+        if (reconciliation := scheduled(tenant, time.time())) is not None:
+            events.append(reconciliation)
     if events:
         await gw.submit(events)
     return len(events)
+
+
+async def poll_tenant(gw: Gateway, tenant: Tenant) -> list[tuple[NewEvent, int, bool]]:
+    """One tenant's polls now (``specter-gateway poll TENANT``): its shop's webhooks checked and
+    what it changed since the last look, and Specter's pulls for its account (which reach every
+    shop on that account). Answers each event recorded with its id and whether it is new (a
+    pull already waiting, or a change a webhook brought, is not recorded twice)."""
+    events = [pull(account_id=tenant.account_id).to_new_event() for pull in PULLS]
+    events += await look_at_shop(gw, tenant)
+    recorded = await gw.submit(events)
+    return [(event, event_id, created) for event, (event_id, created) in zip(events, recorded, strict=True)]
 
 
 async def look_at_shop(gw: Gateway, tenant: Tenant) -> list[NewEvent]:
     """Check the shop's webhooks, then ask it for what changed since the last look. Only
     a tenant whose webhooks "connect" registered has them checked: registering them is the
     operator's call. Either failing is logged (a failed check is also kept for the console) and
-    stops neither the other nor the other shops."""
+    stops neither the other nor the other shops; the shop refusing the credentials is also told
+    to the tenant's people (gateway/alerts/)."""
+    told = False  # the shop refusing the credentials is told once a look
     try:
         shop = await gw.shop(tenant)
         if shop.can_check_webhooks and await gw.store.get_webhook_health(tenant.id) is not None:
             await check_tenant_webhooks(gw, tenant, shop)
     except Exception as exc:  # noqa: BLE001 - see the docstring
         log.warning("checking shop %s's webhooks failed: %s", tenant.id, exc)
+        told = await tell_refused(gw, tenant, exc, "checking the shop's webhooks")
     events: list[NewEvent] = []
     try:
         shop = await gw.shop(tenant)
@@ -81,6 +100,8 @@ async def look_at_shop(gw: Gateway, tenant: Tenant) -> list[NewEvent]:
             events += await changed_since_last_look(gw, tenant, "objects", shop.changed_objects)
     except Exception as exc:  # noqa: BLE001 - see the docstring
         log.warning("asking shop %s for what changed failed: %s", tenant.id, exc)
+        if not told:
+            await tell_refused(gw, tenant, exc, "asking the shop for what changed")
     return events
 
 
@@ -109,7 +130,7 @@ async def changed_since_last_look(gw: Gateway, tenant: Tenant, cursor_name: str,
     # A little overlap for shop clocks and whole-second timestamps (repeats are deduplicated),
     # but never back past the first look.
     since = max(dt.datetime.fromisoformat(cursor.last_look) - OVERLAP, first - WHOLE_SECOND)
-    events = [as_new_event(tenant, event) for event in await ask(since)]
+    events = [as_new_event(tenant, event, "poll") for event in await ask(since)]
     await gw.store.put_cursor(tenant.id, cursor_name,
                               Cursor(last_look=started.isoformat(), first_look=cursor.first_look))
     return events

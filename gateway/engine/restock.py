@@ -53,8 +53,9 @@ async def ask_realign(ctx: TenantContext, order_id: str) -> bool:
     if not ctx.settings.stock_sync:
         return False
     tenant = ctx.tenant
-    await ctx.gw.submit([StockRealign(tenant_id=tenant.id, account_id=tenant.account_id,
-                                      order_id=order_id).to_new_event()])
+    [(event_id, _)] = await ctx.gw.submit([StockRealign(tenant_id=tenant.id, account_id=tenant.account_id,
+                                                        order_id=order_id).to_new_event()])
+    await ctx.gw.store.link_events([(tenant.id, "order", order_id, event_id)])  # in the order's story
     return True
 
 

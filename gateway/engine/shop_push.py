@@ -183,7 +183,8 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
                 category_id = categories[code]
         written = fingerprint([[getattr(article, f) for f in sorted(wanted)], category_id])
         known = await ctx.binding("article", shop_id) if shop_id is not None else None
-        if known is not None and known.to_shop_fp == written:
+        # What the gateway last wrote says nothing of a shop a reconciliation found edited since.
+        if known is not None and known.to_shop_fp == written and not event.drifted:
             outcome["unchanged"].append(article.article_no)
             continue
         new_id = await ctx.shop.upsert_product(article, category_id=category_id,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
+from gateway.alerts.notify import tell_dead_event
 from gateway.errors import Busy, PermanentError, TransientError
 from gateway.events import decode
 from gateway.jobs.retry import backoff
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("gateway.jobs")
 
 BUSY_DELAY_SECONDS = 0.25
+GAVE_UP = "gave up after"  # how a dead event's error begins when it ran out of attempts
 
 
 class Outcome(msgspec.Struct, kw_only=True):
@@ -49,9 +51,7 @@ async def run_event(gw: Gateway, event_id: int) -> str:
     event = claimed
     route = gw.handlers.route(event.kind)
     if route is None:
-        await store.finish_event(event.id, "dead", error=f"no handler for event kind {event.kind!r}")
-        gw.metrics_event(event, "dead")
-        return "dead"
+        return await _dead(gw, event, f"no handler for event kind {event.kind!r}")
     try:
         # Decoded here, once: a payload that does not fit its kind is dead, named, before any
         # handler reads it.
@@ -66,18 +66,12 @@ async def run_event(gw: Gateway, event_id: int) -> str:
     except Busy as exc:
         return await _retry(gw, event, f"busy: {exc}", time.time() + BUSY_DELAY_SECONDS, count=False)
     except (PermanentError, InvalidInput) as exc:
-        await store.finish_event(event.id, "dead", error=_describe(exc))
-        gw.metrics_event(event, "dead")
-        return "dead"
+        return await _dead(gw, event, _describe(exc), exc)
     except Exception as exc:  # noqa: BLE001 - anything unforeseen is retried, then parked
         if not isinstance(exc, TransientError):
             log.exception("event %s (%s) failed unexpectedly", event.id, event.kind)
         if event.attempts >= gw.config.max_attempts:
-            await store.finish_event(
-                event.id, "dead", error=f"gave up after {event.attempts} attempts: {_describe(exc)}"
-            )
-            gw.metrics_event(event, "dead")
-            return "dead"
+            return await _dead(gw, event, f"{GAVE_UP} {event.attempts} attempts: {_describe(exc)}", exc)
         at = time.time() + backoff(event.attempts, base=gw.config.retry_base_seconds)
         return await _retry(gw, event, _describe(exc), at)
     if outcome is None:
@@ -85,6 +79,14 @@ async def run_event(gw: Gateway, event_id: int) -> str:
     await store.finish_event(event.id, outcome.status, result=outcome.result or None)
     gw.metrics_event(event, outcome.status)
     return outcome.status
+
+
+async def _dead(gw: Gateway, event: Event, error: str, exc: BaseException | None = None) -> str:
+    """Park the event as dead with its reason, then tell the tenant's people (gateway/alerts/)."""
+    await gw.store.finish_event(event.id, "dead", error=error)
+    gw.metrics_event(event, "dead")
+    await tell_dead_event(gw, event, exc if exc is not None else error, error)
+    return "dead"
 
 
 async def _retry(gw: Gateway, event: Event, error: str, at: float, *, count: bool = True) -> str:

@@ -23,7 +23,7 @@ import aiohttp
 import msgspec
 import yarl
 
-from gateway import metrics
+from gateway import http_problems, metrics
 from gateway.model import Article, Customer
 from gateway.settings import SpecterAccount
 from gateway.specter import forms, wire
@@ -126,8 +126,10 @@ class SpecterClient:
             message = f"no answer within {self.timeout.total} s"
             raise SpecterTransientError("timeout", message, action=action.name) from None
         except aiohttp.ClientError as exc:
-            # The exception's text may hold the URL and with it the signature; keep only its kind.
-            raise SpecterTransientError("connection", type(exc).__name__, action=action.name) from None
+            # The exception's text may hold the URL and with it the signature: say what happened in
+            # words made from the base URL alone.
+            problem = http_problems.describe(exc, self.account.base_url, with_text=False)
+            raise SpecterTransientError("connection", problem, action=action.name) from None
 
     async def _text(
         self, action_name: str, query: Mapping[str, str] | None = None, form: Mapping[str, str] | None = None

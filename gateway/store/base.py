@@ -1,6 +1,7 @@
 """The store's interface: everything the gateway keeps, as a few Protocols, one per role
 (:class:`Directory`, :class:`BindingStore`, :class:`ShopLooks`, :class:`EventLog`,
-:class:`SpecterData`, :class:`ConsoleStore`, :class:`Leases`), which :class:`Store` joins.
+:class:`Stories`, :class:`SpecterData`, :class:`ConsoleStore`,
+:class:`Leases`), which :class:`Store` joins.
 
 Two implementations: the embedded :mod:`gateway.store.sqlite` (one file, one node) and
 :mod:`gateway.store.postgres` (any number of nodes); :func:`gateway.store.factory.make_store`
@@ -15,7 +16,8 @@ flushed queue loses nothing (the reconciler re-enqueues what is due).
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple, Protocol
+from decimal import Decimal
+from typing import Annotated, Any, Literal, NamedTuple, Protocol
 
 import msgspec
 
@@ -141,6 +143,79 @@ class WebhookHealth(msgspec.Struct, kw_only=True, frozen=True):
     error: str | None = None  # why the last check failed; None when it succeeded
 
 
+ReconcileProblem = Literal["refused", "dead", "never_seen", "missing_in_specter", "missing_in_shop"]
+# refused: Specter (or the gateway's checks) refused the order; dead: sending it failed until the
+# gateway gave up; never_seen: no event ever found it exportable (a lost webhook);
+# missing_in_specter / missing_in_shop: an article one side has and the other lacks.
+
+
+class NeedsPerson(msgspec.Struct, kw_only=True, frozen=True):
+    """What a reconciliation found and does not mend by itself: a person decides."""
+
+    what: Literal["order", "article"]
+    key: str  # the shop's order id; an article number (a product without one: its shop id)
+    label: str = ""  # the order's number, or the product's name, as the shop shows them
+    problem: ReconcileProblem
+    reason: str
+    event_id: int | None = None  # the order's last event, when it had one
+
+
+class Drift(msgspec.Struct, kw_only=True, frozen=True):
+    """A value the shop showed other than Specter's; healed by writing Specter's."""
+
+    article_no: str
+    shop: str
+    specter: str
+
+
+LISTED = 100  # drifts and findings a reconciliation keeps by name, each kind; the counts are whole
+
+
+class Reconciliation(msgspec.Struct, kw_only=True):
+    """A tenant's last comparison of its shop with Specter."""
+
+    tenant_id: str
+    event_id: int
+    trigger: str  # "demand" or "schedule"
+    started_at: float
+    finished_at: float = 0.0
+    articles: int = 0  # the shop's articles compared
+    stock_healed: list[Drift] = []  # the first LISTED
+    stock_healed_count: int = 0
+    prices_healed: list[Drift] = []
+    prices_healed_count: int = 0
+    order_days: int = 0  # how far back orders were looked for
+    orders: int = 0  # exportable shop orders changed in those days
+    orders_in_specter: int = 0
+    orders_on_the_way: int = 0  # their events still open: being sent, or to be tried again
+    needs_person: list[NeedsPerson] = []  # the first LISTED
+    needs_person_count: int = 0
+    notes: list[str] = []  # what was not compared, and why
+
+    def found(self, finding: NeedsPerson) -> None:
+        """Count a finding; keep it by name while fewer than LISTED of its kind (orders, articles)
+        are kept, so a catalogue of unexported products cannot crowd out a missing order."""
+        self.needs_person_count += 1
+        if sum(1 for kept in self.needs_person if kept.what == finding.what) < LISTED:
+            self.needs_person.append(finding)
+
+    def stock_drifted(self, drift: Drift) -> None:
+        self.stock_healed_count += 1
+        if len(self.stock_healed) < LISTED:
+            self.stock_healed.append(drift)
+
+    def price_drifted(self, drift: Drift) -> None:
+        self.prices_healed_count += 1
+        if len(self.prices_healed) < LISTED:
+            self.prices_healed.append(drift)
+
+    def counts(self) -> dict[str, int]:
+        return {"articles": self.articles, "stock_healed": self.stock_healed_count,
+                "prices_healed": self.prices_healed_count, "orders": self.orders,
+                "orders_in_specter": self.orders_in_specter, "orders_on_the_way": self.orders_on_the_way,
+                "needs_person": self.needs_person_count}
+
+
 class Batch(msgspec.Struct, kw_only=True):
     account_id: str
     flow: str  # "stock", "article", "order"
@@ -150,13 +225,149 @@ class Batch(msgspec.Struct, kw_only=True):
     updated_at: float
 
 
+# The largest id SQLite's INTEGER holds: a larger one names nothing (and must not reach SQLite,
+# which refuses it with an overflow).
+MAX_ID = 2**63 - 1
+MAX_LIST_LIMIT = 1000  # the most rows one list call answers (events, alerts, reports)
+
+
+SearchField = Literal["id", "number", "email", "article_no", "specter_no", "external_no"]
+# What a search matched: the shop's order id or number, the customer's e-mail or an article
+# number (recorded when the order was handled); Specter's order or article number
+# (specter_no), the externalOrderNo an order was sent with (external_no).
+TermField = Literal["id", "number", "email", "article_no"]  # the ones recorded as search terms
+SEARCH_PREFIX_MIN = 3  # a search this long also finds what starts with it
+
+
+class SearchHit(msgspec.Struct, kw_only=True, frozen=True):
+    """One thing a search found: an order (``id`` its shop order id) or an article (``id``
+    its article number) of a tenant, and what matched."""
+
+    tenant_id: str
+    kind: Literal["order", "article"]
+    id: str
+    field: SearchField
+    value: str  # the matched value as kept (its case)
+    exact: bool  # the whole value matched, not only its start
+
+
+class Attempt(msgspec.Struct, kw_only=True, frozen=True):
+    """One run of an event and how it ended."""
+
+    event_id: int
+    attempt: int  # counted again from 1 after "transfer again"
+    status: EventStatus  # retry, done, skipped or dead
+    detail: str  # the error (retry, dead) or the handler's reason (done, skipped); "" when none
+    at: float  # when the run ended
+
+
+class KeptArticle(msgspec.Struct, kw_only=True, frozen=True):
+    """An article as last read from Specter."""
+
+    info: ArticleInfo
+    read_at: float
+
+
+class SiteLevel(NamedTuple):
+    site: str  # '' when Specter answered for all sites at once
+    available: int
+    updated_at: float
+
+
 class EventFilter(msgspec.Struct, kw_only=True):
     tenant_id: str | None = None
     account_id: str | None = None
     kind: str | None = None
     status: EventStatus | None = None
-    limit: int = 100
-    before_id: int | None = None  # paging: events with a smaller id
+    # Bounds checked where the filter is converted from a request (msgspec.convert).
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_LIST_LIMIT)] = 100
+    before_id: Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)] | None = None  # paging: events with a smaller id
+
+
+# -- alerts and reports (gateway/alerts/) ---------------------------------------------------------
+
+Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+$", max_length=254)]
+
+
+class AlertSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Who is told about a tenant's trouble, and how; each field with the help text the console
+    and the OpenAPI document show."""
+
+    emails: Annotated[list[Email], msgspec.Meta(
+        max_length=20, title="E-mail to",
+        description="The addresses told by e-mail (over the gateway's SMTP server), one a line.")] = []
+    webhook_url: Annotated[str, msgspec.Meta(
+        max_length=2000, pattern=r"^(https?://[^\s]+)?$", title="Webhook URL",
+        description="Each alert is also POSTed here as JSON with a \"text\" field, so a Slack or Microsoft "
+                    "Teams incoming webhook's URL works as it is; the call is signed (X-Specter-Gateway-"
+                    "Signature). Empty: no webhook.")] = ""
+    webhook_secret: Annotated[str, msgspec.Meta(
+        max_length=200, title="Webhook secret",
+        description="Signs each webhook call (HMAC-SHA256); made by the gateway when a webhook URL is set "
+                    "without one.")] = ""
+    daily_report: Annotated[bool, msgspec.Meta(
+        title="Daily report by e-mail",
+        description="E-mail yesterday's report (what failed and why, what was healed, counts per flow) to the "
+                    "addresses above each morning. The console keeps every tenant's reports either way.")] = True
+
+    SECRET_FIELDS = ("webhook_secret",)
+
+
+class Alert(msgspec.Struct, kw_only=True):
+    """Something a person should be told about one tenant."""
+
+    id: int
+    tenant_id: str
+    cause: str  # e.g. "event_dead"; gateway.alerts.CAUSES names the known ones
+    detail: str
+    created_at: float
+    message_id: int | None = None  # the message that told it; None while it waits
+
+
+class AlertMessage(msgspec.Struct, kw_only=True):
+    """One message (e-mail and webhook call) telling the alerts of one cause that waited."""
+
+    id: int
+    tenant_id: str
+    cause: str
+    alerts: int  # how many alerts it told
+    claimed_at: float
+    sent_at: float | None = None  # None: being sent, or failed (error says why)
+    channels: str = ""  # "e-mail, webhook"; "" when nobody is set to be told
+    error: str | None = None
+
+
+class DailyReport(msgspec.Struct, kw_only=True):
+    tenant_id: str
+    day: str  # YYYY-MM-DD, the day it covers
+    report: dict[str, Any]  # see gateway.alerts.reports
+    created_at: float
+    sent_at: float | None = None  # when it was e-mailed
+    error: str | None = None  # why the last e-mail failed
+
+
+class KindCount(msgspec.Struct, kw_only=True, frozen=True):
+    kind: str
+    status: str
+    count: int  # subjects (orders, products, …): each counted once, whatever the events about it
+
+
+class EventGroup(msgspec.Struct, kw_only=True, frozen=True):
+    """Events of one kind (and, for failures, one reason): how many subjects, and the newest
+    few event ids."""
+
+    kind: str
+    count: int
+    event_ids: list[int]
+    reason: str = ""
+
+
+class EventSummary(msgspec.Struct, kw_only=True, frozen=True):
+    """A tenant's events that finished in a time window (see :meth:`Store.summarize_events`)."""
+
+    counts: list[KindCount]  # per kind and final status
+    failures: list[EventGroup]  # dead, per kind and reason, most frequent first
+    healed: list[EventGroup]  # done after more than one attempt, per kind
 
 
 class Directory(Protocol):
@@ -248,12 +459,21 @@ class EventLog(Protocol):
     async def finish_event(
         self, event_id: int, status: EventStatus, *, error: str | None = None, result: dict[str, Any] | None = None
     ) -> None:
-        """Close a claimed event: done, skipped or dead (with the error)."""
+        """Close a claimed event: done, skipped or dead (with the error); the run is kept as an
+        :class:`Attempt` (its detail: the error, else ``result["reason"]``)."""
 
     async def retry_event(
         self, event_id: int, next_attempt_at: float, error: str, *, count_attempt: bool = True
     ) -> None:
-        """Put a claimed event back for a later run; ``count_attempt`` False for "busy"."""
+        """Put a claimed event back for a later run; ``count_attempt`` False for "busy" (which
+        is no attempt, and is not kept as one)."""
+
+    async def event_attempts(self, event_ids: list[int]) -> dict[int, list[Attempt]]:
+        """Every run of these events that has ended, oldest first, per event."""
+
+    async def event_history(self, event_id: int) -> list[dict[str, Any]]:
+        """Earlier outcomes of an event that was transferred again, oldest first: each with
+        ``at`` (when it was queued again), ``status``, ``attempts``, ``error`` and ``result``."""
 
     async def due_events(self, now: float, limit: int) -> list[tuple[int, int]]:
         """(id, revision) of events that should run now: pending or retry and due, or running
@@ -264,6 +484,10 @@ class EventLog(Protocol):
     async def count_events(self, tenant_id: str | None = None) -> dict[str, int]:
         """Events per status."""
 
+    async def latest_order_events(self, tenant_id: str, subjects: list[str]) -> dict[str, Event]:
+        """The newest order event (kind ``shop.order``) of each of these subjects that has one,
+        by subject."""
+
     async def requeue_events(self, event_ids: list[int] | None = None, *, tenant_id: str | None = None) -> list[int]:
         """"Transfer again": put dead (or, by id, also done/skipped) events back to pending with
         a fresh attempt count; by ids, or every dead event of a tenant. Returns the ids."""
@@ -272,14 +496,55 @@ class EventLog(Protocol):
         """Write ``progress`` into a running event's result (``result["progress"]``); a
         no-op once the event has finished."""
 
-    async def event_history(self, event_id: int) -> list[dict[str, Any]]:
-        """Earlier outcomes of an event that was transferred again, oldest first."""
+
+class Stories(Protocol):
+    """Finding an order or an article, and telling its story (gateway/search.py, gateway/story.py)."""
+
+    async def put_search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str,
+                               terms: list[tuple[TermField, str]]) -> None:
+        """Replace what the object is found by: (field, value) pairs, searched ignoring case."""
+
+    async def search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str) -> list[tuple[TermField, str]]:
+        """The object's (field, value) pairs, as last recorded."""
+
+    async def search(self, text: str, tenant_ids: list[str], limit: int) -> list[SearchHit]:
+        """Up to ``limit`` hits for ``text`` among these tenants, ignoring case: the search
+        terms, the order bindings' Specter and external order numbers, the article bindings'
+        and Specter's article numbers. Exact matches first; a text of
+        :data:`SEARCH_PREFIX_MIN` characters or more also finds values that start with it.
+        Every look-up is an index search."""
+
+    async def link_events(self, links: list[tuple[str, Literal["order", "article"], str, int]]) -> None:
+        """Note that events were about objects whose subject they do not name: (tenant id,
+        kind, shop id, event id); a link made twice is kept once."""
+
+    async def shop_object_events(self, tenant_id: str, kind: Literal["shop.order", "shop.product"],
+                                 subjects: list[str], limit: int) -> list[Event]:
+        """The newest ``limit`` events of this kind with these subjects, oldest first."""
+
+    async def linked_events(self, tenant_id: str, kind: Literal["order", "article"], shop_id: str,
+                            limit: int) -> list[Event]:
+        """The newest ``limit`` events linked to the object (:meth:`link_events`), oldest first."""
+
+    async def written_levels(self, tenant_id: str, article_nos: list[str]) -> dict[str, int]:
+        """The stock level last written to the tenant's shop per article (those known)."""
+
+    async def site_levels(self, account_id: str, article_no: str) -> list[SiteLevel]:
+        """Specter's levels of the article per stock site, as last read."""
+
+    async def kept_article(self, account_id: str, article_no: str) -> KeptArticle | None:
+        """The article as last read from Specter, if it ever was."""
+
+    async def article_bindings(self, account_id: str, article_no: str) -> list[Binding]:
+        """Every tenant's bindings of this article number on the account."""
 
 
 class SpecterData(Protocol):
     """What was read from Specter, kept durably before its batch is acknowledged: stock levels
-    (and what each shop has yet to receive), Specter's articles, the batches themselves."""
+    (and what each shop has yet to receive), Specter's articles, the batches themselves; and each
+    tenant's last reconciliation with it."""
 
+    # -- Stock, Specter to shop: levels kept durably before a batch is acknowledged.
     async def store_stock(self, account_id: str, levels: list[tuple[str, str, int]], tenant_ids: list[str],
                           batch: Batch) -> int: ...
     async def pending_stock(self, tenant_id: str, account_id: str, sites: list[str], limit: int,
@@ -309,8 +574,34 @@ class SpecterData(Protocol):
         """Every level kept for the account, pending for the tenant and written whatever was
         written before ("update stock now")."""
 
+    async def stock_on_the_way(self, tenant_id: str, article_nos: list[str]) -> set[str]:
+        """Which of these articles have a level pending for the tenant that a push will send
+        (not one waiting for its product)."""
+
+    async def stock_drifted(self, tenant_id: str, account_id: str, seen: list[tuple[str, int]]) -> int:
+        """The shop showed these levels, (article number, level), other than Specter's: keep
+        each as the level last written to the shop and make Specter's pending for the tenant,
+        so the push writes it where it still differs. Answers how many were made pending."""
+
+    # -- Specter's articles, every one read, per account (what "import" brings to a shop).
     async def store_article_infos(self, account_id: str, infos: list[ArticleInfo]) -> None: ...
     async def specter_articles(self, account_id: str, after: str, limit: int) -> list[ArticleInfo]: ...
+    async def specter_articles_by_no(self, account_id: str, article_nos: list[str]) -> dict[str, ArticleInfo]:
+        """The kept articles with these numbers (those Specter handed out)."""
+
+    # -- Each tenant's last reconciliation.
+    async def put_reconciliation(self, report: Reconciliation) -> None:
+        """Keep the report as the tenant's last (replacing the one before)."""
+
+    async def get_reconciliation(self, tenant_id: str) -> Reconciliation | None: ...
+
+    async def specter_vat_rates(self, account_id: str) -> list[Decimal]:
+        """The VAT percents of the account's articles read from Specter, each once, ascending."""
+
+    # -- Service articles the connection test made sure exist in Specter (see 0010_firstrun.sql).
+    async def put_service_articles(self, account_id: str, article_nos: list[str], at: float) -> None: ...
+    async def service_articles(self, account_id: str) -> dict[str, float]:
+        """Article number -> when the gateway last made sure Specter has it."""
 
     async def put_batch(self, batch: Batch) -> None: ...
     async def open_batch(self, account_id: str, flow: str) -> Batch | None:
@@ -323,6 +614,10 @@ class ConsoleStore(Protocol):
 
     async def put_admin_user(self, user: AdminUser) -> None:
         """Add or replace a console user; raises ConfigError for an unknown tenant."""
+
+    async def add_first_admin(self, user: AdminUser) -> bool:
+        """Add ``user`` as a vendor admin only while the gateway is new (no console user, no
+        tenant, no Specter account); answer whether it was added."""
 
     async def get_admin_user(self, name: str) -> AdminUser | None: ...
     async def list_admin_users(self) -> list[AdminUser]: ...
@@ -343,6 +638,64 @@ class ConsoleStore(Protocol):
         """Set the tenant's import token (replacing any earlier one)."""
 
     async def get_import_token(self, tenant_id: str) -> ImportToken | None: ...
+
+    # -- Alerts and daily reports (gateway/alerts/); the webhook secret is stored encrypted.
+    async def put_alert_settings(self, tenant_id: str, settings: AlertSettings) -> None: ...
+    async def get_alert_settings(self, tenant_id: str) -> AlertSettings | None: ...
+    async def record_alert(self, tenant_id: str, cause: str, detail: str) -> int:
+        """Keep an alert, waiting for a message; raises ConfigError for an unknown tenant."""
+
+    async def claim_alerts(self, tenant_id: str, cause: str, *, quiet_seconds: float, retry_seconds: float,
+                           lease_seconds: float, limit: int) -> tuple[AlertMessage, list[Alert]] | None:
+        """Take every alert of the tenant and cause that waits into a new message, in one
+        transaction, unless a message of that cause went out in the last ``quiet_seconds``, one
+        failed in the last ``retry_seconds``, or one is being sent (claimed less than
+        ``lease_seconds`` ago; an older one's sender is taken to have died, and its alerts wait
+        again). Answers the message and its oldest ``limit`` alerts, or None."""
+
+    async def finish_alert_message(self, message_id: int, *, sent: bool, channels: str,
+                                   error: str | None) -> None:
+        """Record how a claimed message went; when not ``sent`` its alerts wait again."""
+
+    async def waiting_alert_causes(self, lease_seconds: float) -> list[tuple[str, str]]:
+        """(tenant, cause) of every alert waiting for a message, or held by a message whose
+        sender has not finished within ``lease_seconds``."""
+
+    async def list_alerts(self, tenant_id: str, limit: int) -> list[Alert]:
+        """The tenant's newest alerts first."""
+
+    async def list_alert_messages(self, tenant_id: str, limit: int) -> list[AlertMessage]: ...
+    async def put_daily_report(self, report: DailyReport) -> bool:
+        """Keep a report unless the tenant has one for that day; answer whether it was new."""
+
+    async def claim_daily_report(self, tenant_id: str, day: str, retry_seconds: float) -> DailyReport | None:
+        """Take the report to e-mail it: None when it was sent, or another sender tried it in
+        the last ``retry_seconds``."""
+
+    async def finish_daily_report(self, tenant_id: str, day: str, *, sent: bool, error: str | None) -> None: ...
+    async def unsent_daily_reports(self, since: float) -> list[tuple[str, str]]:
+        """(tenant, day) of reports made since ``since`` that were not e-mailed yet."""
+
+    async def get_daily_report(self, tenant_id: str, day: str) -> DailyReport | None: ...
+    async def list_daily_reports(self, tenant_id: str, limit: int) -> list[DailyReport]:
+        """The tenant's reports, the newest day first."""
+
+    async def summarize_events(self, tenant_id: str, since: float, until: float) -> EventSummary:
+        """The tenant's events that last changed in [since, until): their subjects (an order, a
+        product) counted per kind and status, the failed ones grouped by reason, and those done
+        after more than one attempt."""
+
+    async def prune_alerts(self, before: float) -> None:
+        """Forget alerts and messages told before ``before``, and reports made before it."""
+
+    # -- Failed console sign-ins, by key ("user:NAME", "address:IP").
+    async def record_signin_failure(self, keys: list[str], at: float) -> None:
+        """Count a failed sign-in under each key (and forget failures older than a day)."""
+
+    async def signin_failures(self, key: str, since: float) -> list[float]:
+        """When the key's failures since ``since`` happened, oldest first."""
+
+    async def clear_signin_failures(self, key: str) -> None: ...
 
 
 class Leases(Protocol):
@@ -369,7 +722,7 @@ class Leases(Protocol):
     async def list_leases(self) -> list[Lease]: ...
 
 
-class Store(Directory, BindingStore, ShopLooks, EventLog, SpecterData, ConsoleStore, Leases, Protocol):
+class Store(Directory, BindingStore, ShopLooks, EventLog, Stories, SpecterData, ConsoleStore, Leases, Protocol):
     """Everything the gateway keeps, in one database (the roles above); built from the database
     URL by :func:`gateway.store.factory.make_store`. All times are unix seconds (float)."""
 

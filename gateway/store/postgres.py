@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
@@ -33,8 +34,10 @@ from gateway.specter.wire import ArticleInfo
 from gateway.store.base import (
     BINDING_COLUMNS,
     REPAIRS_KEPT,
+    SEARCH_PREFIX_MIN,
     AdminSession,
     AdminUser,
+    Attempt,
     Batch,
     Binding,
     BindingKind,
@@ -43,13 +46,19 @@ from gateway.store.base import (
     EventFilter,
     EventStatus,
     ImportToken,
+    KeptArticle,
     Lease,
     NewEvent,
     PendingLevel,
+    Reconciliation,
+    SearchHit,
+    SiteLevel,
+    TermField,
     WebhookHealth,
 )
 from gateway.store.factory import safe_url
 from gateway.store.migrate import POSTGRES_MIGRATIONS_DIR, migrate_postgres
+from gateway.store.postgres_alerts import AlertsSQL
 from gateway.store.rows import (
     ALL_STATUSES,
     BATCH_COLUMNS,
@@ -76,6 +85,9 @@ Conn: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"  # a connection taken fr
 LOCK_SUBJECT = 1  # one event subject (scope and subject): claims, coalescing hints
 LOCK_ORDER_NO = 2  # one externalOrderNo on one Specter account
 LOCK_STOCK = 3  # one account's stock levels and their versions
+# 4: the migrations (gateway.store.migrate), 5: a tenant's alerts of one cause (postgres_alerts)
+LOCK_SEARCH_TERMS = 6  # one object's search terms
+LOCK_FIRST_ADMIN = 7  # the first console user of a new database
 
 DUE = "status IN ('pending', 'retry', 'running') AND next_attempt_at <= $2"
 PING_TIMEOUT = 5.0  # seconds
@@ -105,6 +117,49 @@ TAKE_LEASE = (
     " WHERE leases.holder = excluded.holder OR leases.expires_at <= excluded.taken_at"
     " RETURNING holder"
 )
+ORDER_EVENTS = "shop.order"  # the kind the index events_order_subject (migration 0012) covers
+# Past every character that can follow a text: values from the text up to it start with the text.
+LAST_CHAR = "chr(1114111)"
+
+
+def search_sql(*, prefix: bool) -> str:
+    """The search: one statement of four index searches ($1 the text, $2 it lower-cased in
+    Python as the terms are kept, $3 the tenants, $4 the limit): the search terms by their key,
+    Specter's numbers through the lower(number) indexes of migration 0009, each matching the
+    whole value or, with ``prefix``, the range of values that start with it."""
+
+    def match(column: str, value: str) -> str:
+        if prefix:
+            return f"{column} >= {value} AND {column} < {value} || {LAST_CHAR}"
+        return f"{column} = {value}"
+
+    text = '(lower($1::text) COLLATE "C")'
+
+    def low(column: str) -> str:
+        return f'(lower({column}) COLLATE "C")'
+
+    return (
+        "SELECT * FROM ("
+        "SELECT tenant_id, kind, shop_id AS id, field, value, term = $2 AS exact"
+        f" FROM search_terms WHERE {match('term', '$2::text')} AND tenant_id = ANY($3::text[])"
+        " UNION ALL"
+        " SELECT tenant_id, kind, CASE kind WHEN 'order' THEN shop_id ELSE specter_no END,"
+        " CASE kind WHEN 'order' THEN 'specter_no' ELSE 'article_no' END, specter_no,"
+        f" {low('specter_no')} = {text}"
+        f" FROM bindings WHERE {match(low('specter_no'), text)}"
+        " AND specter_no != '' AND kind IN ('order', 'article') AND tenant_id = ANY($3::text[])"
+        " UNION ALL"
+        f" SELECT tenant_id, kind, shop_id, 'external_no', external_no, {low('external_no')} = {text}"
+        f" FROM bindings WHERE {match(low('external_no'), text)}"
+        " AND external_no != '' AND kind = 'order' AND tenant_id = ANY($3::text[])"
+        " UNION ALL"
+        f" SELECT t.id, 'article', a.article_no, 'article_no', a.article_no, {low('a.article_no')} = {text}"
+        " FROM specter_articles AS a JOIN tenants AS t ON t.account_id = a.account_id"
+        f" WHERE {match(low('a.article_no'), text)} AND t.id = ANY($3::text[])"
+        ') AS hits ORDER BY exact DESC, tenant_id COLLATE "C", kind COLLATE "C", id COLLATE "C" LIMIT $4'
+    )
+
+
 # A site chosen for the sum ($1: the chosen sites; none chosen: every site).
 CHOSEN_SITE = "(cardinality($1::text[]) = 0 OR {site} = ANY($1::text[]))"
 
@@ -114,7 +169,7 @@ def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1]) if status and status[-1].isdigit() else 0
 
 
-class PostgresStore:
+class PostgresStore(AlertsSQL):
     dialect = "postgresql"
 
     def __init__(self, url: str, cipher: Cipher, *, pool_size: int = 10,
@@ -380,6 +435,96 @@ class PostgresStore:
             found.setdefault(article_no, set()).add(origin)
         return found
 
+    # -- finding an order or an article, and its story ----------------------------------------
+
+    async def put_search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str,
+                               terms: list[tuple[TermField, str]]) -> None:
+        """Delete and insert under the object's advisory lock: two nodes handling one order at
+        once replace its terms one after the other, never into a mix of both (nor into a
+        duplicate key)."""
+        unique = {(value.lower(), field): value for field, value in terms if value}
+        rows = sorted(unique.items())
+
+        async def op(conn: Conn) -> None:
+            await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2 || chr(31) || $3 || chr(31) || $4))",
+                               LOCK_SEARCH_TERMS, tenant_id, kind, shop_id)
+            await conn.execute("DELETE FROM search_terms WHERE tenant_id = $1 AND kind = $2 AND shop_id = $3",
+                               tenant_id, kind, shop_id)
+            await conn.execute(
+                "INSERT INTO search_terms (term, tenant_id, kind, shop_id, field, value)"
+                " SELECT t, $1, $2, $3, f, v FROM unnest($4::text[], $5::text[], $6::text[]) AS r(t, f, v)",
+                tenant_id, kind, shop_id, [t for (t, _), _ in rows], [f for (_, f), _ in rows], [v for _, v in rows])
+
+        await self._transaction(op)
+
+    async def search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str) -> list[tuple[TermField, str]]:
+        rows = await self._fetch("SELECT field, value FROM search_terms WHERE tenant_id = $1 AND kind = $2"
+                                 " AND shop_id = $3 ORDER BY field, value", tenant_id, kind, shop_id)
+        return [(row[0], row[1]) for row in rows]
+
+    async def search(self, text: str, tenant_ids: list[str], limit: int) -> list[SearchHit]:
+        text = text.strip()
+        if not text or not tenant_ids or limit < 1:
+            return []
+        rows = await self._fetch(search_sql(prefix=len(text) >= SEARCH_PREFIX_MIN), text, text.lower(),
+                                 sorted(set(tenant_ids)), limit)
+        return [SearchHit(tenant_id=r[0], kind=r[1], id=r[2], field=r[3], value=r[4], exact=bool(r[5]))
+                for r in rows]
+
+    async def link_events(self, links: list[tuple[str, Literal["order", "article"], str, int]]) -> None:
+        if links:
+            columns = list(zip(*links, strict=True))
+            await self._execute(
+                "INSERT INTO object_events (tenant_id, kind, shop_id, event_id)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) ON CONFLICT DO NOTHING",
+                *columns)
+
+    async def shop_object_events(self, tenant_id: str, kind: Literal["shop.order", "shop.product"],
+                                 subjects: list[str], limit: int) -> list[Event]:
+        """From the partial index events_shop_object: its WHERE names the kinds as literals, so
+        the kind is written into the statement too (one of two known names, never input)."""
+        if kind not in ("shop.order", "shop.product"):
+            raise ValueError(f"not a shop object's event kind: {kind!r}")
+        if not subjects:
+            return []
+        rows = await self._fetch(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE kind = '{kind}' AND tenant_id = $1"
+            " AND subject = ANY($2::text[]) ORDER BY id DESC LIMIT $3", tenant_id, subjects, limit)
+        return [event_from(row) for row in reversed(rows)]
+
+    async def linked_events(self, tenant_id: str, kind: Literal["order", "article"], shop_id: str,
+                            limit: int) -> list[Event]:
+        rows = await self._fetch(
+            f"SELECT {', '.join('e.' + c.strip() for c in EVENT_COLUMNS.split(','))} FROM object_events AS o"
+            " JOIN events AS e ON e.id = o.event_id WHERE o.tenant_id = $1 AND o.kind = $2 AND o.shop_id = $3"
+            " ORDER BY o.event_id DESC LIMIT $4", tenant_id, kind, shop_id, limit)
+        return [event_from(row) for row in reversed(rows)]
+
+    async def written_levels(self, tenant_id: str, article_nos: list[str]) -> dict[str, int]:
+        rows = await self._fetch("SELECT article_no, available FROM stock_written WHERE tenant_id = $1"
+                                 " AND article_no = ANY($2::text[])", tenant_id, sorted(set(article_nos)))
+        return {row[0]: row[1] for row in rows}
+
+    async def site_levels(self, account_id: str, article_no: str) -> list[SiteLevel]:
+        rows = await self._fetch('SELECT site, available, updated_at FROM stock_levels WHERE account_id = $1'
+                                 ' AND article_no = $2 ORDER BY site COLLATE "C"', account_id, article_no)
+        return [SiteLevel(*row) for row in rows]
+
+    async def kept_article(self, account_id: str, article_no: str) -> KeptArticle | None:
+        row = await self._fetchrow("SELECT info, read_at FROM specter_articles WHERE account_id = $1"
+                                   " AND article_no = $2", account_id, article_no)
+        if row is None:
+            return None
+        return KeptArticle(info=msgspec.json.decode(row[0], type=ArticleInfo), read_at=row[1])
+
+    async def article_bindings(self, account_id: str, article_no: str) -> list[Binding]:
+        # The lower(number) index narrows to the number in any case; the exact term keeps its own case.
+        rows = await self._fetch(
+            'SELECT * FROM bindings WHERE (lower(specter_no) COLLATE "C") = (lower($1::text) COLLATE "C")'
+            " AND specter_no != '' AND specter_no = $1 AND account_id = $2 AND kind = 'article'"
+            ' ORDER BY tenant_id COLLATE "C", shop_id COLLATE "C"', article_no, account_id)
+        return [binding_from(row) for row in rows]
+
     # -- the poller's cursors ------------------------------------------------------------------
 
     async def get_cursor(self, tenant_id: str, name: str) -> Cursor | None:
@@ -503,21 +648,47 @@ class PostgresStore:
     ) -> None:
         if status not in ("done", "skipped", "dead"):
             raise ValueError(f"an event finishes done, skipped or dead, not {status!r}")
+        reason = result.get("reason") if result else None
+        detail = error or (reason if isinstance(reason, str) else "")
         # Only a running event: a worker whose lease ran out must not overwrite a later outcome.
+        # The run is kept from what the UPDATE changed, in the same statement (so only then).
         await self._execute(
-            "UPDATE events SET status = $1, last_error = $2, result = $3, revision = revision + 1, updated_at = $4"
-            " WHERE id = $5 AND status = 'running'",
-            status, error, None if result is None else encode(result).decode(), time.time(), event_id,
+            "WITH ended AS (UPDATE events SET status = $1, last_error = $2, result = $3, revision = revision + 1,"
+            " updated_at = $4 WHERE id = $5 AND status = 'running' RETURNING id, attempts)"
+            " INSERT INTO event_attempts (event_id, attempt, status, detail, at)"
+            " SELECT id, attempts, $1, $6, $4 FROM ended",
+            status, error, None if result is None else encode(result).decode(), time.time(), event_id, detail,
         )
 
     async def retry_event(self, event_id: int, next_attempt_at: float, error: str, *,
                           count_attempt: bool = True) -> None:
-        await self._execute(
-            "UPDATE events SET status = 'retry', next_attempt_at = $1, last_error = $2,"
-            " attempts = GREATEST(attempts - $3, 0), revision = revision + 1, updated_at = $4"
-            " WHERE id = $5 AND status = 'running'",
-            next_attempt_at, error, 0 if count_attempt else 1, time.time(), event_id,
-        )
+        """A counted retry keeps its run from what the UPDATE changed, in the same statement."""
+        update = ("UPDATE events SET status = 'retry', next_attempt_at = $1, last_error = $2,"
+                  " attempts = GREATEST(attempts - $3, 0), revision = revision + 1, updated_at = $4"
+                  " WHERE id = $5 AND status = 'running'")
+        if count_attempt:
+            await self._execute(
+                f"WITH ended AS ({update} RETURNING id, attempts) INSERT INTO event_attempts"
+                " (event_id, attempt, status, detail, at) SELECT id, attempts, 'retry', $2, $4 FROM ended",
+                next_attempt_at, error, 0, time.time(), event_id)
+        else:
+            await self._execute(update, next_attempt_at, error, 1, time.time(), event_id)
+
+    async def event_attempts(self, event_ids: list[int]) -> dict[int, list[Attempt]]:
+        found: dict[int, list[Attempt]] = {event_id: [] for event_id in event_ids}
+        rows = await self._fetch("SELECT event_id, attempt, status, detail, at FROM event_attempts"
+                                 " WHERE event_id = ANY($1::bigint[]) ORDER BY event_id, id", event_ids)
+        for row in rows:
+            found[row["event_id"]].append(Attempt(**dict(row)))
+        return found
+
+    async def latest_order_events(self, tenant_id: str, subjects: list[str]) -> dict[str, Event]:
+        # The kind written out, not bound: only so can a generic plan use the partial index on it.
+        rows = await self._fetch(
+            f"SELECT DISTINCT ON (subject) {EVENT_COLUMNS} FROM events WHERE tenant_id = $1"
+            f" AND kind = '{ORDER_EVENTS}' AND subject = ANY($2::text[]) ORDER BY subject, id DESC",
+            tenant_id, sorted(set(subjects)))
+        return {event.subject: event for event in map(event_from, rows)}
 
     async def due_events(self, now: float, limit: int) -> list[tuple[int, int]]:
         rows = await self._fetch(
@@ -622,6 +793,21 @@ class PostgresStore:
             )
 
         await self._transaction(op)
+
+    async def add_first_admin(self, user: AdminUser) -> bool:
+        """Under an advisory lock: of two gateways starting at once on one new database, the
+        second's look (a statement that begins after the first committed) finds the first's
+        user, so they make one first admin between them, never two."""
+
+        async def op(conn: Conn) -> bool:
+            await conn.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_FIRST_ADMIN)
+            return _count(await conn.execute(
+                "INSERT INTO admin_users (name, password_hash, tenant_id, created_at) SELECT $1, $2, NULL, $3"
+                " WHERE NOT EXISTS (SELECT 1 FROM admin_users) AND NOT EXISTS (SELECT 1 FROM tenants)"
+                " AND NOT EXISTS (SELECT 1 FROM accounts)",
+                user.name, user.password_hash, user.created_at or time.time())) > 0
+
+        return await self._transaction(op)
 
     async def get_admin_user(self, name: str) -> AdminUser | None:
         row = await self._fetchrow("SELECT * FROM admin_users WHERE name = $1", name)
@@ -827,6 +1013,27 @@ class PostgresStore:
 
         return await self._transaction(op)
 
+    async def stock_on_the_way(self, tenant_id: str, article_nos: list[str]) -> set[str]:
+        rows = await self._fetch("SELECT article_no FROM stock_pending WHERE tenant_id = $1 AND NOT waiting"
+                                 " AND article_no = ANY($2::text[])", tenant_id, sorted(set(article_nos)))
+        return {row[0] for row in rows}
+
+    async def stock_drifted(self, tenant_id: str, account_id: str, seen: list[tuple[str, int]]) -> int:
+        """What the shop showed becomes "the level last written", so the push compares Specter's
+        level with what the shop holds now rather than with what it was once given."""
+        last = dict(seen)  # one row per article: the last wins
+
+        async def op(conn: Conn) -> int:
+            await conn.execute(
+                "INSERT INTO stock_written (tenant_id, article_no, available)"
+                " SELECT $1, a, n FROM unnest($2::text[], $3::int[]) AS w(a, n)"
+                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET available = excluded.available",
+                tenant_id, list(last), list(last.values()))
+            return _count(await conn.execute(RESEND_STOCK.format(only=" AND article_no = ANY($3::text[])"),
+                                             tenant_id, account_id, list(last)))
+
+        return await self._transaction(op)
+
     # -- Specter's articles --------------------------------------------------------------------
 
     async def store_article_infos(self, account_id: str, infos: list[ArticleInfo]) -> None:
@@ -843,6 +1050,43 @@ class PostgresStore:
             " ORDER BY article_no LIMIT $3", account_id, after, limit)
         return [msgspec.json.decode(row[0], type=ArticleInfo) for row in rows]
 
+
+    async def specter_articles_by_no(self, account_id: str, article_nos: list[str]) -> dict[str, ArticleInfo]:
+        rows = await self._fetch("SELECT article_no, info FROM specter_articles WHERE account_id = $1"
+                                 " AND article_no = ANY($2::text[])", account_id, sorted(set(article_nos)))
+        return {row[0]: msgspec.json.decode(row[1], type=ArticleInfo) for row in rows}
+
+    async def specter_vat_rates(self, account_id: str) -> list[Decimal]:
+        rows = await self._fetch(
+            "SELECT DISTINCT info::jsonb -> 'article' ->> 'vat_percent' FROM specter_articles"
+            " WHERE account_id = $1 AND info::jsonb -> 'article' ->> 'vat_percent' IS NOT NULL", account_id)
+        return sorted({Decimal(value) for (value,) in rows})
+
+    async def put_service_articles(self, account_id: str, article_nos: list[str], at: float) -> None:
+        await self._execute(
+            "INSERT INTO service_articles (account_id, article_no, ensured_at)"
+            " SELECT $1, a, $3 FROM unnest($2::text[]) AS a"
+            " ON CONFLICT (account_id, article_no) DO UPDATE SET ensured_at = excluded.ensured_at",
+            account_id, sorted(set(article_nos)), at)
+
+    async def service_articles(self, account_id: str) -> dict[str, float]:
+        rows = await self._fetch("SELECT article_no, ensured_at FROM service_articles WHERE account_id = $1",
+                                 account_id)
+        return {row["article_no"]: row["ensured_at"] for row in rows}
+
+    # -- reconciliations -----------------------------------------------------------------------
+
+    async def put_reconciliation(self, report: Reconciliation) -> None:
+        await self._execute(
+            "INSERT INTO reconciliations (tenant_id, event_id, finished_at, report) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (tenant_id) DO UPDATE SET event_id = excluded.event_id,"
+            " finished_at = excluded.finished_at, report = excluded.report",
+            report.tenant_id, report.event_id, report.finished_at, encode(report).decode())
+
+    async def get_reconciliation(self, tenant_id: str) -> Reconciliation | None:
+        report = await self._connected().fetchval("SELECT report FROM reconciliations WHERE tenant_id = $1",
+                                                  tenant_id)
+        return msgspec.json.decode(report, type=Reconciliation) if report else None
 
 async def _insert_events(conn: Conn, rows: list[EventRow]) -> list[tuple[int, bool]]:
     """Insert event rows in one statement, answering (id, created) per row: an idempotency key

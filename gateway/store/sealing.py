@@ -1,6 +1,7 @@
 """Accounts and tenants as the stores keep them: their plain parts as JSON, their secrets sealed.
 
-Secrets (an account's keys and callback token, a tenant's shop connection and inbound token)
+Secrets (an account's keys and callback token, a tenant's shop connection and inbound token,
+the alert webhook's secret)
 are stored as one Fernet token per row, whichever database holds them; a callback token is
 found through its SHA-256. Every store uses this one module, so the rules for what is secret
 and how it is sealed live in one place.
@@ -16,6 +17,7 @@ import msgspec
 
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
+from gateway.store.base import AlertSettings
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.decode
@@ -50,10 +52,10 @@ class Sealer:
     def __init__(self, cipher: Cipher):
         self._cipher = cipher
 
-    def _seal(self, value: Any) -> str:
+    def seal(self, value: Any) -> str:
         return self._cipher.encrypt(_encode(value))
 
-    def _unseal(self, token: str) -> Any:
+    def unseal(self, token: str) -> Any:
         return _decode(self._cipher.decrypt(token))
 
     def check_value(self) -> str:
@@ -67,11 +69,11 @@ class Sealer:
     def account_row(self, account: SpecterAccount) -> AccountRow:
         data = msgspec.to_builtins(account)
         secrets = {name: data.pop(name) for name in (*SpecterAccount.SECRET_FIELDS, "callback_token")}
-        return AccountRow(account.id, _encode(data).decode(), self._seal(secrets), token_hash(account.callback_token))
+        return AccountRow(account.id, _encode(data).decode(), self.seal(secrets), token_hash(account.callback_token))
 
     def account(self, data: str, secrets: str) -> SpecterAccount:
         values = _decode(data)
-        values.update(self._unseal(secrets))
+        values.update(self.unseal(secrets))
         return msgspec.convert(values, SpecterAccount)
 
     def account_with_token(self, data: str, secrets: str, token: str) -> SpecterAccount | None:
@@ -87,10 +89,19 @@ class Sealer:
         settings = data.pop("settings")
         secrets = {"shop": data.pop("shop"), "inbound_token": data.pop("inbound_token")}
         return TenantRow(tenant.id, tenant.account_id, _encode(data).decode(), _encode(settings).decode(),
-                         self._seal(secrets))
+                         self.seal(secrets))
 
     def tenant(self, row: TenantRow) -> Tenant:
         data = _decode(row.data)
-        data.update(self._unseal(row.secrets))
+        data.update(self.unseal(row.secrets))
         data.update(id=row.id, account_id=row.account_id, settings=_decode(row.settings))
         return msgspec.convert(data, Tenant)
+
+    def alert_settings_row(self, settings: AlertSettings) -> tuple[str, str]:
+        """(data, secrets) to keep: the webhook secret encrypted, the rest as JSON."""
+        data = msgspec.to_builtins(settings)
+        secrets = {name: data.pop(name) for name in AlertSettings.SECRET_FIELDS}
+        return _encode(data).decode(), self.seal(secrets)
+
+    def alert_settings(self, data: str, secrets: str) -> AlertSettings:
+        return msgspec.convert({**_decode(data), **self.unseal(secrets)}, AlertSettings)

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -39,8 +40,10 @@ from gateway.specter.wire import ArticleInfo
 from gateway.store.base import (
     BINDING_COLUMNS,
     REPAIRS_KEPT,
+    SEARCH_PREFIX_MIN,
     AdminSession,
     AdminUser,
+    Attempt,
     Batch,
     Binding,
     BindingKind,
@@ -49,9 +52,14 @@ from gateway.store.base import (
     EventFilter,
     EventStatus,
     ImportToken,
+    KeptArticle,
     Lease,
     NewEvent,
     PendingLevel,
+    Reconciliation,
+    SearchHit,
+    SiteLevel,
+    TermField,
     WebhookHealth,
 )
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
@@ -68,6 +76,7 @@ from gateway.store.rows import (
     history_entry,
 )
 from gateway.store.sealing import Sealer, TenantRow, token_hash
+from gateway.store.sqlite_alerts import AlertsSQL
 
 T = TypeVar("T")
 Op = Callable[[sqlite3.Connection], Any]
@@ -89,6 +98,42 @@ def upsert_binding_sql(columns: frozenset[str]) -> str:
             f" ON CONFLICT (tenant_id, kind, shop_id) DO UPDATE SET {changes}")
 
 
+def search_sql(*, prefix: bool) -> str:
+    """The search: one statement of four index searches (the search terms by their key,
+    Specter's numbers through the NOCASE indexes of migration 0010), each matching the whole
+    value or, with ``prefix``, the range of values that start with it, and keeping the tenants
+    asked for. ``+tenant_id``: the tenant list only filters; left to itself, SQLite would walk a
+    tenant's every term instead of searching for the one typed."""
+
+    def match(column: str, value: str, end: str, nocase: bool) -> str:
+        collate = " COLLATE NOCASE" if nocase else ""
+        if prefix:
+            return f"{column} >= :{value}{collate} AND {column} < :{end}{collate}"
+        return f"{column} = :{value}{collate}"
+
+    mine = "+tenant_id IN (SELECT value FROM json_each(:tenants))"
+    return (
+        "SELECT tenant_id, kind, shop_id AS id, field, value, term = :term AS exact"
+        f" FROM search_terms WHERE {match('term', 'term', 'term_end', False)} AND {mine}"
+        " UNION ALL"
+        " SELECT tenant_id, kind, CASE kind WHEN 'order' THEN shop_id ELSE specter_no END,"
+        " CASE kind WHEN 'order' THEN 'specter_no' ELSE 'article_no' END, specter_no,"
+        " specter_no = :text COLLATE NOCASE"
+        f" FROM bindings INDEXED BY bindings_number_search WHERE {match('specter_no', 'text', 'end', True)}"
+        f" AND specter_no != '' AND kind IN ('order', 'article') AND {mine}"
+        " UNION ALL"
+        " SELECT tenant_id, kind, shop_id, 'external_no', external_no, external_no = :text COLLATE NOCASE"
+        f" FROM bindings INDEXED BY bindings_external_search WHERE {match('external_no', 'text', 'end', True)}"
+        f" AND external_no != '' AND kind = 'order' AND {mine}"
+        " UNION ALL"
+        " SELECT t.id, 'article', a.article_no, 'article_no', a.article_no, a.article_no = :text COLLATE NOCASE"
+        " FROM specter_articles AS a INDEXED BY specter_articles_search JOIN tenants AS t"
+        f" ON t.account_id = a.account_id WHERE {match('a.article_no', 'text', 'end', True)}"
+        " AND t.id IN (SELECT value FROM json_each(:tenants))"
+        " ORDER BY exact DESC, tenant_id, kind, id LIMIT :limit"
+    )
+
+
 # Make the latest level kept for articles of the account pending for one tenant again (no
 # longer waiting for its product); {only} narrows it to some articles.
 RESEND_STOCK = (
@@ -107,9 +152,10 @@ TAKE_LEASE = (
     " RETURNING holder"
 )
 ARTICLES_PER_LOOKUP = 500  # article numbers in one IN list, well under SQLite's 32,766 variables
+ORDER_EVENTS = "shop.order"  # the kind the index events_order_subject (migration 0009) covers
 
 
-class SQLiteStore:
+class SQLiteStore(AlertsSQL):
     dialect = "sqlite"
 
     def __init__(self, path: Path | str, cipher: Cipher, *, migrations_dir: Path | str = MIGRATIONS_DIR):
@@ -386,6 +432,101 @@ class SQLiteStore:
                 found.setdefault(article_no, set()).add(origin)
         return found
 
+    # -- finding an order or an article, and its story ----------------------------------------
+
+    async def put_search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str,
+                               terms: list[tuple[TermField, str]]) -> None:
+        # One row per term and field: "TS-1" and "ts-1" on two rows of an order are one term.
+        unique = {(value.lower(), field): value for field, value in terms if value}
+        rows = [(term, tenant_id, kind, shop_id, field, value) for (term, field), value in sorted(unique.items())]
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM search_terms WHERE tenant_id = ? AND kind = ? AND shop_id = ?",
+                         (tenant_id, kind, shop_id))
+            conn.executemany("INSERT INTO search_terms (term, tenant_id, kind, shop_id, field, value)"
+                             " VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+        await self._write(op)
+
+    async def search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str) -> list[tuple[TermField, str]]:
+        rows = await self._read("SELECT field, value FROM search_terms INDEXED BY search_terms_object"
+                                " WHERE tenant_id = ? AND kind = ? AND shop_id = ? ORDER BY field, value",
+                                (tenant_id, kind, shop_id))
+        return [(row[0], row[1]) for row in rows]
+
+    async def search(self, text: str, tenant_ids: list[str], limit: int) -> list[SearchHit]:
+        text = text.strip()
+        if not text or not tenant_ids or limit < 1:
+            return []
+        term = text.lower()
+        # Past every character that can follow the text: the range is "starts with".
+        params = {"text": text, "term": term, "end": text + "\U0010ffff", "term_end": term + "\U0010ffff",
+                  "tenants": encode(sorted(set(tenant_ids))).decode(), "limit": limit}
+        rows = await self._read(search_sql(prefix=len(text) >= SEARCH_PREFIX_MIN), params)
+        return [SearchHit(tenant_id=r[0], kind=r[1], id=r[2], field=r[3], value=r[4], exact=bool(r[5]))
+                for r in rows]
+
+    async def link_events(self, links: list[tuple[str, Literal["order", "article"], str, int]]) -> None:
+        if links:
+            await self._write(lambda conn: conn.executemany(
+                "INSERT OR IGNORE INTO object_events (tenant_id, kind, shop_id, event_id) VALUES (?, ?, ?, ?)",
+                links).rowcount)
+
+    async def shop_object_events(self, tenant_id: str, kind: Literal["shop.order", "shop.product"],
+                                 subjects: list[str], limit: int) -> list[Event]:
+        """From the partial index events_shop_object: its WHERE names the kinds as literals, so
+        the kind is written into the statement too (one of two known names, never input)."""
+        if kind not in ("shop.order", "shop.product"):
+            raise ValueError(f"not a shop object's event kind: {kind!r}")
+        if not subjects:
+            return []
+        rows = await self._read(
+            f"SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_shop_object WHERE kind = '{kind}'"
+            f" AND tenant_id = ? AND subject IN ({', '.join('?' * len(subjects))}) ORDER BY id DESC LIMIT ?",
+            (tenant_id, *subjects, limit))
+        return [event_from(row) for row in reversed(rows)]
+
+    async def linked_events(self, tenant_id: str, kind: Literal["order", "article"], shop_id: str,
+                            limit: int) -> list[Event]:
+        rows = await self._read(
+            f"SELECT {', '.join('e.' + c.strip() for c in EVENT_COLUMNS.split(','))} FROM object_events AS o"
+            " JOIN events AS e ON e.id = o.event_id WHERE o.tenant_id = ? AND o.kind = ? AND o.shop_id = ?"
+            " ORDER BY o.event_id DESC LIMIT ?",
+            (tenant_id, kind, shop_id, limit))
+        return [event_from(row) for row in reversed(rows)]
+
+    async def written_levels(self, tenant_id: str, article_nos: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        wanted = sorted(set(article_nos))
+        for start in range(0, len(wanted), ARTICLES_PER_LOOKUP):
+            chunk = wanted[start:start + ARTICLES_PER_LOOKUP]
+            rows = await self._read(
+                "SELECT article_no, available FROM stock_written WHERE tenant_id = ?"
+                f" AND article_no IN ({', '.join('?' * len(chunk))})", (tenant_id, *chunk))
+            found |= {row[0]: row[1] for row in rows}
+        return found
+
+    async def site_levels(self, account_id: str, article_no: str) -> list[SiteLevel]:
+        rows = await self._read("SELECT site, available, updated_at FROM stock_levels"
+                                " WHERE account_id = ? AND article_no = ? ORDER BY site", (account_id, article_no))
+        return [SiteLevel(*row) for row in rows]
+
+    async def kept_article(self, account_id: str, article_no: str) -> KeptArticle | None:
+        row = await self._read_one("SELECT info, read_at FROM specter_articles WHERE account_id = ? AND article_no = ?",
+                                   (account_id, article_no))
+        if row is None:
+            return None
+        return KeptArticle(info=msgspec.json.decode(row[0], type=ArticleInfo), read_at=row[1])
+
+    async def article_bindings(self, account_id: str, article_no: str) -> list[Binding]:
+        # The NOCASE index narrows to the number in any case; the exact term keeps its own case.
+        rows = await self._read(
+            "SELECT * FROM bindings INDEXED BY bindings_number_search WHERE specter_no = ? COLLATE NOCASE"
+            " AND specter_no != '' AND specter_no = ? AND account_id = ? AND kind = 'article'"
+            " ORDER BY tenant_id, shop_id",
+            (article_no, article_no, account_id))
+        return [binding_from(row) for row in rows]
+
     # -- the poller's cursors --------------------------------------------------------------------
 
     async def get_cursor(self, tenant_id: str, name: str) -> Cursor | None:
@@ -417,7 +558,7 @@ class SQLiteStore:
     async def put_webhook_health(self, health: WebhookHealth) -> None:
         def op(conn: sqlite3.Connection) -> None:
             row = conn.execute("SELECT repairs FROM webhook_health WHERE tenant_id = ?", (health.tenant_id,)).fetchone()
-            kept = _decode(row[0]) if row else []
+            kept = decode(row[0]) if row else []
             repairs = [*msgspec.to_builtins(health.repairs), *kept][:REPAIRS_KEPT]
             conn.execute(
                 "INSERT INTO webhook_health (tenant_id, checked_at, url, shop_fingerprint, webhooks, repairs, error)"
@@ -425,7 +566,7 @@ class SQLiteStore:
                 " url = excluded.url, shop_fingerprint = excluded.shop_fingerprint, webhooks = excluded.webhooks,"
                 " repairs = excluded.repairs, error = excluded.error",
                 (health.tenant_id, health.checked_at, health.url, health.shop_fingerprint,
-                 _encode(health.webhooks).decode(), _encode(repairs).decode(), health.error))
+                 encode(health.webhooks).decode(), encode(repairs).decode(), health.error))
 
         await self._write(op)
 
@@ -433,7 +574,7 @@ class SQLiteStore:
         row = await self._read_one("SELECT * FROM webhook_health WHERE tenant_id = ?", (tenant_id,))
         if row is None:
             return None
-        return msgspec.convert({**dict(row), "webhooks": _decode(row["webhooks"]), "repairs": _decode(row["repairs"])},
+        return msgspec.convert({**dict(row), "webhooks": decode(row["webhooks"]), "repairs": decode(row["repairs"])},
                                WebhookHealth)
 
     # -- events --------------------------------------------------------------------------------
@@ -490,24 +631,50 @@ class SQLiteStore:
     ) -> None:
         if status not in ("done", "skipped", "dead"):
             raise ValueError(f"an event finishes done, skipped or dead, not {status!r}")
-        params = (status, error, None if result is None else _encode(result).decode(), time.time(), event_id)
-        # Only a running event: a worker whose lease ran out must not overwrite a later outcome.
-        await self._execute(
-            "UPDATE events SET status = ?, last_error = ?, result = ?, revision = revision + 1, updated_at = ?"
-            " WHERE id = ? AND status = 'running'",
-            params,
-        )
+        now = time.time()
+        params = (status, error, None if result is None else encode(result).decode(), now, event_id)
+        reason = result.get("reason") if result else None
+        detail = error or (reason if isinstance(reason, str) else "")
+
+        def op(conn: sqlite3.Connection) -> None:
+            # Only a running event: a worker whose lease ran out must not overwrite a later outcome.
+            _keep_attempt(conn, event_id, status, detail, now)
+            conn.execute(
+                "UPDATE events SET status = ?, last_error = ?, result = ?, revision = revision + 1, updated_at = ?"
+                " WHERE id = ? AND status = 'running'",
+                params,
+            )
+
+        await self._write(op)
 
     async def retry_event(self, event_id: int, next_attempt_at: float, error: str, *,
                           count_attempt: bool = True) -> None:
         give_back = 0 if count_attempt else 1
-        params = (next_attempt_at, error, give_back, time.time(), event_id)
-        await self._execute(
-            "UPDATE events SET status = 'retry', next_attempt_at = ?, last_error = ?,"
-            " attempts = max(attempts - ?, 0), revision = revision + 1, updated_at = ?"
-            " WHERE id = ? AND status = 'running'",
-            params,
-        )
+        now = time.time()
+        params = (next_attempt_at, error, give_back, now, event_id)
+
+        def op(conn: sqlite3.Connection) -> None:
+            if count_attempt:
+                _keep_attempt(conn, event_id, "retry", error, now)
+            conn.execute(
+                "UPDATE events SET status = 'retry', next_attempt_at = ?, last_error = ?,"
+                " attempts = max(attempts - ?, 0), revision = revision + 1, updated_at = ?"
+                " WHERE id = ? AND status = 'running'",
+                params,
+            )
+
+        await self._write(op)
+
+    async def event_attempts(self, event_ids: list[int]) -> dict[int, list[Attempt]]:
+        found: dict[int, list[Attempt]] = {event_id: [] for event_id in event_ids}
+        for start in range(0, len(event_ids), ARTICLES_PER_LOOKUP):
+            chunk = event_ids[start:start + ARTICLES_PER_LOOKUP]
+            rows = await self._read(
+                "SELECT event_id, attempt, status, detail, at FROM event_attempts"
+                f" WHERE event_id IN ({', '.join('?' * len(chunk))}) ORDER BY event_id, id", chunk)
+            for row in rows:
+                found[row["event_id"]].append(Attempt(**dict(row)))
+        return found
 
     async def due_events(self, now: float, limit: int) -> list[tuple[int, int]]:
         rows = await self._read(f"SELECT id, revision FROM events WHERE {DUE} ORDER BY id LIMIT :limit",
@@ -537,6 +704,18 @@ class SQLiteStore:
         counts.update({row[0]: row[1] for row in rows})
         return counts
 
+    async def latest_order_events(self, tenant_id: str, subjects: list[str]) -> dict[str, Event]:
+        latest: dict[str, Event] = {}
+        wanted = sorted(set(subjects))
+        for start in range(0, len(wanted), ARTICLES_PER_LOOKUP):
+            chunk = wanted[start:start + ARTICLES_PER_LOOKUP]
+            # The kind written out, not bound: only so does SQLite use the partial index on it.
+            rows = await self._read(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND kind = '{ORDER_EVENTS}'"
+                f" AND subject IN ({', '.join('?' * len(chunk))}) ORDER BY id", (tenant_id, *chunk))
+            latest |= {event.subject: event for event in map(event_from, rows)}  # the newest last, so it wins
+        return latest
+
     async def requeue_events(self, event_ids: list[int] | None = None, *, tenant_id: str | None = None) -> list[int]:
         if event_ids is not None:
             if not event_ids:
@@ -558,11 +737,11 @@ class SQLiteStore:
                 params,
             ).fetchall()
             for row in rows:
-                history = [*_decode(row["history"]), history_entry(now, row)]
+                history = [*decode(row["history"]), history_entry(now, row)]
                 conn.execute(
                     "UPDATE events SET status = 'pending', attempts = 0, revision = revision + 1, next_attempt_at = ?,"
                     " last_error = NULL, result = NULL, history = ?, updated_at = ? WHERE id = ?",
-                    (now, _encode(history).decode(), now, row["id"]),
+                    (now, encode(history).decode(), now, row["id"]),
                 )
             return [row["id"] for row in rows]
 
@@ -571,7 +750,7 @@ class SQLiteStore:
     async def event_history(self, event_id: int) -> list[dict[str, Any]]:
         """Earlier outcomes of an event that was transferred again, oldest first."""
         row = await self._read_one("SELECT history FROM events WHERE id = ?", (event_id,))
-        return _decode(row[0]) if row else []
+        return decode(row[0]) if row else []
 
     # -- Specter batches -----------------------------------------------------------------------
 
@@ -600,7 +779,7 @@ class SQLiteStore:
         await self._execute(
             "UPDATE events SET result = json_set(coalesce(result, '{}'), '$.progress', json(?)), updated_at = ?"
             " WHERE id = ? AND status = 'running'",
-            (_encode(progress).decode(), time.time(), event_id),
+            (encode(progress).decode(), time.time(), event_id),
         )
 
     # -- admin console -------------------------------------------------------------------------
@@ -619,6 +798,16 @@ class SQLiteStore:
             )
 
         await self._write(op)
+
+    async def add_first_admin(self, user: AdminUser) -> bool:
+        """One statement, in the single writer's transaction: two gateways starting at once on
+        one new database make one first admin between them, never two."""
+        return await self._execute(
+            "INSERT INTO admin_users (name, password_hash, tenant_id, created_at) SELECT ?, ?, NULL, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM admin_users) AND NOT EXISTS (SELECT 1 FROM tenants)"
+            " AND NOT EXISTS (SELECT 1 FROM accounts)",
+            (user.name, user.password_hash, user.created_at or time.time()),
+        ) > 0
 
     async def get_admin_user(self, name: str) -> AdminUser | None:
         row = await self._read_one("SELECT * FROM admin_users WHERE name = ?", (name,))
@@ -650,12 +839,12 @@ class SQLiteStore:
         await self._execute(
             "INSERT INTO tenant_connections (tenant_id, result, updated_at) VALUES (?, ?, ?)"
             " ON CONFLICT (tenant_id) DO UPDATE SET result = excluded.result, updated_at = excluded.updated_at",
-            (tenant_id, _encode(result).decode(), time.time()),
+            (tenant_id, encode(result).decode(), time.time()),
         )
 
     async def get_connect_result(self, tenant_id: str) -> dict[str, Any] | None:
         row = await self._read_one("SELECT result FROM tenant_connections WHERE tenant_id = ?", (tenant_id,))
-        return _decode(row[0]) if row else None
+        return decode(row[0]) if row else None
 
     async def put_import_token(self, tenant_id: str, token_hash: str) -> None:
         await self._execute(
@@ -843,6 +1032,31 @@ class SQLiteStore:
 
         return await self._write(op)
 
+    async def stock_on_the_way(self, tenant_id: str, article_nos: list[str]) -> set[str]:
+        found: set[str] = set()
+        wanted = sorted(set(article_nos))
+        for start in range(0, len(wanted), ARTICLES_PER_LOOKUP):
+            chunk = wanted[start:start + ARTICLES_PER_LOOKUP]
+            rows = await self._read(
+                "SELECT article_no FROM stock_pending WHERE tenant_id = ? AND waiting = 0"
+                f" AND article_no IN ({', '.join('?' * len(chunk))})", (tenant_id, *chunk))
+            found |= {row[0] for row in rows}
+        return found
+
+    async def stock_drifted(self, tenant_id: str, account_id: str, seen: list[tuple[str, int]]) -> int:
+        """What the shop showed becomes "the level last written", so the push compares Specter's
+        level with what the shop holds now rather than with what it was once given."""
+        sql = RESEND_STOCK.format(only=" AND article_no = ?")
+
+        def op(conn: sqlite3.Connection) -> int:
+            conn.executemany(
+                "INSERT INTO stock_written (tenant_id, article_no, available) VALUES (?, ?, ?)"
+                " ON CONFLICT (tenant_id, article_no) DO UPDATE SET available = excluded.available",
+                [(tenant_id, a, level) for a, level in seen])
+            return conn.executemany(sql, [(tenant_id, account_id, a) for a, _ in seen]).rowcount
+
+        return await self._write(op)
+
     # -- Specter's articles --------------------------------------------------------------------
 
     async def store_article_infos(self, account_id: str, infos: list[ArticleInfo]) -> None:
@@ -853,12 +1067,64 @@ class SQLiteStore:
             " ON CONFLICT (account_id, article_no) DO UPDATE SET info = excluded.info, read_at = excluded.read_at",
             [(account_id, i.article.article_no, msgspec.json.encode(i).decode(), now) for i in infos]).rowcount)
 
+    async def specter_vat_rates(self, account_id: str) -> list[Decimal]:
+        rows = await self._read(
+            "SELECT DISTINCT json_extract(info, '$.article.vat_percent') FROM specter_articles"
+            " WHERE account_id = ? AND json_extract(info, '$.article.vat_percent') IS NOT NULL", (account_id,))
+        return sorted({Decimal(str(value)) for (value,) in rows})
+
+    async def put_service_articles(self, account_id: str, article_nos: list[str], at: float) -> None:
+        await self._write(lambda conn: conn.executemany(
+            "INSERT INTO service_articles (account_id, article_no, ensured_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (account_id, article_no) DO UPDATE SET ensured_at = excluded.ensured_at",
+            [(account_id, no, at) for no in article_nos]).rowcount)
+
+    async def service_articles(self, account_id: str) -> dict[str, float]:
+        rows = await self._read("SELECT article_no, ensured_at FROM service_articles WHERE account_id = ?",
+                                (account_id,))
+        return {row["article_no"]: row["ensured_at"] for row in rows}
+
     async def specter_articles(self, account_id: str, after: str, limit: int) -> list[ArticleInfo]:
         """Up to ``limit`` kept articles of the account in article number order, after ``after``."""
         rows = await self._read(
             "SELECT info FROM specter_articles WHERE account_id = ? AND article_no > ? ORDER BY article_no LIMIT ?",
             (account_id, after, limit))
         return [msgspec.json.decode(row[0], type=ArticleInfo) for row in rows]
+
+    async def specter_articles_by_no(self, account_id: str, article_nos: list[str]) -> dict[str, ArticleInfo]:
+        found: dict[str, ArticleInfo] = {}
+        wanted = sorted(set(article_nos))
+        for start in range(0, len(wanted), ARTICLES_PER_LOOKUP):
+            chunk = wanted[start:start + ARTICLES_PER_LOOKUP]
+            rows = await self._read(
+                "SELECT article_no, info FROM specter_articles WHERE account_id = ?"
+                f" AND article_no IN ({', '.join('?' * len(chunk))})", (account_id, *chunk))
+            found |= {row[0]: msgspec.json.decode(row[1], type=ArticleInfo) for row in rows}
+        return found
+
+    # -- reconciliations -----------------------------------------------------------------------
+
+    async def put_reconciliation(self, report: Reconciliation) -> None:
+        await self._execute(
+            "INSERT INTO reconciliations (tenant_id, event_id, finished_at, report) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (tenant_id) DO UPDATE SET event_id = excluded.event_id,"
+            " finished_at = excluded.finished_at, report = excluded.report",
+            (report.tenant_id, report.event_id, report.finished_at, encode(report).decode()))
+
+    async def get_reconciliation(self, tenant_id: str) -> Reconciliation | None:
+        row = await self._read_one("SELECT report FROM reconciliations WHERE tenant_id = ?", (tenant_id,))
+        return msgspec.json.decode(row[0], type=Reconciliation) if row else None
+
+
+# -- rows --------------------------------------------------------------------------------------
+
+
+def _keep_attempt(conn: sqlite3.Connection, event_id: int, status: str, detail: str, at: float) -> None:
+    """Keep the run of a running event that ends now (none when the event is not running: a
+    worker whose lease ran out ended nothing)."""
+    conn.execute("INSERT INTO event_attempts (event_id, attempt, status, detail, at)"
+                 " SELECT id, attempts, ?, ?, ? FROM events WHERE id = ? AND status = 'running'",
+                 (status, detail, at, event_id))
 
 
 # -- connections -------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway import operations
-from gateway.model import InvalidInput
-from gateway.store.base import EventFilter
+from gateway import search as finder
+from gateway import story as stories
+from gateway.model import InvalidInput, shop_id_problem
+from gateway.store.base import MAX_ID, EventFilter
 from gateway.web.responses import error, from_exception
 from gateway.web.state import gateway_of, tenant_service
 
@@ -36,7 +38,7 @@ def admin(endpoint: Endpoint) -> Endpoint:
         try:
             return await endpoint(request)
         except Exception as exc:  # noqa: BLE001 - from_exception re-raises server faults
-            return from_exception(exc)
+            return from_exception(exc, upstream=True)
 
     return wrapped
 
@@ -158,7 +160,7 @@ async def retry_events(request: Request) -> Response:
     await service.tenant(tenant_id)
     event_id = request.path_params.get("event_id")
     if event_id is not None:
-        event = await gw.store.get_event(int(event_id))
+        event = await gw.store.get_event(int(event_id)) if event_id <= MAX_ID else None
         if event is None or event.tenant_id != tenant_id:
             return error(404, f"tenant {tenant_id!r} has no event {event_id}")
         event_id = event.id
@@ -206,7 +208,12 @@ async def start_export(request: Request) -> Response:
     gw = gateway_of(request)
     tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
     body = await _json(request)
-    event_id = await operations.start_export(gw, tenant, body.get("what", "products"), body.get("mode", "new"))
+    what, mode = body.get("what", "products"), body.get("mode", "new")
+    if not isinstance(what, str):
+        raise InvalidInput("what must be 'products' or 'customers'", "$.what")
+    if not isinstance(mode, str):
+        raise InvalidInput("mode must be 'new' or 'all'", "$.mode")
+    event_id = await operations.start_export(gw, tenant, what, mode)
     return JSONResponse({"event_id": event_id}, status_code=202)
 
 
@@ -216,7 +223,11 @@ async def export_order(request: Request) -> Response:
     mode (a draft is still refused)."""
     gw = gateway_of(request)
     tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
-    event_id = await operations.export_order(gw, tenant, request.path_params["order_id"])
+    order_id = request.path_params["order_id"]
+    problem = shop_id_problem(order_id, "order id")
+    if problem:
+        return error(422, problem, "order_id")
+    event_id = await operations.export_order(gw, tenant, order_id)
     return JSONResponse({"event_id": event_id}, status_code=202)
 
 
@@ -237,12 +248,79 @@ async def resync_stock(request: Request) -> Response:
 
 
 @admin
+async def reconcile(request: Request) -> Response:
+    """Compare the shop with Specter now, as a job: heal stock and price drift, list what needs a
+    person."""
+    gw = gateway_of(request)
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
+    return JSONResponse({"event_id": await operations.reconcile(gw, tenant)}, status_code=202)
+
+
+@admin
+async def reconciliation(request: Request) -> Response:
+    """The tenant's last reconciliation: JSON, or the CSV report with ``?format=csv``."""
+    from gateway.reconcile_report import report_csv, report_view
+
+    gw = gateway_of(request)
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
+    wanted = request.query_params.get("format", "json")
+    if wanted not in ("json", "csv"):
+        return error(400, f"format must be json or csv, not {wanted!r}", "format")
+    report = await gw.store.get_reconciliation(tenant.id)
+    if report is None:
+        return error(404, f"shop {tenant.id!r} has not been reconciled yet: "
+                          f"POST /admin/api/tenants/{tenant.id}/reconcile")
+    if wanted == "csv":
+        return Response(report_csv(report), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="reconciliation-{tenant.id}-{report.event_id}.csv"'})
+    return JSONResponse(report_view(report))
+
+
+@admin
 async def get_event(request: Request) -> Response:
     gw = gateway_of(request)
-    event = await gw.store.get_event(request.path_params["event_id"])
+    event_id = request.path_params["event_id"]
+    event = await gw.store.get_event(event_id) if event_id <= MAX_ID else None
     if event is None or event.tenant_id != request.path_params["tenant_id"]:
         return error(404, f"tenant {request.path_params['tenant_id']!r} has no event {request.path_params['event_id']}")
     return JSONResponse(msgspec.to_builtins(event))
+
+
+# -- finding an order or an article, and its story ---------------------------------------------
+
+
+@admin
+async def search(request: Request) -> Response:
+    """Orders and articles by shop or Specter order number, e-mail or article number, across
+    every tenant (or ``tenant``)."""
+    store = tenant_service(request).store
+    q = request.query_params
+    text, limit = finder.check_query(q.get("q"), q.get("limit"))
+    if q.get("tenant"):
+        tenant_ids = [(await tenant_service(request).tenant(q["tenant"])).id]
+    else:
+        tenant_ids = [t.id for t in await store.list_tenants()]
+    return JSONResponse(msgspec.to_builtins(await finder.search(store, text, tenant_ids, limit)))
+
+
+@admin
+async def order_story(request: Request) -> Response:
+    """An order's story, in time order, with its articles' stock."""
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
+    story = await stories.order_story(gateway_of(request).store, tenant, request.path_params["order_id"])
+    if not story.known:
+        return error(404, f"the gateway has no record of order {story.order_id!r} of tenant {tenant.id!r}")
+    return JSONResponse(msgspec.to_builtins(story))
+
+
+@admin
+async def article_story(request: Request) -> Response:
+    """An article: its bindings, Specter's data and levels as last read, its orders and story."""
+    tenant = await tenant_service(request).tenant(request.path_params["tenant_id"])
+    story = await stories.article_story(gateway_of(request).store, tenant, request.path_params["article_no"])
+    if not story.known:
+        return error(404, f"the gateway has no record of article {story.article_no!r} for tenant {tenant.id!r}")
+    return JSONResponse(msgspec.to_builtins(story))
 
 
 routes = [
@@ -261,7 +339,12 @@ routes = [
     Route("/tenants/{tenant_id}/backfill", backfill, methods=["POST"]),
     Route("/tenants/{tenant_id}/export", start_export, methods=["POST"]),
     Route("/tenants/{tenant_id}/orders/{order_id}/export", export_order, methods=["POST"]),
+    Route("/search", search, methods=["GET"]),
+    Route("/tenants/{tenant_id}/orders/{order_id}", order_story, methods=["GET"]),
+    Route("/tenants/{tenant_id}/articles/{article_no}", article_story, methods=["GET"]),
     Route("/tenants/{tenant_id}/import", import_products, methods=["POST"]),
     Route("/tenants/{tenant_id}/stock/resync", resync_stock, methods=["POST"]),
+    Route("/tenants/{tenant_id}/reconcile", reconcile, methods=["POST"]),
+    Route("/tenants/{tenant_id}/reconciliation", reconciliation, methods=["GET"]),
     Route("/tenants/{tenant_id}/events/{event_id:int}/retry", retry_events, methods=["POST"]),
 ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
+
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.metrics import QUEUE_DEPTH, WAITING
+from gateway.store.base import Store
 from gateway.web.state import gateway_of
 
 
@@ -30,9 +33,25 @@ async def readyz(request: Request) -> JSONResponse:
                          "database": gw.store.dialect}, status_code=200 if ready else 503)
 
 
-async def metrics(request: Request) -> Response:
-    """``GET /metrics`` in Prometheus' text format."""
-    counts = await gateway_of(request).store.count_events()
+async def metrics_text(store: Store) -> bytes:
+    """Every metric in Prometheus' text format, the queue's depth read now."""
+    counts = await store.count_events()
     for status in WAITING:
         QUEUE_DEPTH.labels(status).set(counts.get(status, 0))
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return generate_latest()
+
+
+async def metrics(request: Request) -> Response:
+    """``GET /metrics`` in Prometheus' text format, behind the metrics token (its labels name
+    every tenant); not here at all when a separate metrics address is set
+    (gateway/web/metrics_server.py)."""
+    gw = gateway_of(request)
+    if gw.config.metrics_address:
+        return JSONResponse({"error": f"metrics are served on {gw.config.metrics_address} only"}, status_code=404)
+    expected: str = request.app.state.metrics_token
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        return JSONResponse({"error": "missing or wrong metrics token (send 'Authorization: Bearer TOKEN'; "
+                                      "SPECTER_GATEWAY_METRICS_TOKEN, or data/metrics.token)"},
+                            status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return Response(await metrics_text(gw.store), media_type=CONTENT_TYPE_LATEST)

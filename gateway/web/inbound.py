@@ -17,6 +17,7 @@ from gateway.engine.intake import as_new_event
 from gateway.errors import RejectedRequest
 from gateway.events import CALLBACKS
 from gateway.import_token import opens_import
+from gateway.model import shop_id_problem
 from gateway.web.responses import error, from_exception
 from gateway.web.state import gateway_of
 
@@ -60,7 +61,11 @@ async def shop_events(request: Request) -> Response:
         events = (await gw.shop(tenant)).decode_shop_request(inbound)
     except Exception as exc:  # noqa: BLE001 - from_exception re-raises what is not the caller's fault
         return from_exception(exc)
-    recorded = await gw.submit([as_new_event(tenant, e) for e in events])
+    for event in events:  # refused here, not stored and retried in vain
+        problem = shop_id_problem(event.object_id, f"{event.object} id")
+        if problem:
+            return error(422, f"refused: {problem}")
+    recorded = await gw.submit([as_new_event(tenant, e, "webhook") for e in events])
     new = sum(1 for _, created in recorded if created)
     return JSONResponse({"stored": new, "duplicates": len(recorded) - new})
 

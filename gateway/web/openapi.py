@@ -18,8 +18,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from gateway.adapter import WebhookCheck
+from gateway.search import DEFAULT_RESULTS, MAX_QUERY, MAX_RESULTS, SearchResults
 from gateway.settings import SpecterAccount, Tenant
-from gateway.store.base import Event, EventStatus, WebhookRepair
+from gateway.store.base import (
+    MAX_ID,
+    MAX_LIST_LIMIT,
+    SEARCH_PREFIX_MIN,
+    Event,
+    EventStatus,
+    Reconciliation,
+    WebhookRepair,
+)
+from gateway.story import ArticleStory, OrderStory
 
 SCHEMAS = "#/components/schemas/"
 
@@ -45,9 +55,13 @@ ERRORS = {
     "404": {"$ref": "#/components/responses/Error"},
     "422": {"$ref": "#/components/responses/Error"},
 }
+# The shop or Specter failed or refused what the request asked of it; the error says which and why.
+UPSTREAM = {"502": {"description": "The shop or Specter failed or refused (the error says which and why)",
+                    "content": {"application/json": {"schema": {"$ref": SCHEMAS + "Error"}}}}}
 TENANT = _path_param("tenant_id", "The tenant's id")
 ACCOUNT = _path_param("account_id", "The Specter account's id")
 EVENT = _path_param("event_id", "The event's id", "integer")
+EVENT["schema"] |= {"minimum": 1, "maximum": MAX_ID}
 REQUEUED = _json({"type": "object", "properties": {"requeued": {"type": "array", "items": {"type": "integer"}}}},
                  "The ids of the events queued again")
 ACCEPTED = _json({"type": "object", "properties": {"event_id": {"type": "integer"}}},
@@ -125,7 +139,8 @@ PATHS: dict[str, dict[str, Any]] = {
                         "not_exportable": {"type": "array", "items": {"type": "object", "properties": {
                             "order_id": {"type": "string"}, "reason": {"type": "string"}}}},
                         "counts": {"type": "object", "additionalProperties": {"type": "integer"}}}}),
-                     "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}},
+                     "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"},
+                     **UPSTREAM},
                     requestBody=_body({"type": "object", "required": ["since"], "properties": {
                         "since": {"type": "string", "examples": ["2025-01-31"],
                                   "description": "YYYY-MM-DD (from 00:00 UTC) or an ISO 8601 time"}}},
@@ -137,8 +152,9 @@ PATHS: dict[str, dict[str, Any]] = {
                    parameters=[
                        {"name": "kind", "in": "query", "schema": {"type": "string"}, "description": "e.g. shop.order"},
                        {"name": "status", "in": "query", "schema": {"enum": list(typing.get_args(EventStatus))}},
-                       {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100}},
-                       {"name": "before", "in": "query", "schema": {"type": "integer"},
+                       {"name": "limit", "in": "query",
+                        "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": MAX_LIST_LIMIT}},
+                       {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                         "description": "Paging: events with a smaller id"},
                    ]),
     },
@@ -159,7 +175,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": _op("Register the shop's webhooks and the account's Specter callbacks", {"200": _json({
             "type": "object", "properties": {"webhooks": {"type": "array", "items": {"type": "string"}},
                                              "topics": {"type": "array", "items": {"type": "string"}},
-                                             "callbacks": {"type": "string"}}})}),
+                                             "callbacks": {"type": "string"}}}), **UPSTREAM}),
     },
     "/tenants/{tenant_id}/export": {
         "parameters": [TENANT],
@@ -178,16 +194,64 @@ PATHS: dict[str, dict[str, Any]] = {
         "parameters": [TENANT],
         "post": _op('"Update stock now": every article\'s stock from Specter to the shop', {"202": ACCEPTED}),
     },
+    "/tenants/{tenant_id}/reconcile": {
+        "parameters": [TENANT],
+        "post": _op("Reconcile now: compare the shop's stock levels and prices with Specter's (healing the drift "
+                    "Specter owns) and its recent orders (listing those Specter lacks); the report follows at "
+                    "/reconciliation", {"202": ACCEPTED}),
+    },
+    "/tenants/{tenant_id}/reconciliation": {
+        "parameters": [TENANT],
+        "get": _op("The tenant's last reconciliation: what was healed, what needs a person and why (an order "
+                   "listed can be sent with /orders/{order_id}/export), what was not compared, and its `counts`; "
+                   "404 before the first",
+                   {"200": {"description": "The report", "content": {
+                       "application/json": {"schema": _ref("Reconciliation")},
+                       "text/csv": {"schema": {"type": "string"}, "description": "One row per drift healed and "
+                                    "per finding: section, key, label, problem, shop, specter, reason, event_id"}}}},
+                   parameters=[{"name": "format", "in": "query", "schema": {"enum": ["json", "csv"],
+                                                                            "default": "json"}}]),
+    },
     "/tenants/{tenant_id}/orders/{order_id}/export": {
         "parameters": [TENANT, _path_param("order_id", "The shop's order id")],
         "post": _op('"Transfer order": send one order now, whatever the export mode', {"202": ACCEPTED}),
+    },
+    "/search": {
+        "get": _op("Find orders and articles by the shop's order number or id, Specter's order number, the "
+                   "externalOrderNo, a customer's e-mail or an article number, ignoring case; exact matches first, "
+                   f"then (for {SEARCH_PREFIX_MIN} characters or more) what starts with it",
+                   {"200": _json(_ref("SearchResults"))},
+                   parameters=[
+                       {"name": "q", "in": "query", "required": True, "description": "What to look for",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY}},
+                       {"name": "tenant", "in": "query", "schema": {"type": "string"},
+                        "description": "Only this tenant (default: every tenant)"},
+                       {"name": "limit", "in": "query", "description": "Orders and articles at most",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_RESULTS,
+                                   "default": DEFAULT_RESULTS}},
+                   ]),
+    },
+    "/tenants/{tenant_id}/orders/{order_id}": {
+        "parameters": [TENANT, _path_param("order_id", "The shop's order id")],
+        "get": _op("An order's story in time order (what brought it, each attempt and its outcome, Specter's order "
+                   "number, status changes and tracking numbers from Specter, stock realigned) and its articles' "
+                   "stock; 404 when the gateway has no record of it", {"200": _json(_ref("OrderStory"))}),
+    },
+    "/tenants/{tenant_id}/articles/{article_no}": {
+        "parameters": [TENANT, _path_param("article_no", "The article number")],
+        "get": _op("An article: its bindings in this shop and on its Specter account, Specter's data and levels as "
+                   "last read, the level last written to the shop, its orders and its product events",
+                   {"200": _json(_ref("ArticleStory"))}),
     },
 }
 
 
 @functools.cache
 def document() -> dict[str, Any]:
-    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair]
+    from gateway.web import alerts_api
+
+    structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair, SearchResults, OrderStory, ArticleStory,
+               Reconciliation, *alerts_api.STRUCTS]
     _, schemas = msgspec.json.schema_components(structs, ref_template=SCHEMAS + "{name}")
     return {
         "openapi": "3.1.0",
@@ -195,7 +259,7 @@ def document() -> dict[str, Any]:
                  "description": "Tenants, Specter accounts and the event log. Every call needs the admin token."},
         "servers": [{"url": "/admin/api"}],
         "security": [{"adminToken": []}],
-        "paths": PATHS,
+        "paths": PATHS | alerts_api.paths(),
         "components": {
             "schemas": schemas | {"Error": {"type": "object", "required": ["error"], "properties": {
                 "error": {"type": "string"},

@@ -2,13 +2,17 @@
 (:func:`.app.start_fake_abicart`) or as ``specter-gateway simulate abicart`` (this module's
 :data:`simulator`).
 
-This module stays small: the adapter names :data:`simulator` in its platform, so the gateway
-loads the fake shop itself only when it is run.
+This module stays small: the adapter names :data:`simulator` and :func:`demo_shop` in its
+platform, so the gateway loads the fake shop itself only when it is run.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gateway.adapter import DemoShop
 
 
 class AbicartSimulator:
@@ -27,3 +31,10 @@ class AbicartSimulator:
 
 
 simulator = AbicartSimulator()
+
+
+def demo_shop() -> DemoShop:
+    """The fake shop as ``specter-gateway demo`` runs it (loaded only then)."""
+    from .demo import AbicartDemoShop
+
+    return AbicartDemoShop()

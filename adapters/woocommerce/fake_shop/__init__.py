@@ -9,13 +9,17 @@
 - :mod:`.app` the application: :func:`.app.start_fake_woocommerce` in-process, or
   ``specter-gateway simulate woocommerce`` (this module's :data:`simulator`).
 
-This module stays small: the adapter names :data:`simulator` in its platform, so the gateway
-loads the fake shop itself only when it is run.
+This module stays small: the adapter names :data:`simulator` and :func:`demo_shop` in its
+platform, so the gateway loads the fake shop itself only when it is run.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gateway.adapter import DemoShop
 
 
 class WooCommerceSimulator:
@@ -36,3 +40,10 @@ class WooCommerceSimulator:
 
 
 simulator = WooCommerceSimulator()
+
+
+def demo_shop() -> DemoShop:
+    """The fake shop as ``specter-gateway demo`` runs it (loaded only then)."""
+    from .demo import WooCommerceDemoShop
+
+    return WooCommerceDemoShop()

@@ -81,7 +81,7 @@ def webhooks_of(request: web.Request) -> Webhooks:
     return request.app[WEBHOOKS]
 
 
-def paged(request: web.Request, items: list[dict[str, Any]]) -> web.Response:
+def paged(request: web.Request, items: list[dict[str, Any]], *, in_id_order: bool = False) -> web.Response:
     q = request.query
     try:
         per_page, page = int(q.get("per_page", 10)), int(q.get("page", 1))
@@ -91,7 +91,8 @@ def paged(request: web.Request, items: list[dict[str, Any]]) -> web.Response:
         raise InvalidRequest(400, "rest_invalid_param", "Invalid parameter(s): per_page",
                              params={"per_page": "per_page must be between 1 (inclusive) and 100 (inclusive)"})
     reverse = q.get("order", "desc") == "desc"
-    items = sorted(items, key=lambda x: x["id"], reverse=reverse)
+    if reverse or not in_id_order:  # items in id order already (the catalogue) need no sort going up
+        items = sorted(items, key=lambda x: x["id"], reverse=reverse)
     total = len(items)
     pages = max(1, -(-total // per_page)) if total else 0
     headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages),

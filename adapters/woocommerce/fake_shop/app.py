@@ -18,6 +18,7 @@ from .handlers import (
     create_order,
     create_order_note,
     create_product,
+    create_tax_rate,
     create_variation,
     create_webhook,
     delete_order,
@@ -33,6 +34,8 @@ from .handlers import (
     list_order_notes,
     list_orders,
     list_products,
+    list_tax_classes,
+    list_tax_rates,
     list_variations,
     list_webhooks,
     update_category,
@@ -81,6 +84,9 @@ def build_app(consumer_key: str = "ck_fake", consumer_secret: str = "cs_fake",
     r.add_delete(f"{API}/orders/{{id:\\d+}}", delete_order)
     r.add_get(f"{API}/orders/{{id:\\d+}}/notes", list_order_notes)
     r.add_post(f"{API}/orders/{{id:\\d+}}/notes", create_order_note)
+    r.add_get(f"{API}/taxes", list_tax_rates)
+    r.add_post(f"{API}/taxes", create_tax_rate)
+    r.add_get(f"{API}/taxes/classes", list_tax_classes)
     r.add_get(f"{API}/webhooks", list_webhooks)
     r.add_post(f"{API}/webhooks", create_webhook)
     r.add_get(f"{API}/webhooks/{{id:\\d+}}", get_webhook)

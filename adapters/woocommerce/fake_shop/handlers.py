@@ -5,6 +5,7 @@ answer). Changes fire their webhooks before the answer returns."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -23,10 +24,10 @@ async def list_products(request: web.Request) -> web.Response:
         found = (state.by_sku(sku) for sku in q["sku"].split(","))
         products = [p for p in found if p is not None and p["status"] != "trash"]
     else:
-        products = [p for p in state.products.values() if p["status"] != "trash" and p["type"] != "variation"]
+        products = state.catalogue()
     if "type" in q:
         products = [p for p in products if p["type"] == q["type"]]
-    return paged(request, products)
+    return paged(request, products, in_id_order="sku" not in q)
 
 
 async def create_product(request: web.Request) -> web.Response:
@@ -56,8 +57,10 @@ async def delete_product(request: web.Request) -> web.Response:
     before = dict(p)
     if request.query.get("force") == "true":
         del state.products[p["id"]]  # a permanent delete fires nothing
+        state.catalogue_changed()
     else:
         p["status"] = "trash"
+        state.catalogue_changed()
         await webhooks_of(request).fire([("product.deleted", p["id"])])
     return json_response(before)
 
@@ -139,6 +142,7 @@ async def _batch(request: web.Request, parent: dict[str, Any] | None) -> web.Res
         answer["delete"] = []
         for item_id in deletes:
             deleted = state.products.pop(item_id, None)
+            state.catalogue_changed()
             answer["delete"].append(deleted or failed(item_id, InvalidRequest(404, bad_id, "Invalid ID.")))
     await webhooks_of(request).fire(events)
     return json_response(answer)
@@ -365,3 +369,45 @@ async def delete_webhook(request: web.Request) -> web.Response:
         raise InvalidRequest(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.")
     del state.webhooks[hook.id]
     return json_response(webhook_json(state, hook))
+
+
+# --- Taxes (WooCommerce › Settings › Tax) ---------------------------------------------------------
+
+TAX_RATE_FIELDS = ("country", "state", "postcode", "city", "rate", "name", "priority", "compound", "shipping", "order",
+                   "class")
+
+
+async def list_tax_rates(request: web.Request) -> web.Response:
+    """``GET taxes``: every rate, or one class's (``?class=reduced-rate``), as the capture shows them."""
+    state = state_of(request)
+    wanted = request.query.get("class")
+    found = [dict(r) for r in state.tax_rates.values() if wanted is None or r["class"] == wanted]
+    return paged(request, found)
+
+
+async def create_tax_rate(request: web.Request) -> web.Response:
+    """``POST taxes``: a rate in a class that exists; ``rate`` a percent as text ("12.0000")."""
+    state = state_of(request)
+    body = await read_body(request)
+    unknown = sorted(set(body) - set(TAX_RATE_FIELDS))
+    if unknown:
+        raise InvalidRequest(400, "rest_invalid_param", f"Invalid parameter(s): {', '.join(unknown)}")
+    tax_class = body.get("class", "standard")
+    if tax_class not in {c["slug"] for c in state.tax_classes}:
+        raise InvalidRequest(400, "rest_invalid_param", "Invalid parameter(s): class")
+    try:
+        rate = Decimal(str(body.get("rate", "0")))
+    except ArithmeticError:
+        raise InvalidRequest(400, "rest_invalid_param", "Invalid parameter(s): rate") from None
+    created = {"id": state.new_id(), "country": str(body.get("country", "")).upper(), "state": body.get("state", ""),
+               "postcode": body.get("postcode", ""), "city": body.get("city", ""), "rate": f"{rate:.4f}",
+               "name": body.get("name", ""), "priority": int(body.get("priority", 1)),
+               "compound": bool(body.get("compound", False)), "shipping": bool(body.get("shipping", True)),
+               "order": int(body.get("order", 0)), "class": tax_class, "postcodes": [], "cities": []}
+    state.tax_rates[created["id"]] = created
+    return json_response(created, 201)
+
+
+async def list_tax_classes(request: web.Request) -> web.Response:
+    """``GET taxes/classes``: one unpaged list of ``{slug, name}``."""
+    return json_response([dict(c) for c in state_of(request).tax_classes])

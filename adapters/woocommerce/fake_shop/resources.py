@@ -56,6 +56,8 @@ def apply_product(state: FakeState, p: dict[str, Any], fields: dict[str, Any]) -
                 "attributes", "meta_data"):
         if key in fields:
             p[key] = fields[key]
+    if "status" in fields or "type" in fields:  # may move it in or out of the product list
+        state.catalogue_changed()
     if p["sku"]:
         state.sku_index[p["sku"]] = p["id"]
     if "categories" in fields:

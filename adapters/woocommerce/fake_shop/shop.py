@@ -21,6 +21,7 @@ class Shop:
         parent = self.state.products.get(parent_id) if parent_id else None
         p = product_json(self.state, self.state.new_id(), fields, parent)
         self.state.products[p["id"]] = p
+        self.state.catalogue_changed()
         if parent is not None:
             parent["variations"].append(p["id"])
             parent["price"] = min((self.state.products[v]["price"] for v in parent["variations"]),

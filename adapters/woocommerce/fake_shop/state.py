@@ -61,6 +61,31 @@ class FakeState:
     order_notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # order id -> notes, oldest first
     plugin_statuses: list[str] = field(default_factory=list)  # order statuses plugins registered
     mails: list[dict[str, Any]] = field(default_factory=list)  # what the shop mailed its customers
+    # WooCommerce's three tax classes as it installs them (name, slug); only the captured shop's one
+    # rate is set up, "Moms" 25 % in the standard class: the reduced and zero rate classes are empty.
+    tax_classes: list[dict[str, str]] = field(default_factory=lambda: [
+        {"slug": "standard", "name": "Standard rate"}, {"slug": "reduced-rate", "name": "Reduced rate"},
+        {"slug": "zero-rate", "name": "Zero rate"}])
+    tax_rates: dict[int, dict[str, Any]] = field(default_factory=lambda: {1: {
+        "id": 1, "country": "", "state": "", "postcode": "", "city": "", "rate": "25.0000", "name": "Moms",
+        "priority": 1, "compound": False, "shipping": True, "order": 0, "class": "standard", "postcodes": [],
+        "cities": []}})
+
+    # The products a plain product list shows, by id (see catalogue()); None: to be made again.
+    listed: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    def catalogue(self) -> list[dict[str, Any]]:
+        """The products ``GET products`` lists unfiltered (neither trashed nor variations), in id
+        order. Kept until one is added, deleted or trashed (:meth:`catalogue_changed`), as the
+        shop's database keeps its index: a walk through 100,000 products does not scan and sort
+        them all again for every page of 100."""
+        if self.listed is None:
+            self.listed = sorted((p for p in self.products.values() if p["status"] != "trash"
+                                  and p["type"] != "variation"), key=lambda p: p["id"])
+        return self.listed
+
+    def catalogue_changed(self) -> None:
+        self.listed = None
 
     def order_statuses(self) -> list[str]:
         """The statuses an order may be given: WooCommerce's own and the plugins' (before the

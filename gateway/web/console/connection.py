@@ -1,29 +1,18 @@
-"""The tenant's connection check and its "register callbacks and webhooks" button.
+"""The tenant's "register callbacks and webhooks" button, and the connection test's buttons.
 
-What is checked, honestly:
-
-* The shop: the first page (one product) of the adapter's ``iter_products``: the same
-  authenticated read the bulk export makes, so it proves the URL and the API keys.
-* Specter: Specter has no read that is free of side effects (every read opens a batch that the
-  gateway's own poller must then acknowledge), and ``checkAccountSettings``, the one call that
-  proves the keys, *writes* the trigger URLs. So the check only reports what the last
-  "register" answered; pressing "register" is the Specter test, and it writes exactly the URLs
-  the gateway needs anyway.
-* Webhooks and callbacks: what the last "register" answered, kept by the store.
+The test itself is :mod:`gateway.connection_check` (the command line runs the same): Specter's
+keys and callbacks, the service articles, the shop's credentials, its webhooks and tax classes.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from typing import Any
 
 from gateway.connect import connect_tenant
+from gateway.connection_check import ConnectionReport, check_connection, create_service_articles
 from gateway.services import Gateway
 from gateway.settings import Tenant
-
-SHOP_TIMEOUT_SECONDS = 15.0
 
 
 def _problem(exc: BaseException) -> str:
@@ -31,20 +20,18 @@ def _problem(exc: BaseException) -> str:
     return str(exc) or exc.__class__.__name__
 
 
-async def check_shop(gw: Gateway, tenant: Tenant) -> dict[str, Any]:
+async def test(gw: Gateway, tenant: Tenant) -> ConnectionReport:
+    return await check_connection(gw, tenant)
+
+
+async def create_missing_articles(gw: Gateway, tenant: Tenant) -> tuple[ConnectionReport, str | None]:
+    """"Create the missing service articles", then the test again; with why creating failed."""
     try:
-        pages = (await gw.shop(tenant)).iter_products(page_size=1)
-        try:
-            async with asyncio.timeout(SHOP_TIMEOUT_SECONDS):
-                await anext(pages, [])
-        finally:
-            with contextlib.suppress(Exception):
-                await pages.aclose()
-    except TimeoutError:
-        return {"ok": False, "message": f"the shop did not answer within {SHOP_TIMEOUT_SECONDS:.0f} s"}
+        await create_service_articles(gw, tenant)
+        error = None
     except Exception as exc:  # noqa: BLE001 - shown to the operator
-        return {"ok": False, "message": _problem(exc)}
-    return {"ok": True, "message": "the shop answered an authenticated product read"}
+        error = _problem(exc)
+    return await check_connection(gw, tenant), error
 
 
 async def register(gw: Gateway, tenant: Tenant) -> dict[str, Any]:

@@ -21,6 +21,7 @@ TENANT_FLOWS = {
     events.ExportCustomers.kind: "Customer export",
     events.ProductImport.kind: "Product import",
     events.StockResync.kind: "Stock update",
+    events.Reconcile.kind: "Reconciliation",
 }
 ACCOUNT_FLOWS = {
     events.StockChanged.kind: "Stock from Specter",
@@ -28,7 +29,7 @@ ACCOUNT_FLOWS = {
     events.OrdersChanged.kind: "Order status from Specter",
 }
 LONG_OPERATIONS = tuple(e.kind for e in (events.ExportProducts, events.ExportCustomers, events.ProductImport,
-                                         events.StockResync))
+                                         events.StockResync, events.Reconcile))
 
 
 @dataclass

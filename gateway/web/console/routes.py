@@ -5,6 +5,7 @@ page again with its errors), and a long operation's page polls its event once a 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,14 +23,15 @@ from starlette.templating import Jinja2Templates
 from gateway import operations
 from gateway.import_token import import_url, new_import_token
 from gateway.model import InvalidInput
+from gateway.reconcile_report import PROBLEMS, report_csv
 from gateway.secrets import MASK
 from gateway.services import Gateway
 from gateway.settings import Tenant
-from gateway.store.base import OPEN_STATUSES, Event, EventFilter, EventStatus
+from gateway.store.base import MAX_ID, OPEN_STATUSES, Event, EventFilter, EventStatus
 from gateway.tenants import Conflict
-from gateway.web.console import auth, forms
+from gateway.web.console import auth, connection, forms, signin_limits
 from gateway.web.console.auth import signed_in
-from gateway.web.console.connection import check_shop, register
+from gateway.web.console.connection import register
 from gateway.web.console.health import LONG_OPERATIONS, TENANT_FLOWS, payload_summary, tenant_health
 from gateway.web.state import gateway_of, tenant_service
 
@@ -45,6 +47,9 @@ NOTICES = {
     "register-failed": "Registering callbacks and webhooks failed; see the connection section.",
     "requeued": "Queued again.",
     "nothing": "Nothing to transfer again.",
+    "exporting": "Queued for Specter: the order is sent whatever the export mode.",
+    "alerts": "Alerts saved.",
+    "account": "Specter account saved.",
 }
 
 
@@ -105,9 +110,20 @@ async def signin(request: Request) -> Response:
     form = await request.form()
     if not auth.same_token(request.cookies.get(auth.SIGNIN_COOKIE, ""), await auth.posted_csrf(request)):
         return PlainTextResponse("refused: reload the sign-in page and try again", 403)
-    user = await auth.authenticate(request, str(form.get("name", "")), str(form.get("password", "")))
+    name = str(form.get("name", ""))
+    # Locked out: refused before the password is checked (see signin_limits).
+    locked = await signin_limits.lockout(request, name)
+    user = None if locked else await auth.authenticate(request, name, str(form.get("password", "")))
+    if user is None and locked is None:
+        locked = await signin_limits.failed(request, name)
+        if locked is None:
+            return _signin_form(request, "Wrong name or password.", 401)
     if user is None:
-        return _signin_form(request, "Wrong name or password.", 401)
+        assert locked is not None
+        response = _signin_form(request, locked.message(), 429)
+        response.headers["Retry-After"] = locked.retry_after
+        return response
+    await signin_limits.succeeded(request, name)
     response = RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
     await auth.start_session(request, user, response)
     return response
@@ -168,12 +184,14 @@ async def _tenant_context(request: Request, tenant: Tenant) -> dict[str, Any]:
         "connection": await gw.store.get_connect_result(tenant.id),
         "operations": operations_[:6],
         "errors": {},
-        "shop_check": None,
+        "check": None,
         "backfill": None,
         "backfill_error": None,
         "backfill_since": "",
         "inbound_url": f"{gw.config.public_url.rstrip('/')}/shops/{tenant.id}/events",
         "import_setup": await _import_setup(gw, tenant, platform.import_script),
+        "reconciliation": await gw.store.get_reconciliation(tenant.id),
+        "problems": PROBLEMS,
     }
 
 
@@ -251,7 +269,18 @@ async def test_connection(request: Request) -> Response:
     if tenant is None:
         return _not_found("tenant")
     context = await _tenant_context(request, tenant)
-    context["shop_check"] = await check_shop(gateway_of(request), tenant)
+    context["check"] = await connection.test(gateway_of(request), tenant)
+    return render(request, "tenant.html", context)
+
+
+@signed_in
+async def create_service_articles(request: Request) -> Response:
+    """"Create the missing service articles" offered by the connection test; the test again."""
+    tenant = await _tenant(request)
+    if tenant is None:
+        return _not_found("tenant")
+    context = await _tenant_context(request, tenant)
+    context["check"], context["check_error"] = await connection.create_missing_articles(gateway_of(request), tenant)
     return render(request, "tenant.html", context)
 
 
@@ -299,7 +328,8 @@ async def make_import_token(request: Request) -> Response:
 
 @signed_in
 async def start_operation(request: Request) -> Response:
-    """The buttons: export products (new / all), export customers, import products, update stock."""
+    """The buttons: export products (new / all), export customers, import products, update stock,
+    reconcile now."""
     tenant = await _tenant(request)
     if tenant is None:
         return _not_found("tenant")
@@ -318,9 +348,34 @@ async def start_operation(request: Request) -> Response:
             return PlainTextResponse(str(exc), 409)
     elif operation == "stock":
         event_id = await operations.resync_stock(gw, tenant)
+    elif operation == "reconcile":
+        event_id = await operations.reconcile(gw, tenant)
     else:
         return _not_found("operation")
     return _redirect(f"/tenants/{quote(tenant.id)}/events/{event_id}")
+
+
+@signed_in
+async def send_order(request: Request) -> Response:
+    """"Send to Specter", offered for an order a reconciliation found missing: the "Transfer
+    order" export event, whatever the export mode (a person chose to)."""
+    tenant = await _tenant(request)
+    if tenant is None:
+        return _not_found("tenant")
+    event_id = await operations.export_order(gateway_of(request), tenant, request.path_params["order_id"])
+    return _redirect(f"/tenants/{quote(tenant.id)}/events/{event_id}")
+
+
+@signed_in
+async def reconciliation_csv(request: Request) -> Response:
+    """The last reconciliation as a CSV report, to download."""
+    tenant = await _tenant(request)
+    report = await gateway_of(request).store.get_reconciliation(tenant.id) if tenant else None
+    if tenant is None or report is None:
+        return _not_found("reconciliation")
+    return Response(report_csv(report), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="reconciliation-{tenant.id}-{report.event_id}.csv"',
+        "Cache-Control": "no-store"})
 
 
 # -- events ----------------------------------------------------------------------------------
@@ -335,7 +390,7 @@ async def events_page(request: Request) -> Response:
     q = request.query_params
     kind = q.get("kind") or None
     status: EventStatus | None = q.get("status") if q.get("status") in STATUSES else None  # type: ignore[assignment]
-    before = int(q["before"]) if q.get("before", "").isdigit() else None
+    before = _event_id(q.get("before", ""))
     query = EventFilter(tenant_id=tenant.id, kind=kind, status=status, limit=EVENTS_PER_PAGE, before_id=before)
     events = await gw.store.list_events(query)
     kinds = sorted({*await _kinds(gw, tenant), *([kind] if kind else [])})
@@ -352,7 +407,15 @@ async def _kinds(gw: Gateway, tenant: Tenant) -> set[str]:
     return {e.kind for e in recent} | TENANT_FLOWS.keys()
 
 
+def _event_id(text: str) -> int | None:
+    """An event id as a query gives it; None for anything else (a number too large for the
+    store names no event)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,19}", text) and 0 < int(text) <= MAX_ID else None
+
+
 async def _event(request: Request) -> Event | None:
+    if request.path_params["event_id"] > MAX_ID:
+        return None
     event = await gateway_of(request).store.get_event(request.path_params["event_id"])
     return event if event is not None and event.tenant_id == request.path_params["tenant_id"] else None
 
@@ -382,6 +445,8 @@ async def transfer_again(request: Request) -> Response:
     if tenant is None:
         return _not_found("tenant")
     event_id = request.path_params.get("event_id")
+    if event_id is not None and event_id > MAX_ID:
+        return _not_found("event")
     ids = await operations.transfer_again(gateway_of(request), tenant.id, event_id)
     back = str((await request.form()).get("back", ""))
     target = back if back.startswith(f"{PREFIX}/tenants/{tenant.id}/") else f"{PREFIX}/tenants/{tenant.id}/events"
@@ -398,10 +463,13 @@ routes: list[BaseRoute] = [
     Route("/tenants/{tenant_id}/settings", save_settings, methods=["POST"]),
     Route("/tenants/{tenant_id}/shop", save_shop, methods=["POST"]),
     Route("/tenants/{tenant_id}/test", test_connection, methods=["POST"]),
+    Route("/tenants/{tenant_id}/service-articles", create_service_articles, methods=["POST"]),
     Route("/tenants/{tenant_id}/register", register_connection, methods=["POST"]),
     Route("/tenants/{tenant_id}/import-token", make_import_token, methods=["POST"]),
     Route("/tenants/{tenant_id}/run/{operation}", start_operation, methods=["POST"]),
     Route("/tenants/{tenant_id}/backfill", backfill, methods=["POST"]),
+    Route("/tenants/{tenant_id}/orders/{order_id}/send", send_order, methods=["POST"]),
+    Route("/tenants/{tenant_id}/reconciliation.csv", reconciliation_csv),
     Route("/tenants/{tenant_id}/events", events_page),
     Route("/tenants/{tenant_id}/events/retry", transfer_again, methods=["POST"]),
     Route("/tenants/{tenant_id}/events/{event_id:int}", event_page),

@@ -1,4 +1,4 @@
--- Named leases: work that must run on one node at a time (see SQLite's 0009_leases.sql).
+-- Named leases: work that must run on one node at a time (see SQLite's 0013_leases.sql).
 CREATE TABLE leases (
     name TEXT COLLATE "C" PRIMARY KEY,
     holder TEXT NOT NULL,
