@@ -152,7 +152,7 @@ TAKE_LEASE = (
     " RETURNING holder"
 )
 ARTICLES_PER_LOOKUP = 500  # article numbers in one IN list, well under SQLite's 32,766 variables
-ORDER_EVENTS = "shop.order"  # the kind the index events_order_subject (migration 0009) covers
+ORDER_EVENTS = "shop.order"  # the kind the index events_order_subject (migration 0012) covers
 
 
 class SQLiteStore(AlertsSQL):
