@@ -1,7 +1,8 @@
 """How many inbound shop events per second the gateway stores durably and acknowledges.
 
-Runs the real gateway under uvicorn (its own process, SQLite store, jobs enqueued to arq on
-Redis with no worker running, as on a web node) and, in the same run, a bare Starlette route
+Runs the real gateway under uvicorn (its own process, its store on SQLite with every commit
+fsynced, or with ``--postgres`` on a fresh PostgreSQL database with its default durability; jobs
+enqueued to arq on Redis with no worker running, as on a web node) and, in the same run, a bare Starlette route
 that only reads the body, under uvicorn too. Both get the same signed WooCommerce order webhooks
 (a captured real delivery, with a new order id each time) over loopback from this process:
   1. closed loop, CONCURRENCY requests in flight for SECONDS: throughput of each, and the ratio;
@@ -11,6 +12,7 @@ Targets: the gateway at least 40 % of the bare route's throughput; p99 under 50 
 300 requests/s. Prints the figures and writes bench/results/ingest.json.
 
     python bench/ingest.py [--seconds 10] [--rate 300] [--concurrency 32] [--runner arq|inprocess]
+                           [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ import json
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from cryptography.fernet import Fernet
@@ -141,47 +147,74 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=300)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--runner", choices=["arq", "inprocess"], default="arq")
+    parser.add_argument("--postgres", metavar="SERVER_URL", default="",
+                        help="store on a new database (dropped afterwards) on this PostgreSQL server")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            "SPECTER_GATEWAY_DATA_DIR": tmp,
-            "SPECTER_GATEWAY_ADMIN_TOKEN": ADMIN,
-            "SPECTER_GATEWAY_SECRET_KEY": Fernet.generate_key().decode(),
-            "SPECTER_GATEWAY_REDIS_URL": REDIS_URL if args.runner == "arq" else "",
-            # Jobs would fail against the unreachable shop and retry: keep them out of the way.
-            "SPECTER_GATEWAY_RECONCILE_SECONDS": "3600",
-        }
-        if args.runner == "arq":
-            await flush_redis()
-        await setup_tenant(env)
-        requests = webhook_bodies(int(args.seconds * max(args.rate, 3000)) + 1000)
+        async with database(args.postgres, tmp) as database_url:
+            await run(args, tmp, database_url)
 
-        bare_port, gw_port = free_port(), free_port()
-        bare = start(["-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port), "--log-level", "warning",
-                      "--no-access-log"])
-        gateway = start(["-m", "gateway.cli", "serve", "--port", str(gw_port), "--log-level", "warning"], env)
-        try:
-            await wait_http(f"http://127.0.0.1:{bare_port}/", bare)
-            await wait_http(f"http://127.0.0.1:{gw_port}/healthz", gateway)
-            bare_url = f"http://127.0.0.1:{bare_port}/shops/shop/events"
-            gw_url = f"http://127.0.0.1:{gw_port}/shops/shop/events"
-            await closed_loop(gw_url, requests[-500:], 1.0, 8)  # warm up both
-            await closed_loop(bare_url, requests[-500:], 1.0, 8)
-            bare_result = await closed_loop(bare_url, requests, args.seconds, args.concurrency)
-            gw_result = await closed_loop(gw_url, requests, args.seconds, args.concurrency)
-            fixed = await open_loop(gw_url, requests[::-1], args.seconds, args.rate)
-        finally:
-            stop(gateway)
-            stop(bare)
-        stored = await count_events(env)
-        if args.runner == "arq":
-            await flush_redis()
+
+@asynccontextmanager
+async def database(server_url: str, tmp: str) -> AsyncIterator[str]:
+    """SQLite in ``tmp``, or a new PostgreSQL database on ``server_url``, dropped afterwards."""
+    if not server_url:
+        yield f"sqlite:///{tmp}/gateway.db"
+        return
+    import asyncpg
+
+    name = f"sg_pg_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(server_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(server_url)._replace(path="/" + name))
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def run(args: argparse.Namespace, tmp: str, database_url: str) -> None:
+    env = {
+        "SPECTER_GATEWAY_DATA_DIR": tmp,
+        "SPECTER_GATEWAY_ADMIN_TOKEN": ADMIN,
+        "SPECTER_GATEWAY_SECRET_KEY": Fernet.generate_key().decode(),
+        "SPECTER_GATEWAY_REDIS_URL": REDIS_URL if args.runner == "arq" else "",
+        "SPECTER_GATEWAY_DATABASE_URL": database_url,
+        # Jobs would fail against the unreachable shop and retry: keep them out of the way.
+        "SPECTER_GATEWAY_RECONCILE_SECONDS": "3600",
+    }
+    if args.runner == "arq":
+        await flush_redis()
+    await setup_tenant(env)
+    requests = webhook_bodies(int(args.seconds * max(args.rate, 3000)) + 1000)
+
+    bare_port, gw_port = free_port(), free_port()
+    bare = start(["-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port), "--log-level", "warning",
+                  "--no-access-log"])
+    gateway = start(["-m", "gateway.cli", "serve", "--port", str(gw_port), "--log-level", "warning"], env)
+    try:
+        await wait_http(f"http://127.0.0.1:{bare_port}/", bare)
+        await wait_http(f"http://127.0.0.1:{gw_port}/healthz", gateway)
+        bare_url = f"http://127.0.0.1:{bare_port}/shops/shop/events"
+        gw_url = f"http://127.0.0.1:{gw_port}/shops/shop/events"
+        await closed_loop(gw_url, requests[-500:], 1.0, 8)  # warm up both
+        await closed_loop(bare_url, requests[-500:], 1.0, 8)
+        bare_result = await closed_loop(bare_url, requests, args.seconds, args.concurrency)
+        gw_result = await closed_loop(gw_url, requests, args.seconds, args.concurrency)
+        fixed = await open_loop(gw_url, requests[::-1], args.seconds, args.rate)
+    finally:
+        stop(gateway)
+        stop(bare)
+    stored = await count_events(env)
+    if args.runner == "arq":
+        await flush_redis()
 
     ratio = gw_result["requests_per_s"] / bare_result["requests_per_s"]
     result = {
         "benchmark": "ingest",
         "runner": args.runner,
+        "database": "postgresql" if args.postgres else "sqlite",
         "seconds": args.seconds,
         "concurrency": args.concurrency,
         "bare_route": bare_result,
@@ -192,21 +225,24 @@ async def main() -> None:
         "targets": {"throughput_ratio_min": 0.40, "p99_ms_max_at_300_per_s": 50},
         "met": {"throughput_ratio": ratio >= 0.40, "p99_at_rate": fixed["p99_ms"] < 50 and fixed["errors"] == 0},
     }
-    for label, result in (("bare Starlette route", bare_result), ("gateway (store+ack) ", gw_result)):
-        print(f"{label} : {result['requests_per_s']:8.1f} req/s  p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms")
+    for label, loop in (("bare Starlette route", bare_result), ("gateway (store+ack) ", gw_result)):
+        print(f"{label} : {loop['requests_per_s']:8.1f} req/s  p50 {loop['p50_ms']} ms  p99 {loop['p99_ms']} ms")
     print(f"ratio                : {ratio:.2f} (target >= 0.40)")
     print(f"at {args.rate:.0f} req/s        : p50 {fixed['p50_ms']} ms  p99 {fixed['p99_ms']} ms  "
           f"errors {fixed['errors']} (target p99 < 50 ms)")
     print(f"events stored        : {stored}")
-    print(f"written to {write_result('ingest', result)}")
+    print(f"written to {write_result('ingest' if not args.postgres else 'ingest-postgresql', result)}")
 
 
 async def count_events(env: dict[str, str]) -> int:
-    import sqlite3
+    from gateway.config import GatewayConfig
+    from gateway.services import Gateway
 
-    db = Path(env["SPECTER_GATEWAY_DATA_DIR"]) / "gateway.db"
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    gw = await Gateway.create(GatewayConfig.from_env(env), runner="none")
+    try:
+        return sum((await gw.store.count_events()).values())
+    finally:
+        await gw.close()
 
 
 if __name__ == "__main__":

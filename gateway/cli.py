@@ -1,7 +1,8 @@
 """``specter-gateway``: run the gateway, its workers and simulators, and manage tenants.
 
 The management commands work on the gateway's store directly (the same database the server
-uses; SQLite in WAL mode lets both write), so they work whether or not a server is running.
+uses: SQLite in WAL mode, or PostgreSQL, lets both write), so they work whether or not a server
+is running.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The gateway's own configuration, from environment variables with embedded defaults.
 
 With nothing set, the gateway keeps its SQLite database, its secret key and its admin token in
-``./data`` and runs jobs in-process: no other server is needed.
+``./data`` and runs jobs in-process: no other server is needed. Several nodes share one
+PostgreSQL database (``SPECTER_GATEWAY_DATABASE_URL``) and one Redis instead.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ ENV_PREFIX = "SPECTER_GATEWAY_"
 
 class GatewayConfig(msgspec.Struct, kw_only=True):
     data_dir: Path = Path("data")
-    database: str = ""  # SQLite file; default data_dir/gateway.db
+    # sqlite:///relative/path, sqlite:////absolute/path or postgresql://user:password@host/dbname;
+    # default: SQLite in data_dir/gateway.db. Every node (serve, worker) of one gateway names the same.
+    database_url: str = ""
+    database_pool_size: int = 10  # PostgreSQL connections per process, at most
     redis_url: str = ""  # empty: the in-process job runner; set: arq on Redis
     public_url: str = "http://127.0.0.1:8000"  # how shops and Specter reach this gateway
     secret_key: str = ""  # Fernet key for stored secrets; default: data_dir/secret.key
@@ -29,7 +33,11 @@ class GatewayConfig(msgspec.Struct, kw_only=True):
     workers: int = 8  # concurrent jobs in-process, or per arq worker
     reconcile_seconds: float = 5.0
     max_attempts: int = 12
-    job_lease_seconds: float = 300.0
+    job_lease_seconds: float = 300.0  # the longest a job may run (arq's job timeout)
+    # How long a node's leases (the poller's, the reconciler's) and its claims on the events it
+    # runs last without renewal; it renews them three times as often. A node that dies hands
+    # its work on to the others this long after its last renewal.
+    lease_seconds: float = 10.0
     stock_requests_in_flight: int = 4  # concurrent stock requests to one shop
     poll_seconds: float = 300.0  # pull from Specter this often even without a callback (0: never)
     retry_base_seconds: float = 2.0  # first retry's backoff ceiling; doubles per attempt (jobs/retry.py)
@@ -76,9 +84,21 @@ class GatewayConfig(msgspec.Struct, kw_only=True):
             config.data_dir = Path(data_dir)
         return config
 
+    def resolved_database_url(self) -> str:
+        from gateway.store.factory import sqlite_url
+
+        return self.database_url or sqlite_url(self.data_dir / "gateway.db")
+
     @property
     def database_path(self) -> Path:
-        return Path(self.database) if self.database else self.data_dir / "gateway.db"
+        """The SQLite file (ConfigError for another database)."""
+        from gateway.errors import ConfigError
+        from gateway.store.factory import safe_url, sqlite_path
+
+        path = sqlite_path(self.resolved_database_url())
+        if path is None:
+            raise ConfigError(f"the database is not a SQLite file: {safe_url(self.resolved_database_url())}")
+        return path
 
     def ensure_data_dir(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """The gateway's running parts, built once per process (web server or arq worker).
 
-``Gateway`` holds the store, the plugin manager and adapters, the job runner, the shared HTTP
-session, and per-tenant shops and per-account Specter clients, created on first use.
+``Gateway`` holds the store, the plugin manager and adapters, the job runner, the node's leases,
+the shared HTTP session, and per-tenant shops and per-account Specter clients, created on first
+use.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.jobs.base import JobRunner
 from gateway.jobs.registry import HandlerRegistry
+from gateway.leases import LeaseKeeper
 from gateway.plugins import Adapters, make_plugin_manager
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
@@ -43,6 +45,7 @@ class Gateway:
         self.adapters = adapters
         self.pm = adapters.pm
         self.runner: JobRunner = _NoRunner()
+        self.leases = LeaseKeeper(store, config.lease_seconds)
         self.http: aiohttp.ClientSession | None = None
         self.handlers = HandlerRegistry()
         self._shops: dict[str, tuple[int, Shop, Tenant]] = {}  # tenant id -> (version, shop, tenant)
@@ -60,11 +63,12 @@ class Gateway:
     async def create(cls, config: GatewayConfig, *, runner: str = "auto") -> Gateway:
         """Open the store and HTTP session and start the job runner ("inprocess", "arq",
         "none" for a process that only enqueues, or "auto": arq when a Redis URL is set)."""
-        from gateway.store.sqlite import SQLiteStore
+        from gateway.store.factory import make_store
 
         adapters = Adapters(make_plugin_manager(config.plugins))  # first: a plugin error stops the start
         config.ensure_data_dir()
-        store = SQLiteStore(config.database_path, Cipher(config.resolved_secret_key()))
+        store = make_store(config.resolved_database_url(), Cipher(config.resolved_secret_key()),
+                           pool_size=config.database_pool_size)
         await store.open()
         gw = cls(config, store, adapters)
         gw.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60, connect=10))
@@ -89,8 +93,10 @@ class Gateway:
             return
         else:
             raise ConfigError(f"unknown job runner {kind!r}")
+        self.leases.start()
         await self.runner.start()
-        self.spawn(reconcile_forever(self.store, self.runner, self.config.reconcile_seconds), "reconciler")
+        self.spawn(reconcile_forever(self.store, self.runner, self.config.reconcile_seconds, self.leases),
+                   "reconciler")
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         """Run ``coro`` in the background until it ends or the gateway closes (which cancels it);
@@ -107,7 +113,8 @@ class Gateway:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
-        await self.runner.stop()
+        await self.runner.stop()  # running jobs give their events back
+        await self.leases.stop()  # and the leases go to another node at once
         for tenant_id in list(self._shops):
             await self.forget_shop(tenant_id)
         for _, client in self._specter.values():

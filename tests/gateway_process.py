@@ -63,13 +63,15 @@ async def start_gateway(config: GatewayConfig, runner: str = "inprocess",
 @dataclass
 class GatewayProcess:
     """The gateway as an operating-system process of its own (``specter-gateway serve``, jobs
-    in-process), for tests that kill it with SIGKILL (no shutdown, nothing flushed) and start it
-    again on the same data and port. Its log goes to ``gateway.log`` beside the data."""
+    in-process unless ``settings`` name a Redis URL; or ``specter-gateway worker``), for tests
+    that kill it with SIGKILL (no shutdown, nothing flushed) and start it again on the same data
+    and port. Its log goes to ``<data dir name>.log`` beside the data."""
 
     data_dir: Path
     secret_key: str
     port: int = field(default_factory=free_port)
     settings: dict[str, str] = field(default_factory=dict)  # more SPECTER_GATEWAY_* variables
+    command: str = "serve"  # or "worker" (no port, no /readyz: started, not waited for)
     proc: asyncio.subprocess.Process | None = None
 
     @property
@@ -80,18 +82,21 @@ class GatewayProcess:
         return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
     async def start(self, http: aiohttp.ClientSession, timeout: float = 30.0) -> None:
-        """Start it and wait until it answers /readyz."""
+        """Start it and wait until it answers /readyz (a worker: until it runs)."""
         env = os.environ | {
             "SPECTER_GATEWAY_DATA_DIR": str(self.data_dir), "SPECTER_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
             "SPECTER_GATEWAY_SECRET_KEY": self.secret_key, "SPECTER_GATEWAY_PUBLIC_URL": self.url,
             "SPECTER_GATEWAY_REDIS_URL": "", "SPECTER_GATEWAY_RECONCILE_SECONDS": "0.5",
-            "SPECTER_GATEWAY_RETRY_BASE_SECONDS": "0.2",
+            "SPECTER_GATEWAY_RETRY_BASE_SECONDS": "0.2", "SPECTER_GATEWAY_LEASE_SECONDS": "2",
         } | {f"SPECTER_GATEWAY_{k.upper()}": v for k, v in self.settings.items()}
-        log = self.data_dir.parent / "gateway.log"
+        log = self.data_dir.parent / f"{self.data_dir.name}.log"
+        args = ["serve", "--port", str(self.port), "--log-level", "warning"] if self.command == "serve" else ["worker"]
         with log.open("ab") as out:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "gateway.cli", "serve", "--port", str(self.port), "--log-level", "warning",
+                sys.executable, "-m", "gateway.cli", *args,
                 env=env, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out)
+        if self.command != "serve":
+            return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.returncode is not None:

@@ -176,19 +176,21 @@ async def wait_for(check: Callable[[], Awaitable[Any]], timeout: float, what: st
 
 @asynccontextmanager
 async def running_stack(tmp_path: Path, runner: str = "inprocess", shops: int = 1, platform: str = "woocommerce",
-                        mixed: list[str] | None = None, poll_seconds: float | None = None,
+                        mixed: list[str] | None = None, poll_seconds: float | None = None, database_url: str = "",
                         service_articles: bool = True, **settings: Any) -> AsyncIterator[Stack]:
     """The system with ``shops`` shops of ``platform`` (see tests/shops), tenants woo1, woo2, …
     (abi1, php1, … for the others) on one Specter account, each with its own externalOrderNo
     prefix when there are several; ``settings`` are every tenant's. ``mixed`` names one platform
     per shop instead (tenants woo1, abi2, …). ``poll_seconds``: how often the gateway asks
     Specter and the shops for changes (by default only at start-up, as tests drive it).
+    ``database_url``: the gateway's database (see tests/databases.py; default SQLite).
     ``service_articles``: whether Specter has the service articles (FRAKT, RABATT, …) already."""
     specter = await start_simulator([ACCOUNT_SPEC])
     http = aiohttp.ClientSession()
     config = GatewayConfig(
         data_dir=tmp_path / "gateway", admin_token=ADMIN_TOKEN, secret_key=Fernet.generate_key().decode(),
         redis_url=REDIS_TEST_URL if runner == "arq" else "", reconcile_seconds=0.5, retry_base_seconds=0.2,
+        database_url=database_url, lease_seconds=2,
     )
     if poll_seconds is not None:
         config.poll_seconds = poll_seconds

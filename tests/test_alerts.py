@@ -24,6 +24,7 @@ from gateway.model import InvalidInput
 from gateway.simulators.specter.faults import FaultConfig
 from gateway.store.base import NewEvent
 from tests.console_client import Console, add_user, console_session
+from tests.databases import both_databases
 from tests.gateway_process import free_port
 from tests.shops.woocommerce import order_payload, product_fields, woocommerce
 from tests.smtp_server import Inbox, smtp_server, use_smtp
@@ -84,9 +85,10 @@ async def _alerts(gw, tenant_id: str, count: int = 1):
     return found if len(found) >= count else None
 
 
-async def test_an_order_that_goes_dead_is_told_by_e_mail_and_a_signed_webhook(tmp_path):
+@both_databases
+async def test_an_order_that_goes_dead_is_told_by_e_mail_and_a_signed_webhook(tmp_path, database):
     with smtp_server() as inbox:
-        async with running_stack(tmp_path) as stack, webhook_receiver() as hooks:
+        async with running_stack(tmp_path, database_url=database.url) as stack, webhook_receiver() as hooks:
             use_smtp(stack.gw.config, inbox)
             status, body = await stack.admin("PATCH", "/tenants/woo1/alerts",
                                              {"emails": [OPS], "webhook_url": hooks.url})
@@ -120,9 +122,10 @@ async def _calls(hooks: Hooks, count: int):
     return hooks.calls if len(hooks.calls) >= count else None
 
 
-async def test_one_message_per_cause_in_the_quiet_hour_then_a_digest(tmp_path):
+@both_databases
+async def test_one_message_per_cause_in_the_quiet_hour_then_a_digest(tmp_path, database):
     with smtp_server() as inbox:
-        async with running_stack(tmp_path) as stack:
+        async with running_stack(tmp_path, database_url=database.url) as stack:
             use_smtp(stack.gw.config, inbox)
             gw = stack.gw
             await stack.admin("PATCH", "/tenants/woo1/alerts", {"emails": [OPS]})
@@ -255,9 +258,10 @@ async def test_alert_settings_are_validated_and_the_test_message_says_what_went(
         assert "A test message" in mail.subject
 
 
-async def test_the_daily_report_tells_what_failed_and_was_healed_and_is_e_mailed(tmp_path):
+@both_databases
+async def test_the_daily_report_tells_what_failed_and_was_healed_and_is_e_mailed(tmp_path, database):
     with smtp_server() as inbox:
-        async with running_stack(tmp_path) as stack:
+        async with running_stack(tmp_path, database_url=database.url) as stack:
             gw = stack.gw
             use_smtp(gw.config, inbox)
             await stack.admin("PATCH", "/tenants/woo1/alerts", {"emails": [OPS]})

@@ -166,6 +166,7 @@ async def test_a_new_password_from_the_command_line_lifts_the_lock_out(running_g
             await _sign_in(console, "anna", "wrong password")
         assert (await _sign_in(console, "anna", PASSWORD))[0] == 429
         monkeypatch.setenv("SPECTER_GATEWAY_SECRET_KEY", gateway_config.secret_key)
+        monkeypatch.setenv("SPECTER_GATEWAY_DATABASE_URL", gateway_config.database_url)
         monkeypatch.setattr("sys.stdin", io.StringIO("a brand new password\n"))
         data = ["--data-dir", str(gateway_config.data_dir)]
         assert await asyncio.to_thread(cli, [*data, "user", "add", "anna", "--admin"]) == 0

@@ -10,6 +10,7 @@ from gateway.model import Customer
 from gateway.settings import SpecterAccount
 from gateway.specter.client import SpecterClient
 from gateway.specter.documents import SpecterOrder, SpecterOrderRow
+from tests.databases import both_databases
 from tests.stack import SBM_ID, Stack, running_stack
 
 
@@ -31,8 +32,9 @@ async def submit_as_an_earlier_connector(stack: Stack, external_order_no: str) -
         await client.close()
 
 
-async def test_an_order_whose_number_another_order_holds_in_specter_is_not_adopted(tmp_path):
-    async with running_stack(tmp_path, order_export="manual") as stack:
+@both_databases
+async def test_an_order_whose_number_another_order_holds_in_specter_is_not_adopted(tmp_path, database):
+    async with running_stack(tmp_path, order_export="manual", database_url=database.url) as stack:
         tenant = stack.tenant_id
         await stack.driver.create_product("TS-1")
         order = await stack.driver.place_order([("TS-1", 1)])

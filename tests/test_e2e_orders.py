@@ -10,17 +10,17 @@ import pytest
 from gateway.engine.poller import poll_once
 from gateway.settings import DEFAULT_PAYMENT_TYPES
 from gateway.simulators.specter.faults import FaultConfig
+from tests.databases import runners_and_databases
 from tests.shops import BEFORE_ITEMS, CREATED_TWICE, DRAFT, PLATFORMS, platforms
 from tests.shops.woocommerce import woocommerce
 from tests.stack import SBM_ID, running_stack, wait_for
 
-RUNNERS = ["inprocess", "arq"]
-
 
 @pytest.mark.parametrize("platform", platforms(lambda d: CREATED_TWICE in d.misbehaviours))
-@pytest.mark.parametrize("runner", RUNNERS)
-async def test_an_order_reaches_specter_once_with_its_rows_and_the_number_comes_back(tmp_path, runner, platform):
-    async with running_stack(tmp_path, runner, platform=platform) as stack:
+@runners_and_databases
+async def test_an_order_reaches_specter_once_with_its_rows_and_the_number_comes_back(tmp_path, runner, database,
+                                                                                      platform):
+    async with running_stack(tmp_path, runner, platform=platform, database_url=database.url) as stack:
         shop = stack.driver
         await shop.create_product("TS-1", price="100.00")
         order = await shop.place_order([("TS-1", 2)], created_twice=True)
@@ -43,9 +43,9 @@ async def test_an_order_reaches_specter_once_with_its_rows_and_the_number_comes_
 
 
 @pytest.mark.parametrize("platform", platforms(lambda d: CREATED_TWICE in d.misbehaviours))
-@pytest.mark.parametrize("runner", RUNNERS)
-async def test_lost_answer_and_three_deliveries_still_make_one_order(tmp_path, runner, platform):
-    async with running_stack(tmp_path, runner, platform=platform) as stack:
+@runners_and_databases
+async def test_lost_answer_and_three_deliveries_still_make_one_order(tmp_path, runner, database, platform):
+    async with running_stack(tmp_path, runner, platform=platform, database_url=database.url) as stack:
         await stack.driver.create_product("TS-1")
         # Specter stores the order but its answer never arrives (as a timeout looks).
         stack.specter.faults.configure(FaultConfig(lose_answers=1, lose_answers_action="newOrderSubmit"))

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.databases import both_databases
 from tests.shops import PLATFORMS, platforms
 from tests.stack import Stack, running_stack, wait_for
 
@@ -75,10 +76,11 @@ async def test_the_shops_echo_and_later_edits_never_revert_specters_article_data
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 @pytest.mark.parametrize("update_shared", [False, True], ids=["shared_kept", "shared_updated"])
+@both_databases
 async def test_a_shop_overwrites_an_article_another_shop_or_specter_made_only_when_allowed(tmp_path, platform,
-                                                                                          update_shared):
+                                                                                          update_shared, database):
     # Both shops own their products' data (no article data from Specter).
-    async with running_stack(tmp_path, shops=2, platform=platform, article_sync=False,
+    async with running_stack(tmp_path, shops=2, platform=platform, article_sync=False, database_url=database.url,
                              update_shared_articles=update_shared) as stack:
         first, second = stack.tenants
         await stack.drivers[first].create_product("DELAD-1", price="100.00", name="Första")
@@ -113,8 +115,10 @@ async def test_a_shop_overwrites_an_article_another_shop_or_specter_made_only_wh
 
 
 @pytest.mark.parametrize("platform", platforms(lambda d: d.counts_writes))
-async def test_an_unchanged_level_is_not_written_again_but_update_stock_now_writes_it(tmp_path, platform):
-    async with running_stack(tmp_path, platform=platform, export_product_on_change=False) as stack:
+@both_databases
+async def test_an_unchanged_level_is_not_written_again_but_update_stock_now_writes_it(tmp_path, platform, database):
+    async with running_stack(tmp_path, platform=platform, export_product_on_change=False,
+                             database_url=database.url) as stack:
         await stack.driver.create_product("TS-1", stock=0)
         await stack.specter_control("POST", "articles", {"articleNo": "TS-1", "name": "T-shirt",
                                                          "priceExclVat": "100.00", "stock": {"1": 10}})

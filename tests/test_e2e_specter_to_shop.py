@@ -10,10 +10,9 @@ import pytest
 from gateway.errors import TransientError
 from gateway.settings import SpecterAccount
 from gateway.specter.client import SpecterClient
+from tests.databases import both_databases, runners_and_databases
 from tests.shops import PLATFORMS, platforms
 from tests.stack import SBM_ID, Stack, running_stack, wait_for
-
-RUNNERS = ["inprocess", "arq"]
 
 
 async def wait_stock(stack: Stack, tenant_id: str, sku: str, quantity: int, timeout: float = 20) -> None:
@@ -36,9 +35,10 @@ async def every_shop_with(stack: Stack, sku: str = "TS-1", specter_stock: int = 
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-@pytest.mark.parametrize("runner", RUNNERS)
-async def test_a_stock_change_in_specter_reaches_every_shop_on_the_account(tmp_path, runner, platform):
-    async with running_stack(tmp_path, runner, shops=2, platform=platform, export_product_on_change=False) as stack:
+@runners_and_databases
+async def test_a_stock_change_in_specter_reaches_every_shop_on_the_account(tmp_path, runner, database, platform):
+    async with running_stack(tmp_path, runner, shops=2, platform=platform, export_product_on_change=False,
+                             database_url=database.url) as stack:
         await every_shop_with(stack)
         await stack.specter_control("POST", "stock", {"articleNo": "TS-1", "site": "1", "inStock": 7})
         for tenant_id in stack.tenants:
@@ -80,8 +80,10 @@ async def test_variants_get_their_own_stock_and_sites_are_summed_or_chosen(tmp_p
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-async def test_nothing_is_lost_while_the_gateway_is_down(tmp_path, platform):
-    async with running_stack(tmp_path, shops=2, platform=platform, export_product_on_change=False) as stack:
+@both_databases
+async def test_nothing_is_lost_while_the_gateway_is_down(tmp_path, platform, database):
+    async with running_stack(tmp_path, shops=2, platform=platform, export_product_on_change=False,
+                             database_url=database.url) as stack:
         await every_shop_with(stack)
         await stack.stop_gateway()
         await stack.specter_control("POST", "stock", {"articleNo": "TS-1", "site": "1", "inStock": 4})
@@ -119,8 +121,10 @@ async def test_the_batch_is_acknowledged_only_after_the_levels_are_stored(tmp_pa
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-async def test_an_open_batch_is_recovered_from_error_99(tmp_path, platform):
-    async with running_stack(tmp_path, platform=platform, export_product_on_change=False) as stack:
+@both_databases
+async def test_an_open_batch_is_recovered_from_error_99(tmp_path, platform, database):
+    async with running_stack(tmp_path, platform=platform, export_product_on_change=False,
+                             database_url=database.url) as stack:
         await every_shop_with(stack)
         # An earlier reader (the gateway before a crash) read batch OLD and never acknowledged.
         await stack.stop_gateway()

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+from tests.databases import both_databases
 from tests.stack import Stack, running_stack, wait_for
 
 
@@ -63,8 +64,9 @@ async def test_a_level_read_before_the_import_created_the_product_reaches_it(tmp
         await shop_stock(stack, "NEW-1", 5)
 
 
-async def test_a_level_waits_for_a_product_added_in_the_shop(tmp_path):
-    async with running_stack(tmp_path, export_product_on_change=False) as stack:
+@both_databases
+async def test_a_level_waits_for_a_product_added_in_the_shop(tmp_path, database):
+    async with running_stack(tmp_path, export_product_on_change=False, database_url=database.url) as stack:
         await stack.specter_control("POST", "articles", {"articleNo": "NEW-2", "name": "Ny vara",
                                                          "priceExclVat": "50.00", "stock": {"1": 5}})
         await stack.settle_all()

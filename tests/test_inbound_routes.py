@@ -8,6 +8,7 @@ from pathlib import Path
 
 from adapters.woocommerce.webhooks import sign
 from gateway.store.base import EventFilter
+from tests.databases import both_databases
 
 CAPTURES = Path(__file__).resolve().parent / "fixtures" / "woocommerce"
 SECRET = "wooreal-webhook-secret-123"  # the captured shop's, so its real deliveries verify
@@ -105,13 +106,15 @@ async def test_specter_callbacks_are_recorded_coalesced_and_answered_done(runnin
         assert resp.status == 400
 
 
-async def test_health_and_readiness(running_gateway, http):
+@both_databases
+async def test_health_and_readiness(running_gateway, http, database):
     async with http.get(running_gateway.url + "/healthz") as resp:
         assert resp.status == 200 and await resp.json() == {"status": "ok"}
     async with http.get(running_gateway.url + "/readyz") as resp:
         body = await resp.json()
-        assert resp.status == 200 and body["checks"] == {"store": "ok", "queue": "ok"}
+        assert resp.status == 200 and body["checks"] == {"database": "ok", "queue": "ok"}
+        assert body["database"] == database.dialect
     await running_gateway.gateway.store.close()  # the database goes away
     async with http.get(running_gateway.url + "/readyz") as resp:
         body = await resp.json()
-        assert resp.status == 503 and body["checks"]["store"].startswith("failing")
+        assert resp.status == 503 and body["checks"]["database"].startswith("failing")

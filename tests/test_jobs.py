@@ -1,5 +1,6 @@
-"""Jobs end to end, for both runners: a real Gateway on a real SQLite file and, for arq, a real
-arq Worker on the real Redis, with the probe handlers of tests/plugins/probe_handlers.py."""
+"""Jobs end to end, for both runners and both databases: a real Gateway on a real SQLite file or
+PostgreSQL database and, for arq, a real arq Worker on the real Redis, with the probe handlers of
+tests/plugins/probe_handlers.py."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from gateway.jobs.arq_runner import close_worker, worker_settings
 from gateway.secrets import Cipher
 from gateway.services import Gateway
 from gateway.store.base import Event, NewEvent
-from gateway.store.sqlite import SQLiteStore
+from gateway.store.factory import make_store
+from tests.databases import Database, both_databases
 from tests.plugins.probe_handlers import Probe, ProbeBroken, ProbeFlaky, ProbeOk, ProbeSlow
 
 # A Redis database of these tests' own: one of them flushes it. Queue names (and so job ids)
@@ -36,7 +38,7 @@ FINAL = ("done", "dead", "skipped")
 
 both_runners = pytest.mark.parametrize("runner", ["inprocess", "arq"])
 # arq 0.28 itself calls redis-py's deprecated close() when a worker stops.
-pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning"), both_databases]
 
 
 @pytest.fixture
@@ -48,9 +50,10 @@ async def redis() -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-def config(tmp_path: Path, redis: Redis) -> GatewayConfig:
+def config(tmp_path: Path, redis: Redis, database: Database) -> GatewayConfig:
     return GatewayConfig(
         data_dir=tmp_path / "data",
+        database_url=database.url,
         secret_key=Fernet.generate_key().decode(),
         redis_url=REDIS_URL,
         queue_name=f"test-jobs-{uuid.uuid4().hex}",
@@ -59,6 +62,7 @@ def config(tmp_path: Path, redis: Redis) -> GatewayConfig:
         retry_base_seconds=0.02,
         max_attempts=4,
         workers=4,
+        lease_seconds=2,
     )
 
 
@@ -207,8 +211,8 @@ async def test_a_run_cut_short_by_shutdown_runs_again_after_restart(config, log,
 
         await until(started, "the slow event to start", run)
 
-    # Given back at shutdown, not left locked until its lease (300 s) ends.
-    store = SQLiteStore(config.database_path, Cipher(config.secret_key.encode()))
+    # Given back at shutdown, not left locked until its lease ends.
+    store = make_store(config.database_url, Cipher(config.secret_key.encode()))
     await store.open()
     event = await store.get_event(event_id)
     await store.close()
@@ -242,6 +246,7 @@ async def test_a_worker_process_runs_jobs_and_stops_on_sigterm(config, log):
     env = {
         **os.environ,
         "SPECTER_GATEWAY_DATA_DIR": str(config.data_dir),
+        "SPECTER_GATEWAY_DATABASE_URL": config.database_url,
         "SPECTER_GATEWAY_SECRET_KEY": config.secret_key,
         "SPECTER_GATEWAY_REDIS_URL": config.redis_url,
         "SPECTER_GATEWAY_QUEUE_NAME": config.queue_name,
@@ -279,3 +284,15 @@ async def test_a_payload_that_does_not_fit_its_kind_is_dead_before_its_handler_r
         [event] = await settled(run, [event_id])
     assert (event.status, event.attempts, event.last_error) == ("dead", 1, error)
     assert runs(log) == []
+
+
+async def test_a_run_longer_than_its_lease_stays_on_its_node_while_that_node_lives(config, log):
+    """Two nodes on one database: the node running an event keeps renewing its claim, so the
+    other node's reconciler never finds it due, however long it runs."""
+    config.lease_seconds = 0.6
+    async with running(config, "inprocess") as first, running(config, "inprocess") as second:
+        [(event_id, _)] = await second.gateway.submit([probe(ProbeSlow, log, seconds=2.0)])
+        [event] = await settled(second, [event_id])
+        assert first.gateway.leases.holds("reconciler") or second.gateway.leases.holds("reconciler")
+    assert (event.status, event.attempts) == ("done", 1)
+    assert [run["attempt"] for run in runs(log)] == [1]

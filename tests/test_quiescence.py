@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from tests.databases import both_databases
 from tests.stack import SBM_ID, Stack, running_stack, wait_for
 
 POLL_SECONDS = 1.0
@@ -31,8 +32,10 @@ async def polls(stack: Stack) -> int:
     return len({e.id for e in await stack.all_events() if e.kind == "specter.stock"})
 
 
-async def test_both_sides_settle_to_no_writes_at_all(tmp_path):
+@both_databases
+async def test_both_sides_settle_to_no_writes_at_all(tmp_path, database):
     async with running_stack(tmp_path, mixed=["woocommerce", "abicart"], poll_seconds=POLL_SECONDS,
+                             database_url=database.url,
                              tax_classes={"12": "reduced-rate"}) as stack:
         woo_id, abi_id = stack.tenants
         woo, abi = stack.drivers[woo_id], stack.drivers[abi_id]

@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 
 from tests.console_client import Console, add_user, console_session
+from tests.databases import both_databases
 from tests.shops import platforms
 from tests.shops.woocommerce import woocommerce
 from tests.stack import SBM_ID, Stack, running_stack, wait_for
@@ -73,8 +74,10 @@ async def _shows(stack: Stack, sku: str, *, stock: int | None = None, price: str
         price is None or product.price == Decimal(price))
 
 
-async def test_reconciliation_heals_drift_lists_orders_specter_lacks_and_then_writes_nothing(tmp_path):
-    async with running_stack(tmp_path) as stack:  # Specter owns the article data (article_sync)
+@both_databases
+async def test_reconciliation_heals_drift_lists_orders_specter_lacks_and_then_writes_nothing(tmp_path, database):
+    # Specter owns the article data (article_sync)
+    async with running_stack(tmp_path, database_url=database.url) as stack:
         shop, tenant_id = woocommerce(stack.driver), stack.tenant_id
         await drifted_shop(stack)
         edited = await stack.driver.product("REC-1")

@@ -1,24 +1,34 @@
-"""Finding orders and articles in the SQLite store, and the runs of each event it keeps: what a
-support person types finds the right object of the right tenants only, through index searches."""
+"""Finding orders and articles in the store, and the runs of each event it keeps, on SQLite and
+PostgreSQL: what a support person types finds the right object of the right tenants only, through
+index searches."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from cryptography.fernet import Fernet
 
 from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
-from gateway.store.base import Binding, NewEvent
+from gateway.store import postgres, sqlite
+from gateway.store.base import Binding, NewEvent, Store
 from gateway.store.migrate import migrate
-from gateway.store.sqlite import SQLiteStore, search_sql
+from tests.databases import DIALECTS, Database, open_database, postgres_database
+
+
+@pytest.fixture(params=DIALECTS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    async with open_database(request.param, tmp_path) as db:
+        yield db
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    store = SQLiteStore(tmp_path / "gateway.db", Cipher(Fernet.generate_key()))
+async def store(database: Database) -> AsyncIterator[Store]:
+    store = database.store(Fernet.generate_key())
     await store.open()
     await store.put_account(SpecterAccount(id="acct", sbm_id=1, api_user_id="u", user_key="k", integration_key="i"))
     for tenant_id in ("shop-a", "shop-b"):
@@ -88,10 +98,32 @@ def test_every_search_is_an_index_search(tmp_path):
     migrate(conn)
     params = {"text": "x", "term": "x", "end": "y", "term_end": "y", "tenants": '["a"]', "limit": 5}
     for prefix in (False, True):
-        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + search_sql(prefix=prefix), params)]
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sqlite.search_sql(prefix=prefix), params)]
         scans = [step for step in plan if step.startswith("SCAN") and "json_each" not in step]
         assert scans == [], plan
         assert sum(step.startswith("SEARCH") for step in plan) >= 4, plan
+
+
+async def test_every_postgresql_search_is_an_index_search(tmp_path):
+    """Sequential scans priced out, as on a large database: each of the four searches, exact and
+    by prefix, must then find an index for its lower-cased match (a plan without one still has
+    to scan, whatever it costs)."""
+    async with postgres_database() as url:
+        store = postgres.PostgresStore(url, Cipher(Fernet.generate_key()))
+        await store.open()
+        await store.close()
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("SET enable_seqscan = off")
+            for prefix in (False, True):
+                plan = "\n".join(row[0] for row in await conn.fetch(
+                    "EXPLAIN " + postgres.search_sql(prefix=prefix), "x", "x", ["a"], 5))
+                assert "Seq Scan" not in plan, plan
+                for index in ("search_terms_pkey", "bindings_number_search", "bindings_external_search",
+                              "specter_articles_search"):
+                    assert index in plan, plan
+        finally:
+            await conn.close()
 
 
 async def test_every_run_of_an_event_is_kept_with_its_outcome(store):

@@ -1,21 +1,22 @@
-"""The store's stock levels per stock site, on a real SQLite file."""
+"""The store's stock levels per stock site, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 from cryptography.fernet import Fernet
 
-from gateway.secrets import Cipher
-from gateway.store.base import Batch
-from gateway.store.sqlite import SQLiteStore
+from gateway.store.base import Batch, Store
+from tests.databases import Database, both_databases
+
+pytestmark = both_databases
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    store = SQLiteStore(tmp_path / "gateway.db", Cipher(Fernet.generate_key()))
+async def store(database: Database) -> AsyncIterator[Store]:
+    store = database.store(Fernet.generate_key())
     await store.open()
     yield store
     await store.close()
@@ -26,7 +27,7 @@ def batch(no: str) -> Batch:
     return Batch(account_id="acct", flow="stock", batch_no=no, state="stored", created_at=now, updated_at=now)
 
 
-async def levels(store: SQLiteStore, sites: list[str]) -> dict[str, int | None]:
+async def levels(store: Store, sites: list[str]) -> dict[str, int | None]:
     return {r.article_no: r.available for r in await store.pending_stock("shop", "acct", sites, 100)}
 
 

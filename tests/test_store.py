@@ -1,4 +1,6 @@
-"""The SQLite store on real files: migrations, tenants and secrets, the event log's rules."""
+"""The store on real databases, SQLite and PostgreSQL alike (each test that takes ``store`` or
+``database`` runs on both): tenants and secrets, the event log's rules; and SQLite's migrations
+of an older file."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import asyncio
 import shutil
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,11 +25,13 @@ from gateway.store.base import (
     Cursor,
     EventFilter,
     NewEvent,
+    Store,
     WebhookHealth,
     WebhookRepair,
 )
 from gateway.store.migrate import MIGRATIONS_DIR
 from gateway.store.sqlite import SQLiteStore
+from tests.databases import DIALECTS, Database, open_database
 
 FIXTURE_MIGRATIONS = Path(__file__).parent / "fixtures" / "migrations"
 KEY = Fernet.generate_key()
@@ -37,9 +42,15 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "gateway.db"
 
 
+@pytest.fixture(params=DIALECTS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    async with open_database(request.param, tmp_path) as db:
+        yield db
+
+
 @pytest.fixture
-async def store(db_path: Path):
-    store = SQLiteStore(db_path, Cipher(KEY))
+async def store(database: Database) -> AsyncIterator[Store]:
+    store = database.store(KEY)
     await store.open()
     yield store
     await store.close()
@@ -127,7 +138,7 @@ async def test_a_database_newer_than_the_gateway_is_refused(tmp_path: Path, db_p
 # -- accounts and tenants ----------------------------------------------------------------------
 
 
-async def test_accounts_and_tenants_round_trip_with_their_settings(store: SQLiteStore):
+async def test_accounts_and_tenants_round_trip_with_their_settings(store: Store):
     settings = TenantSettings(order_export="manual", stock_sites=["1", "3"], tax_classes={"12": "reduced"})
     await store.put_account(account(callback_token="cb-token"))
     await store.put_tenant(tenant(settings=settings, inbound_token="in-token"))
@@ -151,13 +162,13 @@ async def test_accounts_and_tenants_round_trip_with_their_settings(store: SQLite
     assert [a.id for a in await store.list_accounts()] == ["acme-specter"]
 
 
-async def test_a_tenant_needs_a_known_account(store: SQLiteStore):
+async def test_a_tenant_needs_a_known_account(store: Store):
     with pytest.raises(ConfigError, match="unknown Specter account 'acme-specter'"):
         await store.put_tenant(tenant())
     assert await store.list_tenants() == []
 
 
-async def test_an_account_in_use_cannot_be_removed(store: SQLiteStore):
+async def test_an_account_in_use_cannot_be_removed(store: Store):
     await store.put_account(account())
     await store.put_tenant(tenant())
     await store.put_tenant(tenant(id="acme-abi", platform="abicart"))
@@ -173,7 +184,7 @@ async def test_an_account_in_use_cannot_be_removed(store: SQLiteStore):
     assert await store.remove_account("acme-specter") is False
 
 
-async def test_removing_a_tenant_removes_its_bindings_cursors_and_events(store: SQLiteStore):
+async def test_removing_a_tenant_removes_its_bindings_cursors_and_events(store: Store):
     await store.put_account(account())
     for tenant_id in ("acme-woo", "other-shop"):
         await store.put_tenant(tenant(id=tenant_id))
@@ -192,7 +203,7 @@ async def test_removing_a_tenant_removes_its_bindings_cursors_and_events(store: 
     assert len(await store.list_events(EventFilter(tenant_id="other-shop"))) == 1
 
 
-async def test_a_cursor_started_twice_keeps_the_first_start(store: SQLiteStore):
+async def test_a_cursor_started_twice_keeps_the_first_start(store: Store):
     """"Connect" and a first poll at once: the earlier start stays, so no order is skipped."""
     await store.put_account(account())
     await store.put_tenant(tenant())
@@ -203,7 +214,7 @@ async def test_a_cursor_started_twice_keeps_the_first_start(store: SQLiteStore):
     assert await store.get_cursor("acme-woo", "orders") == connect
 
 
-async def test_a_webhook_check_replaces_the_last_and_adds_its_repairs_to_those_kept(store: SQLiteStore):
+async def test_a_webhook_check_replaces_the_last_and_adds_its_repairs_to_those_kept(store: Store):
     await store.put_account(account())
     await store.put_tenant(tenant())
     assert await store.get_webhook_health("acme-woo") is None
@@ -254,9 +265,9 @@ async def test_tenants_the_poller_looked_at_have_their_webhooks_checked_after_th
 # -- secrets -----------------------------------------------------------------------------------
 
 
-async def test_secrets_are_encrypted_at_rest_and_clear_on_read(db_path: Path):
+async def test_secrets_are_encrypted_at_rest_and_clear_on_read(database: Database):
     secrets = ["uk-SECRET-1111", "ik-SECRET-2222", "cb-SECRET-3333", "shop-SECRET-4444", "in-SECRET-5555"]
-    store = SQLiteStore(db_path, Cipher(KEY))
+    store = database.store(KEY)
     await store.open()
     await store.put_account(account(user_key=secrets[0], integration_key=secrets[1], callback_token=secrets[2]))
     await store.put_tenant(
@@ -264,12 +275,17 @@ async def test_secrets_are_encrypted_at_rest_and_clear_on_read(db_path: Path):
     )
     await store.close()
 
-    raw = b"".join(p.read_bytes() for p in db_path.parent.iterdir() if p.name.startswith(db_path.name))
-    assert b"Visible Shop Name" in raw  # the file read is the one written
+    if database.dialect == "sqlite":  # the file and its WAL, as a copy of them would hold them
+        db_path = Path(database.url.removeprefix("sqlite:///"))
+        raw = b"".join(p.read_bytes() for p in db_path.parent.iterdir() if p.name.startswith(db_path.name))
+    else:  # every column of every row
+        raw = str(await database.scalar("SELECT string_agg(a::text, '') || string_agg(t::text, '')"
+                                        " FROM accounts a, tenants t")).encode()
+    assert b"Visible Shop Name" in raw  # what is read is what was written
     for secret in secrets:
         assert secret.encode() not in raw
 
-    store = SQLiteStore(db_path, Cipher(KEY))
+    store = database.store(KEY)
     await store.open()
     try:
         found = await store.account_by_callback_token(secrets[2])
@@ -280,18 +296,18 @@ async def test_secrets_are_encrypted_at_rest_and_clear_on_read(db_path: Path):
         await store.close()
 
 
-async def test_a_changed_secret_key_is_refused_at_start(db_path: Path):
-    store = SQLiteStore(db_path, Cipher(KEY))
+async def test_a_changed_secret_key_is_refused_at_start(database: Database):
+    store = database.store(KEY)
     await store.open()
     await store.put_account(account())
     await store.close()
 
     other_key = Fernet.generate_key()
     with pytest.raises(ConfigError, match="secret key has changed") as raised:
-        await SQLiteStore(db_path, Cipher(other_key)).open()
+        await database.store(other_key).open()
     assert other_key.decode() not in str(raised.value) and KEY.decode() not in str(raised.value)
 
-    store = SQLiteStore(db_path, Cipher(KEY))  # the right key still opens it
+    store = database.store(KEY)  # the right key still opens it
     await store.open()
     try:
         assert (await store.get_account("acme-specter")).user_key == "uk-0123"
@@ -302,7 +318,7 @@ async def test_a_changed_secret_key_is_refused_at_start(db_path: Path):
 # -- the event log -----------------------------------------------------------------------------
 
 
-async def test_a_repeated_idempotency_key_returns_the_first_event(store: SQLiteStore):
+async def test_a_repeated_idempotency_key_returns_the_first_event(store: Store):
     first = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1", idempotency_key="order:1:v1")])
     again = await store.record_events(
         [
@@ -315,20 +331,21 @@ async def test_a_repeated_idempotency_key_returns_the_first_event(store: SQLiteS
     )
     [(first_id, created)] = first
     assert created is True
+    assert await store.record_events([]) == []  # nothing to record (a poll that found nothing)
     assert again[0] == (first_id, False)
     assert all(created for _, created in again[1:])
     assert len({event_id for event_id, _ in first + again}) == 5
 
 
-async def test_concurrent_deliveries_of_one_key_record_one_event(store: SQLiteStore):
+async def test_concurrent_deliveries_of_one_key_record_one_event(store: Store):
     delivery = [NewEvent(kind="shop.order", tenant_id="t1", idempotency_key="webhook-77")]
     answers = await asyncio.gather(*(store.record_events(delivery) for _ in range(50)))
     assert sum(created for [(_, created)] in answers) == 1
     assert len({event_id for [(event_id, _)] in answers}) == 1
 
 
-async def test_concurrent_writes_are_all_durable(db_path: Path):
-    store = SQLiteStore(db_path, Cipher(KEY))
+async def test_concurrent_writes_are_all_durable(database: Database):
+    store = database.store(KEY)
     await store.open()
     answers = await asyncio.gather(
         *(store.record_events([NewEvent(kind="shop.order", tenant_id="t1", payload={"n": n})]) for n in range(200))
@@ -337,7 +354,7 @@ async def test_concurrent_writes_are_all_durable(db_path: Path):
 
     ids = [event_id for [(event_id, created)] in answers if created]
     assert len(set(ids)) == 200
-    store = SQLiteStore(db_path, Cipher(KEY))
+    store = database.store(KEY)
     await store.open()
     try:
         for n, event_id in enumerate(ids):
@@ -347,7 +364,7 @@ async def test_concurrent_writes_are_all_durable(db_path: Path):
         await store.close()
 
 
-async def test_a_failing_write_fails_alone_among_concurrent_writes(store: SQLiteStore):
+async def test_a_failing_write_fails_alone_among_concurrent_writes(store: Store):
     results = await asyncio.gather(
         store.record_events([NewEvent(kind="a", tenant_id="t1")]),
         store.put_tenant(tenant(account_id="missing")),
@@ -358,7 +375,7 @@ async def test_a_failing_write_fails_alone_among_concurrent_writes(store: SQLite
     assert {e.kind for e in await store.list_events(EventFilter(tenant_id="t1"))} == {"a", "b"}
 
 
-async def test_a_claimed_event_cannot_be_claimed_twice(store: SQLiteStore):
+async def test_a_claimed_event_cannot_be_claimed_twice(store: Store):
     [(event_id, _)] = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1", subject="order:1")])
     claimed = await store.claim_event(event_id, 60)
     assert (claimed.status, claimed.attempts, claimed.revision) == ("running", 1, 1)
@@ -366,7 +383,7 @@ async def test_a_claimed_event_cannot_be_claimed_twice(store: SQLiteStore):
     assert await store.due_events(time.time(), 10) == []
 
 
-async def test_one_subject_runs_one_event_at_a_time(store: SQLiteStore):
+async def test_one_subject_runs_one_event_at_a_time(store: Store):
     recorded = await store.record_events(
         [
             NewEvent(kind="shop.order", tenant_id="t1", subject="order:1"),
@@ -388,7 +405,7 @@ async def test_one_subject_runs_one_event_at_a_time(store: SQLiteStore):
     assert (await store.claim_event(second, 60)).attempts == 1
 
 
-async def test_an_expired_lease_makes_the_event_due_again(store: SQLiteStore):
+async def test_an_expired_lease_makes_the_event_due_again(store: Store):
     recorded = await store.record_events(
         [
             NewEvent(kind="shop.order", tenant_id="t1", subject="order:1"),
@@ -405,7 +422,7 @@ async def test_an_expired_lease_makes_the_event_due_again(store: SQLiteStore):
     assert (reclaimed.attempts, reclaimed.revision) == (2, 2)
 
 
-async def test_an_event_not_before_a_later_time_is_not_due(store: SQLiteStore):
+async def test_an_event_not_before_a_later_time_is_not_due(store: Store):
     later = time.time() + 3600
     [(event_id, _)] = await store.record_events([NewEvent(kind="export.products", tenant_id="t1", not_before=later)])
     assert await store.claim_event(event_id, 60) is None
@@ -413,7 +430,7 @@ async def test_an_event_not_before_a_later_time_is_not_due(store: SQLiteStore):
     assert await store.due_events(later, 10) == [(event_id, 0)]
 
 
-async def test_retry_dead_and_transfer_again(store: SQLiteStore):
+async def test_retry_dead_and_transfer_again(store: Store):
     [(event_id, _)] = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1")])
     await store.claim_event(event_id, 60)
     soon = time.time() + 3600
@@ -430,7 +447,7 @@ async def test_retry_dead_and_transfer_again(store: SQLiteStore):
     assert (await store.get_event(event_id)).status == "retry"
 
 
-async def test_a_busy_retry_gives_the_attempt_back(store: SQLiteStore):
+async def test_a_busy_retry_gives_the_attempt_back(store: Store):
     [(event_id, _)] = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1")])
     await store.claim_event(event_id, 60)
     await store.retry_event(event_id, 0, "busy: order locked", count_attempt=False)
@@ -439,7 +456,7 @@ async def test_a_busy_retry_gives_the_attempt_back(store: SQLiteStore):
     assert (await store.claim_event(event_id, 60)).attempts == 1
 
 
-async def test_a_dead_event_keeps_its_error_until_transferred_again(store: SQLiteStore):
+async def test_a_dead_event_keeps_its_error_until_transferred_again(store: Store):
     recorded = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1") for _ in range(3)])
     dead_a, dead_b, done = (event_id for event_id, _ in recorded)
     for event_id in (dead_a, dead_b, done):
@@ -461,14 +478,14 @@ async def test_a_dead_event_keeps_its_error_until_transferred_again(store: SQLit
     assert (await store.event_history(done))[0]["result"] == {"specter_order_no": "1001"}
 
 
-async def test_due_events_come_oldest_first(store: SQLiteStore):
+async def test_due_events_come_oldest_first(store: Store):
     recorded = await store.record_events([NewEvent(kind="shop.order", tenant_id="t1") for _ in range(5)])
     ids = [event_id for event_id, _ in recorded]
     await store.claim_event(ids[1], 60)
     assert await store.due_events(time.time(), 3) == [(ids[0], 0), (ids[2], 0), (ids[3], 0)]
 
 
-async def test_listing_and_counting_events(store: SQLiteStore):
+async def test_listing_and_counting_events(store: Store):
     recorded = await store.record_events(
         [NewEvent(kind="shop.order", tenant_id="t1") for _ in range(5)]
         + [NewEvent(kind="specter.stock", tenant_id="t2")]
@@ -498,7 +515,7 @@ async def test_listing_and_counting_events(store: SQLiteStore):
 # -- bindings and batches ----------------------------------------------------------------------
 
 
-async def test_bindings_are_found_both_ways_and_change_only_what_is_named(store: SQLiteStore):
+async def test_bindings_are_found_both_ways_and_change_only_what_is_named(store: Store):
     await store.put_account(account())
     await store.put_tenant(tenant(id="t1"))
     await store.put_tenant(tenant(id="t2"))
@@ -604,7 +621,7 @@ async def test_the_id_map_is_carried_into_bindings(tmp_path: Path, db_path: Path
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'id_mappings'").fetchone() == (0,)
 
 
-async def test_the_open_batch_is_the_unacknowledged_one(store: SQLiteStore):
+async def test_the_open_batch_is_the_unacknowledged_one(store: Store):
     now = time.time()
     await store.put_batch(
         Batch(account_id="acc", flow="stock", batch_no="1", state="acknowledged", created_at=now - 10, updated_at=now)
@@ -626,14 +643,14 @@ async def test_the_open_batch_is_the_unacknowledged_one(store: SQLiteStore):
     assert await store.open_batch("acc", "stock") is None
 
 
-async def test_ping_fails_once_closed(store: SQLiteStore):
+async def test_ping_fails_once_closed(store: Store):
     await store.ping()
     await store.close()
     with pytest.raises(RuntimeError):
         await store.ping()
 
 
-async def test_concurrent_callers_recording_the_same_key_get_one_event(store: SQLiteStore):
+async def test_concurrent_callers_recording_the_same_key_get_one_event(store: Store):
     # Webhooks arriving together are inserted in one statement; a key repeated inside that
     # batch, or recorded before it, still answers the first event to every caller.
     await store.put_account(account())

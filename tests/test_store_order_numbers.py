@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cryptography.fernet import Fernet
 
-from gateway.secrets import Cipher
 from gateway.settings import SpecterAccount, Tenant
 from gateway.store.base import Binding
-from gateway.store.sqlite import SQLiteStore
+from tests.databases import Database, both_databases
 
 
 def order(tenant_id: str, shop_id: str, external_no: str, **fields: str) -> Binding:
@@ -17,8 +14,9 @@ def order(tenant_id: str, shop_id: str, external_no: str, **fields: str) -> Bind
                    external_no=external_no, **fields)
 
 
-async def test_an_order_number_another_order_on_the_account_holds_is_refused(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "gateway.db", Cipher(Fernet.generate_key()))
+@both_databases
+async def test_an_order_number_another_order_on_the_account_holds_is_refused(database: Database) -> None:
+    store = database.store(Fernet.generate_key())
     await store.open()
     try:
         await store.put_account(SpecterAccount(id="acme-specter", sbm_id=4711, api_user_id="api-user",

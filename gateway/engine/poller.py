@@ -9,6 +9,9 @@ platform offers that (``changed_objects``); its webhooks are checked and repaire
 (:mod:`gateway.shop_webhooks`). A shop whose ``reconcile_minutes`` asks for it gets the
 reconciliation of each period at the period's first poll (:mod:`gateway.engine.reconcile`).
 
+One node polls, whichever of several: the holder of the poller lease (:mod:`gateway.leases`).
+A node that takes the lease over (its holder stopped or died) polls at once, as at start-up.
+
 The look at a shop's changes starts where "connect" set it (its cursor's ``first_look``): a
 gateway killed between connecting a tenant and its first poll still finds every order placed
 since. A tenant connected before the gateway kept that time starts at its first poll."""
@@ -26,6 +29,7 @@ from gateway.alerts.notify import tell_refused
 from gateway.engine.intake import as_new_event
 from gateway.engine.reconcile import scheduled
 from gateway.events import ArticlesChanged, OrdersChanged, StockChanged
+from gateway.leases import POLLER
 from gateway.model import ShopEvent
 from gateway.settings import Tenant
 from gateway.shop import Shop
@@ -133,11 +137,18 @@ async def changed_since_last_look(gw: Gateway, tenant: Tenant, cursor_name: str,
 
 
 async def poll_forever(gw: Gateway, every: float) -> None:
+    """Poll every ``every`` seconds while this node holds the poller lease; look whether it can
+    take the lease as often as the lease is renewed."""
+    last: float | None = None  # when this node last polled, while it has held the lease since
     while True:
         try:
-            await poll_once(gw)
+            if not await gw.leases.hold(POLLER):
+                last = None  # another node polls
+            elif last is None or time.monotonic() - last >= every:
+                last = time.monotonic()
+                await poll_once(gw)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the next round tries again
             log.exception("polling Specter failed; trying again in %.0fs", every)
-        await asyncio.sleep(every)
+        await asyncio.sleep(min(every, gw.leases.interval))

@@ -36,7 +36,9 @@ class Outcome(msgspec.Struct, kw_only=True):
 async def run_event(gw: Gateway, event_id: int) -> str:
     """Run one event's handler; answer what happened (for logs and tests)."""
     store = gw.store
-    claimed = await store.claim_event(event_id, gw.config.job_lease_seconds)
+    # A short claim, renewed by the node's lease keeper while the handler runs: a node that
+    # dies hands the event on within seconds (gateway/leases.py).
+    claimed = await store.claim_event(event_id, gw.config.lease_seconds)
     if claimed is None:
         return "not-due"
     if claimed == "busy":
@@ -53,7 +55,8 @@ async def run_event(gw: Gateway, event_id: int) -> str:
     try:
         # Decoded here, once: a payload that does not fit its kind is dead, named, before any
         # handler reads it.
-        outcome = await route.handler(gw, decode(event, route.event_type))
+        with gw.leases.claim(event.id, event.revision):
+            outcome = await route.handler(gw, decode(event, route.event_type))
     except asyncio.CancelledError:
         # Stopped mid-run (shutdown, job timeout): give the event back now instead of leaving it
         # locked until its lease ends. The run counts as an attempt.

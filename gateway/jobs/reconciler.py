@@ -1,4 +1,7 @@
-"""Re-enqueues due work from the store, so a lost queue (a Redis flush, a crash) loses nothing."""
+"""Re-enqueues due work from the store, so a lost queue (a Redis flush, a crash) loses nothing.
+
+One node at a time does it, the holder of the reconciler lease (:mod:`gateway.leases`): with
+many nodes, every one would otherwise enqueue every due event each round."""
 
 from __future__ import annotations
 
@@ -7,12 +10,13 @@ import logging
 import time
 
 from gateway.jobs.base import JobRunner
-from gateway.store.base import Store
+from gateway.leases import RECONCILER, LeaseKeeper
+from gateway.store.base import EventLog
 
 log = logging.getLogger("gateway.jobs")
 
 
-async def reconcile_once(store: Store, runner: JobRunner, limit: int = 1000) -> int:
+async def reconcile_once(store: EventLog, runner: JobRunner, limit: int = 1000) -> int:
     """Enqueue every event that is due now; answer how many."""
     due = await store.due_events(time.time(), limit)
     for event_id, revision in due:
@@ -20,10 +24,10 @@ async def reconcile_once(store: Store, runner: JobRunner, limit: int = 1000) -> 
     return len(due)
 
 
-async def reconcile_forever(store: Store, runner: JobRunner, every: float) -> None:
+async def reconcile_forever(store: EventLog, runner: JobRunner, every: float, leases: LeaseKeeper) -> None:
     while True:
         try:
-            count = await reconcile_once(store, runner)
+            count = await reconcile_once(store, runner) if await leases.hold(RECONCILER) else 0
             if count:
                 log.debug("reconciler enqueued %d due events", count)
         except asyncio.CancelledError:

@@ -1,7 +1,12 @@
-"""The store's interface: everything the gateway keeps, behind one small Protocol.
+"""The store's interface: everything the gateway keeps, as a few Protocols, one per role
+(:class:`Directory`, :class:`BindingStore`, :class:`ShopLooks`, :class:`EventLog`,
+:class:`Stories`, :class:`SpecterData`, :class:`ConsoleStore`,
+:class:`Leases`), which :class:`Store` joins.
 
-The embedded implementation is :mod:`gateway.store.sqlite`; a PostgreSQL one can follow by
-implementing the same Protocol (and the same migrations in its own dialect).
+Two implementations: the embedded :mod:`gateway.store.sqlite` (one file, one node) and
+:mod:`gateway.store.postgres` (any number of nodes); :func:`gateway.store.factory.make_store`
+picks one by the database URL. Each keeps its schema as migrations in its own dialect
+(:mod:`gateway.store.migrate`).
 
 The event log is the transactional outbox: an inbound event or an outbound action is recorded
 here first, acknowledged, and only then processed by a job. A job carries nothing but the event
@@ -365,18 +370,10 @@ class EventSummary(msgspec.Struct, kw_only=True, frozen=True):
     healed: list[EventGroup]  # done after more than one attempt, per kind
 
 
-class Store(Protocol):
-    """What the gateway needs from its database. All times are unix seconds (float)."""
+class Directory(Protocol):
+    """Specter accounts and the tenants (shops) on them. Secrets arrive and leave in clear and are
+    stored encrypted (:mod:`gateway.store.sealing`)."""
 
-    async def open(self) -> None:
-        """Connect and apply pending migrations."""
-
-    async def close(self) -> None: ...
-
-    async def ping(self) -> None:
-        """Raise when the database cannot be reached (for /readyz)."""
-
-    # -- Specter accounts and tenants; secrets arrive and leave in clear, stored encrypted.
     async def put_account(self, account: SpecterAccount) -> None: ...
     async def get_account(self, account_id: str) -> SpecterAccount | None: ...
     async def account_by_callback_token(self, token: str) -> SpecterAccount | None: ...
@@ -389,7 +386,10 @@ class Store(Protocol):
     async def list_tenants(self, account_id: str | None = None) -> list[Tenant]: ...
     async def remove_tenant(self, tenant_id: str) -> bool: ...
 
-    # -- Bindings: a shop object <-> its Specter counterpart, per tenant and kind.
+
+class BindingStore(Protocol):
+    """Bindings: a shop object <-> its Specter counterpart, per tenant and kind."""
+
     async def get_binding(self, tenant_id: str, kind: BindingKind, shop_id: str) -> Binding | None: ...
     async def binding_by_specter_no(self, tenant_id: str, kind: BindingKind, specter_no: str) -> Binding | None:
         """The most recently updated binding with that Specter number."""
@@ -421,14 +421,17 @@ class Store(Protocol):
         ``to_specter_fp`` (state 'sending'), unless another order binding on the same Specter
         account holds that externalOrderNo: then answer that binding and write nothing."""
 
-    # -- Where the poller last looked in each shop.
+
+class ShopLooks(Protocol):
+    """What the poller keeps per shop: where it last looked for changes, and the last check of
+    the shop's webhooks."""
+
     async def get_cursor(self, tenant_id: str, name: str) -> Cursor | None: ...
     async def put_cursor(self, tenant_id: str, name: str, cursor: Cursor) -> None: ...
     async def start_cursor(self, tenant_id: str, name: str, cursor: Cursor) -> Cursor:
         """Record ``cursor`` unless the tenant has one of that name; answer the one it has now
         (the earlier start wins, so a poll and a connect at once lose nothing)."""
 
-    # -- The last check of each tenant's webhooks in its shop.
     async def put_webhook_health(self, health: WebhookHealth) -> None:
         """Replace the tenant's last check, adding ``health.repairs`` (this check's) before the
         repairs kept, in one transaction: two checks at once (the poller, and "connect" in
@@ -436,7 +439,11 @@ class Store(Protocol):
 
     async def get_webhook_health(self, tenant_id: str) -> WebhookHealth | None: ...
 
-    # -- The event log (outbox).
+
+class EventLog(Protocol):
+    """The event log (outbox): events recorded before they are acknowledged, claimed by one job at
+    a time, retried, dead or "transferred again"."""
+
     async def record_events(self, events: list[NewEvent]) -> list[tuple[int, bool]]:
         """Record events durably in one transaction; answer (event id, created) per event, where
         created is False for an idempotency key already recorded."""
@@ -485,7 +492,14 @@ class Store(Protocol):
         """"Transfer again": put dead (or, by id, also done/skipped) events back to pending with
         a fresh attempt count; by ids, or every dead event of a tenant. Returns the ids."""
 
-    # -- Finding an order or an article, and its story.
+    async def update_event_progress(self, event_id: int, progress: dict[str, Any]) -> None:
+        """Write ``progress`` into a running event's result (``result["progress"]``); a
+        no-op once the event has finished."""
+
+
+class Stories(Protocol):
+    """Finding an order or an article, and telling its story (gateway/search.py, gateway/story.py)."""
+
     async def put_search_terms(self, tenant_id: str, kind: Literal["order"], shop_id: str,
                                terms: list[tuple[TermField, str]]) -> None:
         """Replace what the object is found by: (field, value) pairs, searched ignoring case."""
@@ -523,6 +537,12 @@ class Store(Protocol):
 
     async def article_bindings(self, account_id: str, article_no: str) -> list[Binding]:
         """Every tenant's bindings of this article number on the account."""
+
+
+class SpecterData(Protocol):
+    """What was read from Specter, kept durably before its batch is acknowledged: stock levels
+    (and what each shop has yet to receive), Specter's articles, the batches themselves; and each
+    tenant's last reconciliation with it."""
 
     # -- Stock, Specter to shop: levels kept durably before a batch is acknowledged.
     async def store_stock(self, account_id: str, levels: list[tuple[str, str, int]], tenant_ids: list[str],
@@ -583,17 +603,15 @@ class Store(Protocol):
     async def service_articles(self, account_id: str) -> dict[str, float]:
         """Article number -> when the gateway last made sure Specter has it."""
 
-    # -- Specter batches (pull-and-acknowledge).
     async def put_batch(self, batch: Batch) -> None: ...
     async def open_batch(self, account_id: str, flow: str) -> Batch | None:
         """The batch of this flow not yet acknowledged, if any."""
 
-    # -- Progress of a long-running event (an export), shown by the admin console.
-    async def update_event_progress(self, event_id: int, progress: dict[str, Any]) -> None:
-        """Write ``progress`` into a running event's result (``result["progress"]``); a
-        no-op once the event has finished."""
 
-    # -- The admin console: its users, their sessions, and what "connect" last answered.
+class ConsoleStore(Protocol):
+    """The admin console: its users, their sessions, what "connect" last answered, and each
+    tenant's product-import token (kept as its SHA-256 only)."""
+
     async def put_admin_user(self, user: AdminUser) -> None:
         """Add or replace a console user; raises ConfigError for an unknown tenant."""
 
@@ -616,7 +634,6 @@ class Store(Protocol):
     async def put_connect_result(self, tenant_id: str, result: dict[str, Any]) -> None: ...
     async def get_connect_result(self, tenant_id: str) -> dict[str, Any] | None: ...
 
-    # -- The token of a tenant's product-import URL, kept as its SHA-256 only.
     async def put_import_token(self, tenant_id: str, token_hash: str) -> None:
         """Set the tenant's import token (replacing any earlier one)."""
 
@@ -679,6 +696,54 @@ class Store(Protocol):
         """When the key's failures since ``since`` happened, oldest first."""
 
     async def clear_signin_failures(self, key: str) -> None: ...
+
+
+class Leases(Protocol):
+    """Named leases: work that must run on one node at a time, whichever of several nodes runs it
+    (the shop poller, the reconciler). A node takes a lease for a few seconds and keeps renewing
+    it (:mod:`gateway.leases`); a node that dies stops renewing, and its leases, and its claims
+    on the events it was running, pass to another node once their time runs out."""
+
+    async def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        """Hold the lease ``name`` until ``seconds`` from now, if nobody else holds it (nobody
+        ever took it, or its holder's time ran out); answer whether ``holder`` holds it now."""
+
+    async def keep_leases(self, holder: str, names: list[str], claims: list[tuple[int, int]],
+                          seconds: float) -> set[str]:
+        """A node's heartbeat, one transaction: extend the leases ``names`` it holds and its
+        claims on the events it runs, (event id, revision), to ``seconds`` from now. Answers
+        the names it still holds (one whose time ran out and another node took is lost). A
+        claim whose event has moved on (finished, or claimed again after its lease ended) is
+        left alone."""
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        """Give a lease up (a node stopping), if ``holder`` holds it."""
+
+    async def list_leases(self) -> list[Lease]: ...
+
+
+class Store(Directory, BindingStore, ShopLooks, EventLog, Stories, SpecterData, ConsoleStore, Leases, Protocol):
+    """Everything the gateway keeps, in one database (the roles above); built from the database
+    URL by :func:`gateway.store.factory.make_store`. All times are unix seconds (float)."""
+
+    @property
+    def dialect(self) -> str:
+        """The kind of database: "sqlite" or "postgresql"."""
+
+    async def open(self) -> None:
+        """Connect and apply pending migrations."""
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise when the database cannot be reached (for /readyz)."""
+
+
+class Lease(msgspec.Struct, kw_only=True, frozen=True):
+    name: str
+    holder: str  # the node (host, process, random part) that holds it
+    taken_at: float  # when this holder took it
+    expires_at: float  # free for another node from then on, unless renewed
 
 
 class AdminUser(msgspec.Struct, kw_only=True):

@@ -7,8 +7,11 @@ own savepoint so one failing write fails alone. Two coroutines therefore never s
 transaction, and many concurrent webhook requests cost one fsync, not one each. Reads use a
 second connection, which WAL lets run beside the writer.
 
-Secrets (an account's keys and callback token, a tenant's shop connection and inbound token)
-are stored as Fernet tokens; callback tokens are found through their SHA-256.
+Durable means on disk: ``synchronous = FULL`` makes every commit fsync the WAL before a write
+(an acknowledged webhook, say) is answered, so a power cut loses nothing acknowledged; group
+commit makes that one fsync for every write waiting at the time, not one each.
+
+Secrets are sealed by :mod:`gateway.store.sealing`, as in every store.
 
 Removing a tenant deletes its bindings, its cursors, its webhook health (by their foreign keys)
 and its events; removing an account deletes its batches and its account-level events. "Transfer
@@ -19,8 +22,6 @@ again" moves an event's last error and result into its history (see
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import sqlite3
 import threading
 import time
@@ -28,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
@@ -52,6 +53,7 @@ from gateway.store.base import (
     EventStatus,
     ImportToken,
     KeptArticle,
+    Lease,
     NewEvent,
     PendingLevel,
     Reconciliation,
@@ -61,31 +63,32 @@ from gateway.store.base import (
     WebhookHealth,
 )
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
+from gateway.store.rows import (
+    ALL_STATUSES,
+    BINDING_FIELDS,
+    EVENT_COLUMNS,
+    EventRow,
+    binding_from,
+    decode,
+    encode,
+    event_from,
+    event_row,
+    history_entry,
+)
+from gateway.store.sealing import Sealer, TenantRow, token_hash
 from gateway.store.sqlite_alerts import AlertsSQL
 
 T = TypeVar("T")
 Op = Callable[[sqlite3.Connection], Any]
-# An event as inserted: kind, tenant_id, account_id, scope, subject, idempotency_key, payload (JSON),
-# next_attempt_at, created_at, updated_at.
-EventRow = tuple[str, str | None, str | None, str, str, str | None, str, float, float, float]
 
-ALL_STATUSES: tuple[str, ...] = get_args(EventStatus)
 BUSY_TIMEOUT_MS = 10_000
 MAX_GROUP = 1000  # writes per group commit; bounds one transaction's length
-CIPHER_CHECK = b"specter-gateway"
-EVENT_COLUMNS = (
-    "id, kind, tenant_id, account_id, subject, idempotency_key, payload, status, attempts, revision,"
-    " next_attempt_at, last_error, result, created_at, updated_at"
-)
 # A pending or retry event is due at next_attempt_at; a running one when its lease (kept in the
 # same column) has ended.
 DUE = "status IN ('pending', 'retry', 'running') AND next_attempt_at <= :now"
 
-_encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.decode
-
-
-BINDING_FIELDS: tuple[str, ...] = Binding.__struct_fields__
+_encode = encode
+_decode = decode
 
 
 def upsert_binding_sql(columns: frozenset[str]) -> str:
@@ -138,14 +141,26 @@ RESEND_STOCK = (
     " SELECT ?, article_no, MAX(version) FROM stock_levels WHERE account_id = ?{only} GROUP BY article_no"
     " ON CONFLICT (tenant_id, article_no) DO UPDATE SET version = excluded.version, waiting = 0"
 )
+# Take a lease that is free, expired, or the holder's own (then only its time changes); a row
+# comes back only when the holder has it now. The same statement in both dialects.
+TAKE_LEASE = (
+    "INSERT INTO leases (name, holder, taken_at, expires_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at,"
+    " taken_at = CASE WHEN leases.holder = excluded.holder THEN leases.taken_at ELSE excluded.taken_at END,"
+    " holder = excluded.holder"
+    " WHERE leases.holder = excluded.holder OR leases.expires_at <= excluded.taken_at"
+    " RETURNING holder"
+)
 ARTICLES_PER_LOOKUP = 500  # article numbers in one IN list, well under SQLite's 32,766 variables
-ORDER_EVENTS = "shop.order"  # the kind the index events_order_subject (migration 0009) covers
+ORDER_EVENTS = "shop.order"  # the kind the index events_order_subject (migration 0012) covers
 
 
 class SQLiteStore(AlertsSQL):
+    dialect = "sqlite"
+
     def __init__(self, path: Path | str, cipher: Cipher, *, migrations_dir: Path | str = MIGRATIONS_DIR):
         self.path = Path(path)
-        self._cipher = cipher
+        self._sealer = Sealer(cipher)
         self._migrations_dir = Path(migrations_dir)
         self._reader: _Connection | None = None
         self._writer: _Writer | None = None
@@ -185,10 +200,9 @@ class SQLiteStore(AlertsSQL):
         """Fail at start-up, with a clear ConfigError, when the secret key has changed."""
         row = conn.execute("SELECT value FROM meta WHERE key = 'cipher_check'").fetchone()
         if row is None:
-            conn.execute("INSERT INTO meta (key, value) VALUES ('cipher_check', ?)",
-                         (self._cipher.encrypt(CIPHER_CHECK),))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('cipher_check', ?)", (self._sealer.check_value(),))
         else:
-            self._cipher.decrypt(row[0])
+            self._sealer.verify(row[0])
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -211,19 +225,10 @@ class SQLiteStore(AlertsSQL):
         rows = await self._read(sql, params)
         return rows[0] if rows else None
 
-    def _seal(self, value: Any) -> str:
-        return self._cipher.encrypt(_encode(value))
-
-    def _unseal(self, token: str) -> Any:
-        return _decode(self._cipher.decrypt(token))
-
     # -- accounts ------------------------------------------------------------------------------
 
     async def put_account(self, account: SpecterAccount) -> None:
-        data = msgspec.to_builtins(account)
-        secrets = {name: data.pop(name) for name in (*SpecterAccount.SECRET_FIELDS, "callback_token")}
-        row = (account.id, _encode(data).decode(), self._seal(secrets), _token_hash(account.callback_token),
-               time.time())
+        row = (*self._sealer.account_row(account), time.time())
         await self._execute(
             "INSERT INTO accounts (id, data, secrets, callback_token_hash, updated_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET data = excluded.data, secrets = excluded.secrets,"
@@ -232,9 +237,7 @@ class SQLiteStore(AlertsSQL):
         )
 
     def _account(self, row: sqlite3.Row) -> SpecterAccount:
-        data = _decode(row["data"])
-        data.update(self._unseal(row["secrets"]))
-        return msgspec.convert(data, SpecterAccount)
+        return self._sealer.account(row["data"], row["secrets"])
 
     async def get_account(self, account_id: str) -> SpecterAccount | None:
         row = await self._read_one("SELECT data, secrets FROM accounts WHERE id = ?", (account_id,))
@@ -244,10 +247,10 @@ class SQLiteStore(AlertsSQL):
         if not token:
             return None
         rows = await self._read("SELECT data, secrets FROM accounts WHERE callback_token_hash = ?",
-                                (_token_hash(token),))
+                                (token_hash(token),))
         for row in rows:  # the hash found it; compare the token itself to be exact
-            account = self._account(row)
-            if hmac.compare_digest(account.callback_token, token):
+            account = self._sealer.account_with_token(row["data"], row["secrets"], token)
+            if account is not None:
                 return account
         return None
 
@@ -269,13 +272,7 @@ class SQLiteStore(AlertsSQL):
     # -- tenants -------------------------------------------------------------------------------
 
     async def put_tenant(self, tenant: Tenant) -> None:
-        data = msgspec.to_builtins(tenant)
-        for column in ("id", "account_id"):
-            data.pop(column)
-        settings = data.pop("settings")
-        secrets = {"shop": data.pop("shop"), "inbound_token": data.pop("inbound_token")}
-        row = (tenant.id, tenant.account_id, _encode(data).decode(), _encode(settings).decode(), self._seal(secrets),
-               time.time())
+        row = (*self._sealer.tenant_row(tenant), time.time())
 
         def op(conn: sqlite3.Connection) -> None:
             if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (tenant.account_id,)).fetchone() is None:
@@ -290,10 +287,8 @@ class SQLiteStore(AlertsSQL):
         await self._write(op)
 
     def _tenant(self, row: sqlite3.Row) -> Tenant:
-        data = _decode(row["data"])
-        data.update(self._unseal(row["secrets"]))
-        data.update(id=row["id"], account_id=row["account_id"], settings=_decode(row["settings"]))
-        return msgspec.convert(data, Tenant)
+        return self._sealer.tenant(TenantRow(row["id"], row["account_id"], row["data"], row["settings"],
+                                             row["secrets"]))
 
     async def get_tenant(self, tenant_id: str) -> Tenant | None:
         row = await self._read_one("SELECT * FROM tenants WHERE id = ?", (tenant_id,))
@@ -357,7 +352,7 @@ class SQLiteStore(AlertsSQL):
                 (sending.account_id, sending.external_no, sending.tenant_id, sending.shop_id),
             ).fetchone()
             if holder is not None:
-                return _binding(holder)
+                return binding_from(holder)
             conn.execute(claim, msgspec.structs.astuple(sending))
             return None
 
@@ -367,7 +362,7 @@ class SQLiteStore(AlertsSQL):
         row = await self._read_one(
             "SELECT * FROM bindings WHERE tenant_id = ? AND kind = ? AND shop_id = ?", (tenant_id, kind, shop_id)
         )
-        return _binding(row) if row else None
+        return binding_from(row) if row else None
 
     async def binding_by_specter_no(self, tenant_id: str, kind: BindingKind, specter_no: str) -> Binding | None:
         row = await self._read_one(
@@ -375,7 +370,7 @@ class SQLiteStore(AlertsSQL):
             " WHERE tenant_id = ? AND kind = ? AND specter_no = ? ORDER BY updated_at DESC",
             (tenant_id, kind, specter_no),
         )
-        return _binding(row) if row else None
+        return binding_from(row) if row else None
 
     async def binding_by_specter_id(self, tenant_id: str, kind: BindingKind, specter_id: str) -> Binding | None:
         row = await self._read_one(
@@ -383,7 +378,7 @@ class SQLiteStore(AlertsSQL):
             " WHERE tenant_id = ? AND kind = ? AND specter_id = ? AND specter_id != '' ORDER BY updated_at DESC",
             (tenant_id, kind, specter_id),
         )
-        return _binding(row) if row else None
+        return binding_from(row) if row else None
 
     async def order_binding_by_external(self, tenant_id: str, account_id: str, external_no: str) -> Binding | None:
         row = await self._read_one(
@@ -391,7 +386,7 @@ class SQLiteStore(AlertsSQL):
             " AND kind = 'order' AND external_no != '' AND tenant_id = ? ORDER BY updated_at DESC",
             (account_id, external_no, tenant_id),
         )
-        return _binding(row) if row else None
+        return binding_from(row) if row else None
 
     async def bindings_by_parent(self, tenant_id: str, kind: BindingKind, parent_shop_id: str) -> list[Binding]:
         """The bindings of a product's variants (a variable product deleted)."""
@@ -400,7 +395,7 @@ class SQLiteStore(AlertsSQL):
             " WHERE tenant_id = ? AND kind = ? AND parent_shop_id = ? AND parent_shop_id != ''",
             (tenant_id, kind, parent_shop_id),
         )
-        return [_binding(row) for row in rows]
+        return [binding_from(row) for row in rows]
 
     async def bindings_by_specter_nos(
         self, tenant_id: str, kind: BindingKind, specter_nos: list[str]
@@ -416,7 +411,7 @@ class SQLiteStore(AlertsSQL):
                 (tenant_id, kind, *chunk),
             )
             for row in rows:
-                found[row["specter_no"]] = _binding(row)
+                found[row["specter_no"]] = binding_from(row)
         return found
 
     async def article_origins(self, account_id: str, article_nos: list[str]) -> dict[str, set[str]]:
@@ -466,7 +461,7 @@ class SQLiteStore(AlertsSQL):
         term = text.lower()
         # Past every character that can follow the text: the range is "starts with".
         params = {"text": text, "term": term, "end": text + "\U0010ffff", "term_end": term + "\U0010ffff",
-                  "tenants": _encode(sorted(set(tenant_ids))).decode(), "limit": limit}
+                  "tenants": encode(sorted(set(tenant_ids))).decode(), "limit": limit}
         rows = await self._read(search_sql(prefix=len(text) >= SEARCH_PREFIX_MIN), params)
         return [SearchHit(tenant_id=r[0], kind=r[1], id=r[2], field=r[3], value=r[4], exact=bool(r[5]))
                 for r in rows]
@@ -489,7 +484,7 @@ class SQLiteStore(AlertsSQL):
             f"SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_shop_object WHERE kind = '{kind}'"
             f" AND tenant_id = ? AND subject IN ({', '.join('?' * len(subjects))}) ORDER BY id DESC LIMIT ?",
             (tenant_id, *subjects, limit))
-        return [_event(row) for row in reversed(rows)]
+        return [event_from(row) for row in reversed(rows)]
 
     async def linked_events(self, tenant_id: str, kind: Literal["order", "article"], shop_id: str,
                             limit: int) -> list[Event]:
@@ -498,7 +493,7 @@ class SQLiteStore(AlertsSQL):
             " JOIN events AS e ON e.id = o.event_id WHERE o.tenant_id = ? AND o.kind = ? AND o.shop_id = ?"
             " ORDER BY o.event_id DESC LIMIT ?",
             (tenant_id, kind, shop_id, limit))
-        return [_event(row) for row in reversed(rows)]
+        return [event_from(row) for row in reversed(rows)]
 
     async def written_levels(self, tenant_id: str, article_nos: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -530,7 +525,7 @@ class SQLiteStore(AlertsSQL):
             " AND specter_no != '' AND specter_no = ? AND account_id = ? AND kind = 'article'"
             " ORDER BY tenant_id, shop_id",
             (article_no, article_no, account_id))
-        return [_binding(row) for row in rows]
+        return [binding_from(row) for row in rows]
 
     # -- the poller's cursors --------------------------------------------------------------------
 
@@ -563,7 +558,7 @@ class SQLiteStore(AlertsSQL):
     async def put_webhook_health(self, health: WebhookHealth) -> None:
         def op(conn: sqlite3.Connection) -> None:
             row = conn.execute("SELECT repairs FROM webhook_health WHERE tenant_id = ?", (health.tenant_id,)).fetchone()
-            kept = _decode(row[0]) if row else []
+            kept = decode(row[0]) if row else []
             repairs = [*msgspec.to_builtins(health.repairs), *kept][:REPAIRS_KEPT]
             conn.execute(
                 "INSERT INTO webhook_health (tenant_id, checked_at, url, shop_fingerprint, webhooks, repairs, error)"
@@ -571,7 +566,7 @@ class SQLiteStore(AlertsSQL):
                 " url = excluded.url, shop_fingerprint = excluded.shop_fingerprint, webhooks = excluded.webhooks,"
                 " repairs = excluded.repairs, error = excluded.error",
                 (health.tenant_id, health.checked_at, health.url, health.shop_fingerprint,
-                 _encode(health.webhooks).decode(), _encode(repairs).decode(), health.error))
+                 encode(health.webhooks).decode(), encode(repairs).decode(), health.error))
 
         await self._write(op)
 
@@ -579,20 +574,14 @@ class SQLiteStore(AlertsSQL):
         row = await self._read_one("SELECT * FROM webhook_health WHERE tenant_id = ?", (tenant_id,))
         if row is None:
             return None
-        return msgspec.convert({**dict(row), "webhooks": _decode(row["webhooks"]), "repairs": _decode(row["repairs"])},
+        return msgspec.convert({**dict(row), "webhooks": decode(row["webhooks"]), "repairs": decode(row["repairs"])},
                                WebhookHealth)
 
     # -- events --------------------------------------------------------------------------------
 
     async def record_events(self, events: list[NewEvent]) -> list[tuple[int, bool]]:
         now = time.time()
-        rows: list[EventRow] = [
-            (
-                e.kind, e.tenant_id, e.account_id, _scope(e.tenant_id, e.account_id), e.subject,
-                e.idempotency_key, _encode(e.payload).decode(), e.not_before or now, now, now,
-            )
-            for e in events
-        ]
+        rows: list[EventRow] = [event_row(e, now) for e in events]
         if not any(e.coalesce for e in events):
             return await self._records.add(rows)
 
@@ -613,7 +602,7 @@ class SQLiteStore(AlertsSQL):
 
     async def get_event(self, event_id: int) -> Event | None:
         row = await self._read_one(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,))
-        return _event(row) if row else None
+        return event_from(row) if row else None
 
     async def claim_event(self, event_id: int, lease_seconds: float) -> Event | None | Literal["busy"]:
         now = time.time()
@@ -630,7 +619,7 @@ class SQLiteStore(AlertsSQL):
                 params,
             ).fetchone()
             if row is not None:
-                return _event(row)
+                return event_from(row)
             # Not claimed: due but refused for its subject, or not due at all.
             due = conn.execute(f"SELECT 1 FROM events WHERE id = :id AND {DUE}", params).fetchone()
             return "busy" if due else None
@@ -643,7 +632,7 @@ class SQLiteStore(AlertsSQL):
         if status not in ("done", "skipped", "dead"):
             raise ValueError(f"an event finishes done, skipped or dead, not {status!r}")
         now = time.time()
-        params = (status, error, None if result is None else _encode(result).decode(), now, event_id)
+        params = (status, error, None if result is None else encode(result).decode(), now, event_id)
         reason = result.get("reason") if result else None
         detail = error or (reason if isinstance(reason, str) else "")
 
@@ -703,7 +692,7 @@ class SQLiteStore(AlertsSQL):
             where.append("id < ?")
             params.append(query.before_id)
         sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?"
-        return [_event(row) for row in await self._read(sql, (*params, query.limit))]
+        return [event_from(row) for row in await self._read(sql, (*params, query.limit))]
 
     async def count_events(self, tenant_id: str | None = None) -> dict[str, int]:
         if tenant_id is None:
@@ -724,7 +713,7 @@ class SQLiteStore(AlertsSQL):
             rows = await self._read(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND kind = '{ORDER_EVENTS}'"
                 f" AND subject IN ({', '.join('?' * len(chunk))}) ORDER BY id", (tenant_id, *chunk))
-            latest |= {event.subject: event for event in map(_event, rows)}  # the newest last, so it wins
+            latest |= {event.subject: event for event in map(event_from, rows)}  # the newest last, so it wins
         return latest
 
     async def requeue_events(self, event_ids: list[int] | None = None, *, tenant_id: str | None = None) -> list[int]:
@@ -748,15 +737,11 @@ class SQLiteStore(AlertsSQL):
                 params,
             ).fetchall()
             for row in rows:
-                history = _decode(row["history"])
-                history.append(
-                    {"at": now, "status": row["status"], "attempts": row["attempts"], "error": row["last_error"],
-                     "result": _decode(row["result"]) if row["result"] else None}
-                )
+                history = [*decode(row["history"]), history_entry(now, row)]
                 conn.execute(
                     "UPDATE events SET status = 'pending', attempts = 0, revision = revision + 1, next_attempt_at = ?,"
                     " last_error = NULL, result = NULL, history = ?, updated_at = ? WHERE id = ?",
-                    (now, _encode(history).decode(), now, row["id"]),
+                    (now, encode(history).decode(), now, row["id"]),
                 )
             return [row["id"] for row in rows]
 
@@ -765,7 +750,7 @@ class SQLiteStore(AlertsSQL):
     async def event_history(self, event_id: int) -> list[dict[str, Any]]:
         """Earlier outcomes of an event that was transferred again, oldest first."""
         row = await self._read_one("SELECT history FROM events WHERE id = ?", (event_id,))
-        return _decode(row[0]) if row else []
+        return decode(row[0]) if row else []
 
     # -- Specter batches -----------------------------------------------------------------------
 
@@ -794,7 +779,7 @@ class SQLiteStore(AlertsSQL):
         await self._execute(
             "UPDATE events SET result = json_set(coalesce(result, '{}'), '$.progress', json(?)), updated_at = ?"
             " WHERE id = ? AND status = 'running'",
-            (_encode(progress).decode(), time.time(), event_id),
+            (encode(progress).decode(), time.time(), event_id),
         )
 
     # -- admin console -------------------------------------------------------------------------
@@ -854,12 +839,12 @@ class SQLiteStore(AlertsSQL):
         await self._execute(
             "INSERT INTO tenant_connections (tenant_id, result, updated_at) VALUES (?, ?, ?)"
             " ON CONFLICT (tenant_id) DO UPDATE SET result = excluded.result, updated_at = excluded.updated_at",
-            (tenant_id, _encode(result).decode(), time.time()),
+            (tenant_id, encode(result).decode(), time.time()),
         )
 
     async def get_connect_result(self, tenant_id: str) -> dict[str, Any] | None:
         row = await self._read_one("SELECT result FROM tenant_connections WHERE tenant_id = ?", (tenant_id,))
-        return _decode(row[0]) if row else None
+        return decode(row[0]) if row else None
 
     async def put_import_token(self, tenant_id: str, token_hash: str) -> None:
         await self._execute(
@@ -871,6 +856,37 @@ class SQLiteStore(AlertsSQL):
     async def get_import_token(self, tenant_id: str) -> ImportToken | None:
         row = await self._read_one("SELECT token_hash, created_at FROM import_tokens WHERE tenant_id = ?", (tenant_id,))
         return ImportToken(**dict(row)) if row else None
+    # -- leases ----------------------------------------------------------------------------------
+
+    async def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        now = time.time()
+        rows = await self._write(lambda conn: conn.execute(TAKE_LEASE, (name, holder, now, now + seconds)).fetchall())
+        return bool(rows)
+
+    async def keep_leases(self, holder: str, names: list[str], claims: list[tuple[int, int]],
+                          seconds: float) -> set[str]:
+        until = time.time() + seconds
+
+        def op(conn: sqlite3.Connection) -> set[str]:
+            conn.executemany(
+                "UPDATE events SET next_attempt_at = ? WHERE id = ? AND revision = ? AND status = 'running'",
+                [(until, event_id, revision) for event_id, revision in claims])
+            if not names:
+                return set()
+            kept = conn.execute(
+                f"UPDATE leases SET expires_at = ? WHERE holder = ? AND name IN ({', '.join('?' * len(names))})"
+                " RETURNING name", (until, holder, *names)).fetchall()
+            return {row[0] for row in kept}
+
+        return await self._write(op)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+
+    async def list_leases(self) -> list[Lease]:
+        rows = await self._read("SELECT name, holder, taken_at, expires_at FROM leases ORDER BY name")
+        return [Lease(name=r[0], holder=r[1], taken_at=r[2], expires_at=r[3]) for r in rows]
+
     # -- stock, Specter to shop ----------------------------------------------------------------
 
     async def store_stock(self, account_id: str, levels: list[tuple[str, str, int]], tenant_ids: list[str],
@@ -1093,7 +1109,7 @@ class SQLiteStore(AlertsSQL):
             "INSERT INTO reconciliations (tenant_id, event_id, finished_at, report) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (tenant_id) DO UPDATE SET event_id = excluded.event_id,"
             " finished_at = excluded.finished_at, report = excluded.report",
-            (report.tenant_id, report.event_id, report.finished_at, _encode(report).decode()))
+            (report.tenant_id, report.event_id, report.finished_at, encode(report).decode()))
 
     async def get_reconciliation(self, tenant_id: str) -> Reconciliation | None:
         row = await self._read_one("SELECT report FROM reconciliations WHERE tenant_id = ?", (tenant_id,))
@@ -1103,35 +1119,12 @@ class SQLiteStore(AlertsSQL):
 # -- rows --------------------------------------------------------------------------------------
 
 
-def _scope(tenant_id: str | None, account_id: str | None) -> str:
-    """The namespace of idempotency keys and subjects; prefixed, as tenant and account ids may
-    coincide."""
-    if tenant_id is not None:
-        return f"t:{tenant_id}"
-    return f"a:{account_id}" if account_id is not None else ""
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest() if token else ""
-
-
 def _keep_attempt(conn: sqlite3.Connection, event_id: int, status: str, detail: str, at: float) -> None:
     """Keep the run of a running event that ends now (none when the event is not running: a
     worker whose lease ran out ended nothing)."""
     conn.execute("INSERT INTO event_attempts (event_id, attempt, status, detail, at)"
                  " SELECT id, attempts, ?, ?, ? FROM events WHERE id = ? AND status = 'running'",
                  (status, detail, at, event_id))
-
-
-def _binding(row: sqlite3.Row) -> Binding:
-    return msgspec.convert(dict(row), Binding)
-
-
-def _event(row: sqlite3.Row) -> Event:
-    data = dict(row)
-    data["payload"] = _decode(data["payload"])
-    data["result"] = _decode(data["result"]) if data["result"] else None
-    return Event(**data)
 
 
 # -- connections -------------------------------------------------------------------------------
@@ -1168,10 +1161,27 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")  # durable at each WAL checkpoint; no corruption risk
+    _wal(conn)
+    # FULL: each commit reaches the disk before it returns (NORMAL would lose the last commits
+    # on a power cut); group commit keeps that to one fsync per group of writes.
+    conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """Switch a new database to WAL. Several processes opening a new file at once (a web process
+    and its workers starting together) contend for the switch, and SQLite answers "database is
+    locked" at once instead of waiting its busy timeout for it: try again until that timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 EVENT_COLUMNS_IN = ("id, kind, tenant_id, account_id, scope, subject, idempotency_key, payload, status,"

@@ -26,6 +26,9 @@ from gateway.store.base import (
     KindCount,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from gateway.store.sealing import Sealer
+
 T = TypeVar("T")
 FAILURE_GROUPS = 20  # reasons listed in a summary; the rest are in the counts
 SAMPLE_IDS = 5  # event ids named per group
@@ -63,25 +66,23 @@ class AlertsSQL:
         async def _execute(self, sql: str, params: Any = ()) -> int: ...
         async def _read(self, sql: str, params: Any = ()) -> list[sqlite3.Row]: ...
         async def _read_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None: ...
-        def _seal(self, value: Any) -> str: ...
-        def _unseal(self, token: str) -> Any: ...
+        _sealer: Sealer
 
     # -- who is told ---------------------------------------------------------------------------
 
     async def put_alert_settings(self, tenant_id: str, settings: AlertSettings) -> None:
-        data = msgspec.to_builtins(settings)
-        secrets = {name: data.pop(name) for name in AlertSettings.SECRET_FIELDS}
+        data, secrets = self._sealer.alert_settings_row(settings)
         await self._execute(
             "INSERT INTO alert_settings (tenant_id, data, secrets, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (tenant_id) DO UPDATE SET data = excluded.data, secrets = excluded.secrets,"
             " updated_at = excluded.updated_at",
-            (tenant_id, _encode(data).decode(), self._seal(secrets), time.time()))
+            (tenant_id, data, secrets, time.time()))
 
     async def get_alert_settings(self, tenant_id: str) -> AlertSettings | None:
         row = await self._read_one("SELECT data, secrets FROM alert_settings WHERE tenant_id = ?", (tenant_id,))
         if row is None:
             return None
-        return msgspec.convert({**msgspec.json.decode(row["data"]), **self._unseal(row["secrets"])}, AlertSettings)
+        return self._sealer.alert_settings(row["data"], row["secrets"])
 
     # -- alerts and their messages -------------------------------------------------------------
 

@@ -18,18 +18,19 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when the store and, when configured, Redis answer."""
+    """Ready when the database and, when configured, Redis answer; says which database it is
+    (sqlite or postgresql), never where."""
     gw = gateway_of(request)
     checks: dict[str, str] = {}
-    for name, ping in (("store", gw.store.ping), ("queue", gw.runner.ping)):
+    for name, ping in (("database", gw.store.ping), ("queue", gw.runner.ping)):
         try:
             await ping()
             checks[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             checks[name] = f"failing: {exc.__class__.__name__}: {exc}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks,
+                         "database": gw.store.dialect}, status_code=200 if ready else 503)
 
 
 async def metrics_text(store: Store) -> bytes:
