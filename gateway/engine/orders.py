@@ -29,6 +29,8 @@ from gateway.errors import PermanentError, TransientError
 from gateway.events import ShopOrder
 from gateway.jobs.execute import Outcome
 from gateway.model import Order, ProductRow
+from gateway.rules.apply import apply_rules, skipped_result
+from gateway.rules.run import Skipped
 from gateway.search import order_terms
 from gateway.services import Gateway
 from gateway.specter.errors import DuplicateOrderError
@@ -66,6 +68,10 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
     reason = why_not_exported(order, action, ctx.settings.order_export)
     if reason:
         return Outcome(status="skipped", result={"reason": reason})
+    ruled = await apply_rules(ctx, "order_to_specter", order)
+    if isinstance(ruled, Skipped):
+        return Outcome(status="skipped", result=skipped_result(ruled))
+    order = ruled
     products = [r for r in order.rows if isinstance(r, ProductRow)]
     if not products:
         # WooCommerce can announce an order before its line items exist: ask again later.

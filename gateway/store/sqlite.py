@@ -62,6 +62,7 @@ from gateway.store.base import (
 )
 from gateway.store.migrate import MIGRATIONS_DIR, migrate
 from gateway.store.sqlite_alerts import AlertsSQL
+from gateway.store.sqlite_rules import RulesSQL
 
 T = TypeVar("T")
 Op = Callable[[sqlite3.Connection], Any]
@@ -142,7 +143,7 @@ ARTICLES_PER_LOOKUP = 500  # article numbers in one IN list, well under SQLite's
 ORDER_EVENTS = "shop.order"  # the kind the index events_order_subject (migration 0009) covers
 
 
-class SQLiteStore(AlertsSQL):
+class SQLiteStore(AlertsSQL, RulesSQL):
     def __init__(self, path: Path | str, cipher: Cipher, *, migrations_dir: Path | str = MIGRATIONS_DIR):
         self.path = Path(path)
         self._cipher = cipher
