@@ -23,7 +23,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 T = TypeVar("T")
 NO_RULES = Compiled(RuleSet())
-_CACHE: dict[tuple[str, int], Compiled] = {}
+# Keyed by when the version was saved too: a tenant made again (or another gateway's data) has
+# its own version 1.
+_CACHE: dict[tuple[str, int, float], Compiled] = {}
 _CACHE_MAX = 1000
 
 # The rules that changed or skipped something during the current job. A context variable, not
@@ -42,7 +44,7 @@ async def compiled_rules(ctx: TenantContext) -> Compiled:
         if saved is None:
             ctx.rules = NO_RULES
         else:
-            key = (ctx.tenant.id, saved.version)
+            key = (ctx.tenant.id, saved.version, saved.saved_at)
             if key not in _CACHE:
                 if len(_CACHE) >= _CACHE_MAX:
                     _CACHE.clear()
