@@ -28,14 +28,17 @@ from gateway.rules.language import RuleSet, changes_between
 from gateway.rules.run import Compiled
 
 
+VAT = Decimal(25)
+
+
 def order(**changes: Any) -> Order:
     base: dict[str, Any] = dict(
         shop_id="7", number="1007", state="processing", customer_note="Ring på dörren",
         customer=Customer(email="a@b.se", company="", address=Address(country_code="SE")),
         billing=Address(country_code="SE"), payment=Payment(method="klarna"),
-        rows=[ProductRow(article_no="TS-1", quantity=Decimal(2), unit_price_ex_vat=Decimal(100), vat_percent=Decimal(25)),
-              ProductRow(article_no="SAMPLE-1", unit_price_ex_vat=Decimal(0), vat_percent=Decimal(25)),
-              ShippingRow(name="PostNord", unit_price_ex_vat=Decimal(40), vat_percent=Decimal(25), method_id="flat_rate")])
+        rows=[ProductRow(article_no="TS-1", quantity=Decimal(2), unit_price_ex_vat=Decimal(100), vat_percent=VAT),
+              ProductRow(article_no="SAMPLE-1", unit_price_ex_vat=Decimal(0), vat_percent=VAT),
+              ShippingRow(name="PostNord", unit_price_ex_vat=Decimal(40), vat_percent=VAT, method_id="flat_rate")])
     return Order(**(base | changes))
 
 
@@ -66,8 +69,10 @@ def when(condition: dict[str, Any], obj: Any = None, flow: str = "order_to_spect
     ({"field": "customer.company", "op": "empty"}, True),
     ({"field": "customer.is_company", "op": "equals", "value": True}, False),
     ({"field": "delivery_method", "op": "equals", "value": "flat_rate"}, True),
-    ({"all": [{"field": "country", "op": "equals", "value": "SE"}, {"field": "total", "op": "lt", "value": 10}]}, False),
-    ({"any": [{"field": "country", "op": "equals", "value": "NO"}, {"field": "total", "op": "gt", "value": 10}]}, True),
+    ({"all": [{"field": "country", "op": "equals", "value": "SE"},
+              {"field": "total", "op": "lt", "value": 10}]}, False),
+    ({"any": [{"field": "country", "op": "equals", "value": "NO"},
+              {"field": "total", "op": "gt", "value": 10}]}, True),
     ({"not": {"field": "country", "op": "equals", "value": "SE"}}, False),
     ({"field": "custom_fields.po", "op": "empty"}, True),
 ])
@@ -119,8 +124,8 @@ def test_add_and_remove_rows():
     assert [type(r).__name__ for r in ran.obj.rows] == ["ProductRow", "ShippingRow", "PaymentFeeRow"]
     fee = ran.obj.rows[-1]
     assert isinstance(fee, PaymentFeeRow) and fee.unit_price_ex_vat == Decimal(10)
-    gone = run({"name": "all-shipping", "flow": "order_to_specter", "actions": [{"do": "remove_rows", "kind": "shipping"}]},
-               order())
+    gone = run({"name": "all-shipping", "flow": "order_to_specter",
+                "actions": [{"do": "remove_rows", "kind": "shipping"}]}, order())
     assert not [r for r in gone.obj.rows if isinstance(r, ShippingRow)]
 
 
@@ -158,7 +163,8 @@ def test_skip_says_which_rule_and_why():
 
 
 @pytest.mark.parametrize(("rule", "field", "words"), [
-    ({"when": {"field": "paymnt.method", "op": "equals", "value": "x"}}, "$.rules[0].when.field", "no field 'paymnt.method'"),
+    ({"when": {"field": "paymnt.method", "op": "equals", "value": "x"}}, "$.rules[0].when.field",
+     "no field 'paymnt.method'"),
     ({"when": {"field": "total", "op": "gt", "value": "many"}}, "$.rules[0].when.value", "needs a number"),
     ({"when": {"field": "country", "op": "gt", "value": 3}}, "$.rules[0].when.op", "compares numbers"),
     ({"when": {"field": "customer.is_company", "op": "equals", "value": "yes"}}, "$.rules[0].when.value", "bool"),
