@@ -27,7 +27,6 @@ from gateway.rules.files import dump, parse
 from gateway.rules.language import RuleSet, changes_between
 from gateway.rules.run import Compiled
 
-
 VAT = Decimal(25)
 
 
