@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from gateway.errors import PermanentError
 from gateway.events import E
 from gateway.rules.language import Flow, RuleSet
-from gateway.rules.run import Compiled, Skipped, limits_broken
+from gateway.rules.run import Compiled, Ran, Skipped, limits_broken
 
 if TYPE_CHECKING:  # pragma: no cover
     from gateway.engine.context import TenantContext
@@ -61,6 +61,12 @@ async def apply_rules(ctx: TenantContext, flow: Flow, obj: T) -> T | Skipped:
     trace = _TRACE.get()
     if trace is not None:
         trace.extend(ran.changed_by + ([ran.skipped.rule] if ran.skipped else []))
+    return decided(flow, obj, ran)
+
+
+def decided(flow: Flow, obj: T, ran: Ran[T]) -> T | Skipped:
+    """What the engine goes on with after the rules ran: the object, a skip, or (raised) an
+    error naming the rules that made the object one Specter would refuse."""
     if ran.skipped is not None:
         return ran.skipped
     if ran.changed_by:
