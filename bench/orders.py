@@ -9,7 +9,12 @@ done (read from the gateway's event log); every order is checked to be in the si
 Runs with the in-process runner, then with arq (WORKERS worker processes on the local Redis).
 Target: p99 under 500 ms at 50 orders/s. Writes bench/results/orders.json.
 
-    python bench/orders.py [--rate 50] [--seconds 20] [--workers 2]
+With ``--rules N`` each runner runs twice, without rules and with N rules on the tenant (one sets
+the internal comment from a template, one maps the delivery method, the rest test conditions that
+do not hold, as most of a real rule set does for most orders), and the p99s are compared. Target:
+within 10 % of no rules. Writes bench/results/orders_rules.json.
+
+    python bench/orders.py [--rate 50] [--seconds 20] [--workers 2] [--rules 50] [--runners inprocess]
 """
 
 from __future__ import annotations
@@ -45,13 +50,31 @@ def order_body(product_id: int, n: int) -> dict:
     }}
 
 
-async def run_once(runner: str, rate: float, seconds: float, workers: int) -> dict:
+def bench_rules(count: int) -> list[dict]:
+    """``count`` rules for the order flow: two that change every order, the rest never hold."""
+    changing = [
+        {"name": "comment", "flow": "order_to_specter",
+         "actions": [{"do": "set", "field": "internal_comment", "template": "Paid by {payment.method}"}]},
+        {"name": "delivery", "flow": "order_to_specter",
+         "actions": [{"do": "map", "field": "delivery_method_id", "table": {"flat_rate": "PN"}}]},
+    ]
+    idle = [{"name": f"idle-{n}", "flow": "order_to_specter",
+             "when": {"any": [{"field": "payment.method", "op": "equals", "value": f"method-{n}"},
+                              {"all": [{"field": "total", "op": "gt", "value": 1_000_000 + n},
+                                       {"field": "customer.email", "op": "matches", "value": f"^nobody{n}@"}]}]},
+             "actions": [{"do": "set", "field": "stock_site_id", "value": "9"}]}
+            for n in range(max(0, count - len(changing)))]
+    return (changing + idle)[:count]
+
+
+async def run_once(runner: str, rate: float, seconds: float, workers: int, rules: int = 0) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         async with aiohttp.ClientSession() as http:
-            return await _run(Path(tmp), http, runner, rate, seconds, workers)
+            return await _run(Path(tmp), http, runner, rate, seconds, workers, rules)
 
 
-async def _run(tmp: Path, http: aiohttp.ClientSession, runner: str, rate: float, seconds: float, workers: int) -> dict:
+async def _run(tmp: Path, http: aiohttp.ClientSession, runner: str, rate: float, seconds: float, workers: int,
+               rules: int = 0) -> dict:
     sim_port, shop_port, gw_port = free_port(), free_port(), free_port()
     env = {
         "SPECTER_GATEWAY_DATA_DIR": str(tmp),
@@ -74,6 +97,10 @@ async def _run(tmp: Path, http: aiohttp.ClientSession, runner: str, rate: float,
         await wait_http(f"http://127.0.0.1:{gw_port}/healthz", gateway)
         sim_url, shop_url, gw_url = (f"http://127.0.0.1:{p}/" for p in (sim_port, shop_port, gw_port))
         product_id = await setup(http, sim_url, shop_url, gw_url)
+        if rules:
+            async with http.put(f"{gw_url}admin/api/tenants/shop/rules", json={"rules": bench_rules(rules)},
+                                headers={"Authorization": f"Bearer {ADMIN}"}) as resp:
+                assert resp.status == 200, await resp.text()
 
         total = int(rate * seconds)
         began = time.perf_counter()
@@ -90,7 +117,7 @@ async def _run(tmp: Path, http: aiohttp.ClientSession, runner: str, rate: float,
     latencies = [finished - created for created, finished in done]
     span = max(f for _, f in done) - min(c for c, _ in done) if done else float("nan")
     return {
-        "runner": runner, "rate_per_s": rate, "orders_placed": total, "orders_exported": len(done),
+        "runner": runner, "rules": rules, "rate_per_s": rate, "orders_placed": total, "orders_exported": len(done),
         "orders_in_specter": in_specter, "sustained_orders_per_s": round(len(done) / span, 1),
         **summary_ms(latencies),
     }
@@ -136,8 +163,14 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rules", type=int, default=0, help="compare with this many rules on the tenant")
+    parser.add_argument("--runners", default="inprocess,arq")
     args = parser.parse_args()
-    results = [await run_once(runner, args.rate, args.seconds, args.workers) for runner in ("inprocess", "arq")]
+    runners = [r for r in args.runners.split(",") if r]
+    if args.rules:
+        await compare_rules(args, runners)
+        return
+    results = [await run_once(runner, args.rate, args.seconds, args.workers) for runner in runners]
     for r in results:
         print(f"{r['runner']:>9}: {r['orders_exported']}/{r['orders_placed']} orders in Specter "
               f"({r['orders_in_specter']} there), p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
@@ -146,6 +179,22 @@ async def main() -> None:
                                    "target": {"p99_ms_max": 500, "rate_per_s": args.rate},
                                    "met": all(r["p99_ms"] < 500 and r["orders_exported"] == r["orders_placed"]
                                               for r in results)})
+    print(f"written to {path}")
+
+
+async def compare_rules(args: argparse.Namespace, runners: list[str]) -> None:
+    rows = []
+    for runner in runners:
+        bare = await run_once(runner, args.rate, args.seconds, args.workers)
+        ruled = await run_once(runner, args.rate, args.seconds, args.workers, args.rules)
+        ratio = round(ruled["p99_ms"] / bare["p99_ms"], 3) if bare["p99_ms"] else float("nan")
+        rows.append({"runner": runner, "without": bare, "with": ruled, "p99_ratio": ratio})
+        print(f"{runner:>9}: p99 {bare['p99_ms']} ms without rules, {ruled['p99_ms']} ms with {args.rules} "
+              f"(ratio {ratio}; target <= 1.10); p50 {bare['p50_ms']} / {ruled['p50_ms']} ms; "
+              f"{ruled['orders_exported']}/{ruled['orders_placed']} orders with rules in Specter")
+    path = write_result("orders_rules", {"benchmark": "orders_rules", "rules": args.rules, "results": rows,
+                                         "target": {"p99_ratio_max": 1.10},
+                                         "met": all(r["p99_ratio"] <= 1.10 for r in rows)})
     print(f"written to {path}")
 
 

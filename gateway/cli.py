@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -327,6 +328,45 @@ def cmd_export(args: argparse.Namespace, config: GatewayConfig) -> int:
     return asyncio.run(_with_gateway(config, work))
 
 
+def cmd_rules(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """A tenant's rules as a file: print the rule set in force (JSON), save one (JSON or TOML),
+    or preview one against the tenant's newest orders and products without sending anything."""
+    from pathlib import Path
+
+    import msgspec
+
+    from gateway.rules.files import dump, parse
+    from gateway.rules.preview import preview
+
+    if args.action != "get" and not args.file:
+        raise InvalidInput(f"rules {args.action} needs a file (JSON or TOML)")
+    draft = None
+    if args.file:
+        try:
+            text = Path(args.file).read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {args.file}: {exc.strerror}") from None
+        draft = parse(text, args.file)
+
+    async def work(gw: Gateway) -> int:
+        tenant = await gw.tenant(args.tenant)
+        if args.action == "get":
+            saved = await gw.store.get_rules(tenant.id)
+            _print_json(dump(saved.rules) if saved else {"rules": []})
+        elif args.action == "set":
+            assert draft is not None
+            saved = await gw.store.put_rules(tenant.id, draft, f"cli ({os.environ.get('USER', 'unknown')})")
+            assert saved is not None
+            changes = "; ".join(saved.changes) or "no change"
+            print(f"saved version {saved.version} of the rules of {tenant.id}: {changes}")
+        else:
+            assert draft is not None
+            _print_json(msgspec.to_builtins(await preview(gw, tenant.id, draft, args.limit)))
+        return 0
+
+    return asyncio.run(_with_gateway(config, work))
+
+
 def _export_order(args: argparse.Namespace, config: GatewayConfig) -> int:
     """"Export order now": send one order to Specter whatever the tenant's export mode."""
     from gateway import operations
@@ -601,6 +641,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry", type=_event_id, nargs="?", const=0, metavar="EVENT_ID",
                    help="transfer again: one event, or without an id every failed event")
     p.set_defaults(func=cmd_events)
+
+    p = sub.add_parser("rules", help="a tenant's rules as a file: get (JSON), set FILE (JSON or TOML), preview FILE "
+                                     "(against the newest orders and products; sends nothing)")
+    p.add_argument("tenant")
+    p.add_argument("action", choices=["get", "set", "preview"])
+    p.add_argument("file", nargs="?")
+    p.add_argument("--limit", type=int, choices=range(1, 51), default=10, metavar="1..50",
+                   help="preview: how many orders and products")
+    p.set_defaults(func=cmd_rules)
 
     p = sub.add_parser("user", help="manage admin console users (the password is asked for, or read from stdin)")
     p.add_argument("action", choices=["add", "list", "password", "remove"])

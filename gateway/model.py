@@ -271,6 +271,11 @@ class Order(Model):
     specter_order_no: str = ""  # written back to the shop once Specter has the order
     discount_codes: list[str] = []  # coupon codes, to name the discount rows
     custom_fields: dict[str, str] = {}
+    # Set by the tenant's rules (gateway/rules/), never by a shop: empty means the tenant's
+    # settings decide (stock_site_id, webshop_id) or nothing is added (internal_comment).
+    stock_site_id: str = ""
+    webshop_id: str = ""
+    internal_comment: str = ""
 
 
 # --- Specter to shop ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from gateway.secrets import Cipher
 from gateway.settings import GROUP_KEY, SETTING_GROUPS, TenantSettings
 from gateway.store.base import NewEvent
 from gateway.store.sqlite import SQLiteStore
-from gateway.web import admin_api, alerts_api
+from gateway.web import admin_api, alerts_api, rules_api
 from gateway.web.console.forms import settings_groups
 from gateway.web.console.passwords import hash_password, verify_password
 from gateway.web.openapi import document
@@ -253,7 +253,7 @@ async def test_the_operation_buttons_record_their_events_and_open_their_page(con
 
 def test_the_openapi_document_has_every_admin_api_route():
     paths = document()["paths"]
-    api_routes = [*admin_api.routes, *alerts_api.routes]
+    api_routes = [*admin_api.routes, *alerts_api.routes, *rules_api.routes]
     for route in api_routes:
         path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
         assert path in paths, path

@@ -665,3 +665,22 @@ async def test_concurrent_callers_recording_the_same_key_get_one_event(store: St
     assert by_key["k0"] == {before[0][0]}
     assert sum(created for [(_, created)] in answers) == 9  # k1..k9 new, k0 known
     assert len({i for ids in by_key.values() for i in ids}) == 10
+
+
+async def test_rule_sets_are_versioned_and_a_stale_save_is_refused(store):
+    from gateway.rules.check import load
+
+    await store.put_account(account())
+    await store.put_tenant(tenant())
+    one = load({"rules": [{"name": "a", "flow": "order_to_specter", "actions": [{"do": "stop"}]}]})
+    two = load({"rules": [{"name": "b", "flow": "order_to_specter", "actions": [{"do": "stop"}]}]})
+    first = await store.put_rules("acme-woo", one, "anna")
+    assert first is not None and (first.version, first.changes) == (1, ["added a"])
+    second = await store.put_rules("acme-woo", two, "bo", expected_version=1)
+    assert second is not None and second.version == 2
+    # Someone still editing version 1 does not overwrite version 2.
+    assert await store.put_rules("acme-woo", one, "anna", expected_version=1) is None
+    newest = await store.get_rules("acme-woo")
+    assert newest is not None and (newest.version, newest.saved_by, newest.rules) == (2, "bo", two)
+    assert [v.version for v in await store.rule_history("acme-woo", 10)] == [2, 1]
+    assert (await store.get_rules("acme-woo", 1)).rules == one

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -14,6 +14,9 @@ from gateway.shop import Shop
 from gateway.specter.client import SpecterClient
 from gateway.store.base import Binding, BindingKind
 
+if TYPE_CHECKING:  # pragma: no cover
+    from gateway.rules.run import Compiled
+
 
 @dataclass
 class TenantContext:
@@ -22,6 +25,7 @@ class TenantContext:
     account: SpecterAccount
     shop: Shop
     specter: SpecterClient
+    rules: Compiled | None = None  # the tenant's rules, read when first needed (gateway/rules/apply.py)
 
     @classmethod
     async def load(cls, gw: Gateway, tenant_id: str) -> TenantContext:

@@ -11,6 +11,8 @@ from gateway.errors import PermanentError
 from gateway.events import ShopCustomer
 from gateway.jobs.execute import Outcome
 from gateway.model import Address, Customer
+from gateway.rules.apply import SkippedByRule, apply_rules
+from gateway.rules.run import Skipped
 from gateway.services import Gateway
 from gateway.specter.limits import customer_problem
 
@@ -39,6 +41,10 @@ def customer_key(customer: Customer) -> str:
 async def ensure_customer(ctx: TenantContext, customer: Customer) -> tuple[str, bool]:
     """Specter's customer id for this customer, sending it only when new or changed since it
     was last sent; answers (customer id, whether it was sent now)."""
+    ruled = await apply_rules(ctx, "customer_to_specter", customer)
+    if isinstance(ruled, Skipped):
+        raise SkippedByRule(ruled)  # an order without its customer is skipped with it
+    customer = ruled
     problem = customer_problem(customer)
     if problem:
         raise PermanentError(f"customer {customer_key(customer)!r} {problem}")

@@ -21,6 +21,8 @@ from gateway.errors import PermanentError
 from gateway.events import Export, ExportMode, ExportProducts
 from gateway.jobs.execute import Outcome
 from gateway.model import Article
+from gateway.rules.apply import SkippedByRule, apply_rules
+from gateway.rules.run import Skipped
 from gateway.services import Gateway
 
 Progress = Callable[[int], None]
@@ -47,6 +49,11 @@ async def export_products(ctx: TenantContext, mode: ExportMode, progress: Progre
     async for page in ctx.shop.iter_products(BATCH):
         for article in page:
             report.seen += 1
+            ruled = await apply_rules(ctx, "article_to_specter", article)
+            if isinstance(ruled, Skipped):
+                report.refused.append(Refused(article.shop_id, article.article_no, str(ruled)))
+                continue
+            article = ruled
             reason = export_problem(article)
             if reason is None and article.article_no in seen_numbers:
                 other = seen_numbers[article.article_no]
@@ -96,7 +103,7 @@ async def export_customers(ctx: TenantContext, progress: Progress | None = None)
             report.seen += 1
             try:
                 _, sent = await ensure_customer(ctx, customer)
-            except PermanentError as exc:
+            except (PermanentError, SkippedByRule) as exc:
                 report.refused.append(Refused(customer_key(customer), "", str(exc)))
                 continue
             report.sent += int(sent)

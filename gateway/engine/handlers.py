@@ -21,15 +21,16 @@ from gateway.engine.specter_pull import (
     pull_stock,
 )
 from gateway.jobs.registry import Register
+from gateway.rules.apply import traced
 
 
 @hookimpl
 def register_event_handlers(register: Register) -> None:
-    register(events.ShopOrder, handle_order_event)
-    register(events.ShopCustomer, handle_customer_event)
-    register(events.ShopProduct, handle_product_event)
-    register(events.ExportProducts, handle_export_event)
-    register(events.ExportCustomers, handle_export_event)
+    register(events.ShopOrder, traced(handle_order_event))
+    register(events.ShopCustomer, traced(handle_customer_event))
+    register(events.ShopProduct, traced(handle_product_event))
+    register(events.ExportProducts, traced(handle_export_event))
+    register(events.ExportCustomers, traced(handle_export_event))
     # Specter to shop: an account's callbacks (or the poller) start a pull ...
     register(events.StockChanged, pull_stock)
     register(events.ArticlesChanged, pull_articles)
@@ -37,9 +38,9 @@ def register_event_handlers(register: Register) -> None:
     register(events.OrderRemoved, order_removed)
     register(events.InvoiceCreated, invoice_created)
     # ... whose results reach each shop of the account by jobs of their own.
-    register(events.StockPush, push_stock)
-    register(events.ArticlesPush, push_articles)
-    register(events.OrdersPush, push_orders)
+    register(events.StockPush, traced(push_stock))
+    register(events.ArticlesPush, traced(push_articles))
+    register(events.OrdersPush, traced(push_orders))
     register(events.StockResync, resync_stock)
     register(events.StockRealign, realign_stock)
     register(events.ProductImport, import_products)

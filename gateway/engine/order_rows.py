@@ -42,15 +42,15 @@ def specter_order(order: Order, settings: TenantSettings, customer_id: str) -> t
         customer_reference=order.customer_reference or order.number,
         send_order_mail=settings.send_order_mail,
         send_order_mail_to_user=settings.send_order_mail_to_user,
-        webshop_id=settings.webshop_id,
-        stock_site_id=settings.stock_site_id,
+        webshop_id=order.webshop_id or settings.webshop_id,
+        stock_site_id=order.stock_site_id or settings.stock_site_id,
         pay_type=settings.payment_types.get(payment.method, ""),
         payment_reference=payment.transaction_id,
         # The shop's paid date alone is no proof: WooCommerce sets it for cash on delivery too.
         prepaid=payment.method in settings.prepaid_payment_methods and payment.paid_at is not None,
         delivery_method=_delivery_key(order, settings),
         published_comment=order.customer_note,
-        internal_comment=_custom_fields(order) if settings.include_customer_fields else "",
+        internal_comment=_internal_comment(order, settings),
         rows=order_rows(order, settings),
     )
     return shorten(whole)
@@ -61,6 +61,12 @@ def _delivery_key(order: Order, settings: TenantSettings) -> str:
     # "flat_rate:3" (a method's instance) may be mapped on its own or by its bare method id.
     mapped = settings.delivery_methods
     return mapped.get(method) or mapped.get(method.partition(":")[0]) or method
+
+
+def _internal_comment(order: Order, settings: TenantSettings) -> str:
+    """What a rule put in the internal comment, then the order's extra fields when asked for."""
+    parts = [order.internal_comment, _custom_fields(order) if settings.include_customer_fields else ""]
+    return "\n".join(p for p in parts if p)
 
 
 def _custom_fields(order: Order) -> str:

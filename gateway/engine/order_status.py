@@ -20,6 +20,8 @@ from gateway.engine.restock import STOCK_RELEASED, ask_realign
 from gateway.events import OrdersPush
 from gateway.jobs.execute import Outcome
 from gateway.model import OrderStatusUpdate
+from gateway.rules.apply import apply_rules
+from gateway.rules.run import Skipped
 from gateway.services import Gateway
 from gateway.store.base import Binding
 
@@ -61,7 +63,12 @@ async def push_orders(gw: Gateway, event: OrdersPush) -> Outcome:
             await ctx.mark("order", order_id, specter_no=update.specter_order_no)
             await write_order_no(ctx, order_id, update.specter_order_no)
             entry["specter_order_no"] = update.specter_order_no
-        change = with_shop_status(update, ctx.settings.order_status_map)
+        mapped = with_shop_status(update, ctx.settings.order_status_map)
+        ruled = await apply_rules(ctx, "order_status_from_specter", mapped)
+        if isinstance(ruled, Skipped):
+            applied.append(entry | {"skipped": str(ruled)})
+            continue
+        change = ruled
         written = await ctx.shop.set_order_status(order_id, change)
         entry |= {"shop_status": change.shop_status, "status_set": written.status,
                   "tracking": update.tracking_numbers, "tracking_added": written.tracking_added}

@@ -29,6 +29,8 @@ from gateway.errors import PermanentError, TransientError
 from gateway.events import ShopOrder
 from gateway.jobs.execute import Outcome
 from gateway.model import Order, ProductRow
+from gateway.rules.apply import apply_rules, skipped_result
+from gateway.rules.run import Skipped
 from gateway.search import order_terms
 from gateway.services import Gateway
 from gateway.specter.errors import DuplicateOrderError
@@ -70,6 +72,10 @@ async def handle_order_event(gw: Gateway, event: ShopOrder) -> Outcome:
             result["stock"] = (f"{order.state} before Specter got it: its articles get Specter's levels where the "
                                "shop shows others")
         return Outcome(status="skipped", result=result)
+    ruled = await apply_rules(ctx, "order_to_specter", order)
+    if isinstance(ruled, Skipped):
+        return Outcome(status="skipped", result=skipped_result(ruled))
+    order = ruled
     products = [r for r in order.rows if isinstance(r, ProductRow)]
     if not products:
         # WooCommerce can announce an order before its line items exist: ask again later.

@@ -21,6 +21,7 @@ from gateway.errors import PermanentError
 from gateway.events import ShopProduct
 from gateway.jobs.execute import Outcome
 from gateway.model import Article, ProductRow
+from gateway.rules.apply import apply_each, skipped_result
 from gateway.services import Gateway
 from gateway.specter.limits import article_problem
 from gateway.store.base import Binding
@@ -110,7 +111,9 @@ async def ensure_articles(ctx: TenantContext, rows: list[ProductRow]) -> list[st
     articles: dict[str, Article] = {}
     for row in missing.values():
         if row.shop_product_id:
-            for article in await ctx.shop.fetch_product(row.shop_product_id):
+            # As the article flow sends them: the order's rows carry the numbers its rules gave.
+            found, _ = await apply_each(ctx, "article_to_specter", await ctx.shop.fetch_product(row.shop_product_id))
+            for article in found:
                 articles.setdefault(article.article_no, article)
     to_send = []
     for article_no, row in missing.items():
@@ -136,11 +139,13 @@ async def handle_product_event(gw: Gateway, event: ShopProduct) -> Outcome:
     stock_waits = await gw.store.has_waiting_stock(ctx.tenant.id)
     if not ctx.settings.export_product_on_change and not stock_waits:
         return Outcome(status="skipped", result={"reason": "export product on change is off"})
-    articles = await ctx.shop.fetch_product(product_id)
+    articles, by_rule = await apply_each(ctx, "article_to_specter", await ctx.shop.fetch_product(product_id))
     if stock_waits:
         await stock_for_new_products(ctx, [a.article_no for a in articles if a.article_no], created=False)
     if not ctx.settings.export_product_on_change:
         return Outcome(status="skipped", result={"reason": "export product on change is off"})
+    if by_rule and not articles:
+        return Outcome(status="skipped", result=skipped_result(by_rule[0][1]))
     if not articles:
         return Outcome(status="skipped", result={"reason": "the product no longer exists in the shop"})
     refused = {a.shop_id or a.article_no or "?": p for a in articles if (p := export_problem(a))}
@@ -152,6 +157,8 @@ async def handle_product_event(gw: Gateway, event: ShopProduct) -> Outcome:
         await send_articles(ctx, plan.create_only, update_existing=False, origins=plan.origins)
     sent = plan.overwrite + plan.create_only
     result: dict[str, object] = {"sent": [a.article_no for a in sent], "refused": refused}
+    if by_rule:
+        result["skipped_by_rule"] = [f"{a.article_no}: {why}" for a, why in by_rule]
     if plan.kept:
         result |= {"kept_in_specter": plan.kept, "owner": plan.ownership.because}
     if plan.not_overwritten:

@@ -17,6 +17,8 @@ from gateway.errors import PermanentError, TransientError
 from gateway.events import ArticlesPush, StockChanged, StockPush, StockResync
 from gateway.jobs.execute import Outcome
 from gateway.model import Article, StockLevel
+from gateway.rules.apply import apply_rules
+from gateway.rules.run import Skipped
 from gateway.services import Gateway
 from gateway.store.base import PendingLevel
 
@@ -46,7 +48,8 @@ async def push_stock(gw: Gateway, event: StockPush) -> Outcome:
     unknown = pusher.site_unknown
     return Outcome(result={"sent": pusher.sent, "unchanged": pusher.unchanged, "not_in_shop": pusher.not_in_shop,
                            "not_in_shop_count": pusher.not_in_shop_count, "passes": passes,
-                           "site_unknown": unknown[:EXAMPLES], "site_unknown_count": len(unknown)})
+                           "site_unknown": unknown[:EXAMPLES], "site_unknown_count": len(unknown),
+                           **({"skipped_by_rule": pusher.skipped_by_rule} if pusher.skipped_by_rule else {})})
 
 
 class _StockPusher:
@@ -61,6 +64,7 @@ class _StockPusher:
         self.not_in_shop: list[str] = []
         self.not_in_shop_count = 0
         self.site_unknown: list[str] = []
+        self.skipped_by_rule: list[str] = []
         self.later: list[str] = []
         self._after = ""
         self._take = asyncio.Lock()
@@ -115,8 +119,10 @@ class _StockPusher:
                            parent_shop_id=hints[a].parent_shop_id if a in hints else "")
                 for a, (available, _) in known.items()
             ]
+            # The shop's article numbers, as the tenant's rules give them; ``levels`` keep Specter's.
+            levels, to_shop = await _ruled_levels(self, levels, known)
             try:
-                results = await ctx.shop.update_stock(levels)
+                results = await ctx.shop.update_stock(to_shop)
             except PermanentError:
                 raise  # e.g. the shop refuses the API key: a person must look
             except Exception as exc:  # noqa: BLE001 - the shop failing now: try the pass again later
@@ -140,6 +146,25 @@ class _StockPusher:
                 await store.park_stock(ctx.tenant.id, waiting)
 
 
+async def _ruled_levels(pusher: _StockPusher, levels: list[StockLevel], known: dict[str, tuple[int, int]]
+                        ) -> tuple[list[StockLevel], list[StockLevel]]:
+    """The levels to send, as Specter numbers them and as the shop gets them; a level a rule
+    skips is done with (not sent, not pending)."""
+    ctx, kept, to_shop, skipped = pusher.ctx, [], [], []
+    for level in levels:
+        ruled = await apply_rules(ctx, "stock_from_specter", level)
+        if isinstance(ruled, Skipped):
+            skipped.append((level.article_no, known[level.article_no][1]))
+            if len(pusher.skipped_by_rule) < EXAMPLES:
+                pusher.skipped_by_rule.append(f"{level.article_no}: {ruled}")
+        else:
+            kept.append(level)
+            to_shop.append(ruled)
+    if skipped:
+        await ctx.gw.store.clear_pending_stock(ctx.tenant.id, skipped)
+    return kept, to_shop
+
+
 async def resync_stock(gw: Gateway, event: StockResync) -> Outcome:
     """"Update stock now": send every level the gateway keeps for the account to this shop,
     and read what Specter has flagged since (that read's levels follow by the same push)."""
@@ -160,19 +185,24 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
     fields = PRICE_FIELDS if settings.import_price_only else ARTICLE_FIELDS
     categories: dict[str, str] = {}
     outcome: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": [], "not_in_shop": [],
-                                     "unpublished": []}
+                                     "unpublished": [], "skipped_by_rule": []}
     # Specter's "not for the web shop" is honoured when a product is created only: one already in
     # the shop keeps the visibility its owner gave it.
     drafts = settings.unpublished_articles == "draft" and ctx.shop.can_create_unpublished
     for info in event.items:
-        article = info.article
+        specter_no = info.article.article_no
+        ruled = await apply_rules(ctx, "article_from_specter", info.article)
+        if isinstance(ruled, Skipped):
+            outcome["skipped_by_rule"].append(f"{specter_no}: {ruled}")
+            continue
+        article = ruled  # as the shop gets it: its article number the shop's
         wanted = fields | (TEXT_FIELDS if info.publish_in_webshop and not settings.import_price_only else frozenset())
         shop_id = await ctx.shop.find_product(article.article_no)
         if shop_id is None and not importing:
-            outcome["not_in_shop"].append(article.article_no)
+            outcome["not_in_shop"].append(specter_no)
             continue
         if shop_id is None and article.published is False and not drafts:
-            outcome["unpublished"].append(article.article_no)
+            outcome["unpublished"].append(specter_no)
             continue
         category_id = None
         if article.group is not None and settings.article_group_creates_category and not settings.import_price_only:
@@ -185,15 +215,17 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
         known = await ctx.binding("article", shop_id) if shop_id is not None else None
         # What the gateway last wrote says nothing of a shop a reconciliation found edited since.
         if known is not None and known.to_shop_fp == written and not event.drifted:
-            outcome["unchanged"].append(article.article_no)
+            outcome["unchanged"].append(specter_no)
             continue
         new_id = await ctx.shop.upsert_product(article, category_id=category_id,
                                                fields=wanted if shop_id else frozenset(Article.__struct_fields__))
-        outcome["created" if shop_id is None else "updated"].append(article.article_no)
-        await ctx.bind("article", new_id, specter_no=article.article_no, to_shop_fp=written, to_shop_at=time.time(),
+        outcome["created" if shop_id is None else "updated"].append(specter_no)
+        await ctx.bind("article", new_id, specter_no=specter_no, to_shop_fp=written, to_shop_at=time.time(),
                        **({"origin": "specter"} if shop_id is None else {}))
-        await _expect_echo(ctx, new_id, article.article_no)
+        await _expect_echo(ctx, new_id, article.article_no, specter_no)
     await stock_for_new_products(ctx, outcome["created"], created=True)
+    if not outcome["skipped_by_rule"]:
+        del outcome["skipped_by_rule"]
     changed = outcome["created"] or outcome["updated"]
     result: dict[str, object] = {k: v[:EXAMPLES] for k, v in outcome.items()}
     result |= {f"{k}_count": len(v) for k, v in outcome.items()}
@@ -206,7 +238,7 @@ async def push_articles(gw: Gateway, event: ArticlesPush) -> Outcome:
     return Outcome(status="done" if changed else "skipped", result=result)
 
 
-async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> None:
+async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str, specter_no: str) -> None:
     """The shop will announce the gateway's own write as a product change: remember the
     product as it is now, so that echo is not exported back to Specter. While Specter owns the
     article data nothing of it is exported anyway (gateway/engine/ownership.py); the print
@@ -214,6 +246,9 @@ async def _expect_echo(ctx: TenantContext, shop_id: str, article_no: str) -> Non
     import_products turned off), when only a later change in the shop differs from it."""
     for article in await ctx.shop.fetch_product(shop_id):
         if article.article_no == article_no:
-            await ctx.bind("article", article.shop_id or shop_id, specter_no=article_no,
+            # Printed as the article flow would send it: with the number the tenant's rules give.
+            sent = await apply_rules(ctx, "article_to_specter", article)
+            sent = article if isinstance(sent, Skipped) else sent
+            await ctx.bind("article", article.shop_id or shop_id, specter_no=specter_no,
                            parent_shop_id=article.parent_shop_id or "",
-                           to_specter_fp=fingerprint(exported_fields(article)), to_specter_at=time.time())
+                           to_specter_fp=fingerprint(exported_fields(sent)), to_specter_at=time.time())

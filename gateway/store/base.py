@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal, NamedTuple, Protocol
 import msgspec
 
 from gateway.adapter import WebhookCheck
+from gateway.rules.language import RuleSet, RuleSetVersion
 from gateway.settings import SpecterAccount, Tenant
 from gateway.specter.wire import ArticleInfo
 
@@ -660,6 +661,18 @@ class ConsoleStore(Protocol):
     async def waiting_alert_causes(self, lease_seconds: float) -> list[tuple[str, str]]:
         """(tenant, cause) of every alert waiting for a message, or held by a message whose
         sender has not finished within ``lease_seconds``."""
+
+    # -- Per-tenant rules (gateway/rules/), every saved version kept.
+    async def put_rules(self, tenant_id: str, rules: RuleSet, saved_by: str,
+                        expected_version: int | None = None) -> RuleSetVersion | None:
+        """Save ``rules`` as the tenant's next version (the one that runs from now on); None,
+        nothing saved, when ``expected_version`` is given and is no longer the newest (0: none)."""
+
+    async def get_rules(self, tenant_id: str, version: int | None = None) -> RuleSetVersion | None:
+        """The tenant's newest rule set (or that version); None when it has none."""
+
+    async def rule_history(self, tenant_id: str, limit: int) -> list[RuleSetVersion]:
+        """The tenant's saved versions, the newest first."""
 
     async def list_alerts(self, tenant_id: str, limit: int) -> list[Alert]:
         """The tenant's newest alerts first."""

@@ -59,6 +59,7 @@ from gateway.store.base import (
 from gateway.store.factory import safe_url
 from gateway.store.migrate import POSTGRES_MIGRATIONS_DIR, migrate_postgres
 from gateway.store.postgres_alerts import AlertsSQL
+from gateway.store.postgres_rules import RulesSQL
 from gateway.store.rows import (
     ALL_STATUSES,
     BATCH_COLUMNS,
@@ -88,6 +89,7 @@ LOCK_STOCK = 3  # one account's stock levels and their versions
 # 4: the migrations (gateway.store.migrate), 5: a tenant's alerts of one cause (postgres_alerts)
 LOCK_SEARCH_TERMS = 6  # one object's search terms
 LOCK_FIRST_ADMIN = 7  # the first console user of a new database
+# 8: one tenant's rule set (postgres_rules)
 
 DUE = "status IN ('pending', 'retry', 'running') AND next_attempt_at <= $2"
 PING_TIMEOUT = 5.0  # seconds
@@ -169,7 +171,7 @@ def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1]) if status and status[-1].isdigit() else 0
 
 
-class PostgresStore(AlertsSQL):
+class PostgresStore(AlertsSQL, RulesSQL):
     dialect = "postgresql"
 
     def __init__(self, url: str, cipher: Cipher, *, pool_size: int = 10,

@@ -77,6 +77,7 @@ from gateway.store.rows import (
 )
 from gateway.store.sealing import Sealer, TenantRow, token_hash
 from gateway.store.sqlite_alerts import AlertsSQL
+from gateway.store.sqlite_rules import RulesSQL
 
 T = TypeVar("T")
 Op = Callable[[sqlite3.Connection], Any]
@@ -155,7 +156,7 @@ ARTICLES_PER_LOOKUP = 500  # article numbers in one IN list, well under SQLite's
 ORDER_EVENTS = "shop.order"  # the kind the index events_order_subject (migration 0012) covers
 
 
-class SQLiteStore(AlertsSQL):
+class SQLiteStore(AlertsSQL, RulesSQL):
     dialect = "sqlite"
 
     def __init__(self, path: Path | str, cipher: Cipher, *, migrations_dir: Path | str = MIGRATIONS_DIR):

@@ -15,11 +15,12 @@ from gateway.alerts.loop import alerts_forever
 from gateway.config import GatewayConfig
 from gateway.engine.poller import poll_forever
 from gateway.services import Gateway
-from gateway.web import admin_api, alerts_api, health, inbound, openapi
+from gateway.web import admin_api, alerts_api, health, inbound, openapi, rules_api
 from gateway.web.console import accounts as console_accounts
 from gateway.web.console import alerts_pages as console_alerts
 from gateway.web.console import finding
 from gateway.web.console import routes as console
+from gateway.web.console import rules_pages as console_rules
 from gateway.web.metrics_server import MetricsServer
 from gateway.web.responses import error
 
@@ -62,8 +63,9 @@ def create_app(config: GatewayConfig | None = None, *, runner: str = "auto") -> 
         Route("/specter/{token}/{flow}", inbound.specter_callback, methods=["GET", "POST"]),
         Route("/metrics", health.metrics),
         Route("/admin/api/openapi.json", openapi.openapi_json),
-        Mount("/admin/api", routes=[*admin_api.routes, *alerts_api.routes]),
-        Mount("/admin", routes=[*finding.routes, *console_alerts.routes, *console_accounts.routes, *console.routes]),
+        Mount("/admin/api", routes=[*admin_api.routes, *alerts_api.routes, *rules_api.routes]),
+        Mount("/admin", routes=[*finding.routes, *console_alerts.routes, *console_rules.routes,
+                                 *console_accounts.routes, *console.routes]),
     ]
     return Starlette(routes=routes, lifespan=lifespan,
                      exception_handlers={404: _not_routed, 405: _not_routed})

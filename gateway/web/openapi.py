@@ -248,10 +248,10 @@ PATHS: dict[str, dict[str, Any]] = {
 
 @functools.cache
 def document() -> dict[str, Any]:
-    from gateway.web import alerts_api
+    from gateway.web import alerts_api, rules_api
 
     structs = [Tenant, SpecterAccount, Event, WebhookCheck, WebhookRepair, SearchResults, OrderStory, ArticleStory,
-               Reconciliation, *alerts_api.STRUCTS]
+               Reconciliation, *alerts_api.STRUCTS, *rules_api.STRUCTS]
     _, schemas = msgspec.json.schema_components(structs, ref_template=SCHEMAS + "{name}")
     return {
         "openapi": "3.1.0",
@@ -259,7 +259,7 @@ def document() -> dict[str, Any]:
                  "description": "Tenants, Specter accounts and the event log. Every call needs the admin token."},
         "servers": [{"url": "/admin/api"}],
         "security": [{"adminToken": []}],
-        "paths": PATHS | alerts_api.paths(),
+        "paths": PATHS | alerts_api.paths() | rules_api.paths(),
         "components": {
             "schemas": schemas | {"Error": {"type": "object", "required": ["error"], "properties": {
                 "error": {"type": "string"},
