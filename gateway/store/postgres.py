@@ -1098,7 +1098,11 @@ async def _insert_events(conn: Conn, rows: list[EventRow]) -> list[tuple[int, bo
     other nodes insert meanwhile) before the insert, so the statement can say which id is
     whose, inserted or not. ON CONFLICT DO NOTHING waits for a concurrent insert of the same key
     to commit and then skips the row; the look-up after it (a new statement) sees that row. Ids
-    of rows skipped that way stay unused, as a sequence's may."""
+    of rows skipped that way stay unused, as a sequence's may.
+
+    Rows go in in the order of their (scope, key), not as given: two nodes inserting batches that
+    share keys then wait on those keys in the same order, where the order given could make each
+    wait on a key the other holds (a deadlock PostgreSQL answers by failing one batch)."""
     if not rows:
         return []
     columns = list(zip(*rows, strict=True))
@@ -1110,7 +1114,7 @@ async def _insert_events(conn: Conn, rows: list[EventRow]) -> list[tuple[int, bo
         " inserted AS (INSERT INTO events (id, kind, tenant_id, account_id, scope, subject, idempotency_key, payload,"
         " status, next_attempt_at, created_at, updated_at)"
         " SELECT id, kind, tenant_id, account_id, scope, subject, key, payload, 'pending', due, created, updated"
-        " FROM r ORDER BY n ON CONFLICT DO NOTHING RETURNING id)"
+        " FROM r ORDER BY scope, key, n ON CONFLICT DO NOTHING RETURNING id)"
         " SELECT r.id, inserted.id IS NOT NULL FROM r LEFT JOIN inserted USING (id) ORDER BY r.n",
         *columns)
     if all(created for _, created in answers):
